@@ -1,0 +1,39 @@
+import { Chart, Testing } from 'cdk8s';
+
+/** A synthesized Kubernetes object, as plain JSON. */
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+};
+
+/** Builds constructs in a fresh chart (namespace `floe-platform` unless given) and synthesizes it. */
+export function synthChart(build: (chart: Chart) => void, namespace: string | null = 'floe-platform'): K8sObject[] {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', namespace === null ? {} : { namespace });
+  build(chart);
+  return Testing.synth(chart) as K8sObject[];
+}
+
+/** Finds exactly one object by kind and name, or throws listing what there is. */
+export function findObject(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
+  if (found.length !== 1) {
+    const have = objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ');
+    throw new Error(`expected one ${kind}/${name}, found ${found.length}; objects: ${have}`);
+  }
+  return found[0];
+}
+
+/** Loose accessor for nested JSON in assertions: `get(obj, 'spec.template.spec.containers.0.name')`. */
+export function get(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || cur === undefined) {
+      return undefined;
+    }
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}

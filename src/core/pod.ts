@@ -109,7 +109,10 @@ export function buildContainer(scope: IConstruct, def: ContainerDefinition, runA
     ...(def.readinessProbe ? { readinessProbe: def.readinessProbe } : {}),
     ...(def.livenessProbe ? { livenessProbe: def.livenessProbe } : {}),
     ...(def.volumeMounts && def.volumeMounts.length > 0 ? { volumeMounts: def.volumeMounts } : {}),
-    securityContext: restrictedContainerSecurityContext(runAs, def.writableRootFilesystemReason === undefined),
+    securityContext: restrictedContainerSecurityContext(
+      runAs,
+      def.writableRootFilesystemReason === undefined,
+    ),
   };
 }
 
@@ -170,7 +173,9 @@ export function buildPodTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec 
       ...(opts.imagePullSecrets && opts.imagePullSecrets.length > 0
         ? { imagePullSecrets: opts.imagePullSecrets.map((name) => ({ name })) }
         : {}),
-      ...(opts.initContainers && opts.initContainers.length > 0 ? { initContainers: opts.initContainers } : {}),
+      ...(opts.initContainers && opts.initContainers.length > 0
+        ? { initContainers: opts.initContainers }
+        : {}),
       containers: opts.containers,
       ...(opts.volumes && opts.volumes.length > 0 ? { volumes: opts.volumes } : {}),
       ...(s.nodeSelector && Object.keys(s.nodeSelector).length > 0 ? { nodeSelector: s.nodeSelector } : {}),

@@ -12,10 +12,9 @@ export interface ProbeTiming {
   readonly failureThreshold?: number;
 }
 
-function timing(t: ProbeTiming = {}): Pick<
-  k8s.Probe,
-  'initialDelaySeconds' | 'periodSeconds' | 'timeoutSeconds' | 'failureThreshold'
-> {
+function timing(
+  t: ProbeTiming = {},
+): Pick<k8s.Probe, 'initialDelaySeconds' | 'periodSeconds' | 'timeoutSeconds' | 'failureThreshold'> {
   return {
     ...(t.initialDelaySeconds ? { initialDelaySeconds: t.initialDelaySeconds } : {}),
     periodSeconds: t.periodSeconds ?? 10,

@@ -40,7 +40,9 @@ export function renderResources(
   };
   const limits: Record<string, k8s.Quantity> = {};
   if (resources.limits.cpu !== undefined) {
-    limits.cpu = k8s.Quantity.fromString(validateQuantity(scope, `${field}.limits.cpu`, resources.limits.cpu));
+    limits.cpu = k8s.Quantity.fromString(
+      validateQuantity(scope, `${field}.limits.cpu`, resources.limits.cpu),
+    );
   }
   limits.memory = k8s.Quantity.fromString(
     validateQuantity(scope, `${field}.limits.memory`, resources.limits.memory),

@@ -16,7 +16,8 @@ export function validateInteger(
   max: number = Number.MAX_SAFE_INTEGER,
 ): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
     throw new FloeValidationError(scope, field, value, range);
   }
   return value;
@@ -36,7 +37,12 @@ export function validatePort(scope: IConstruct | string, field: string, value: n
  * Checks an RFC 1123 DNS label (Service, container and most object names): lower-case
  * alphanumerics and '-', starting and ending with an alphanumeric, at most `maxLength` characters.
  */
-export function validateDnsLabel(scope: IConstruct | string, field: string, value: string, maxLength = 63): string {
+export function validateDnsLabel(
+  scope: IConstruct | string,
+  field: string,
+  value: string,
+  maxLength = 63,
+): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !DNS_LABEL.test(value)) {
     throw new FloeValidationError(
       scope,
@@ -77,7 +83,12 @@ export function validateEnvName(scope: IConstruct | string, field: string, value
 /** Checks a Kubernetes resource quantity such as `500m`, `1`, `512Mi`, `2Gi`. */
 export function validateQuantity(scope: IConstruct | string, field: string, value: string): string {
   if (typeof value !== 'string' || !QUANTITY.test(value) || Number.isNaN(parseFloat(value))) {
-    throw new FloeValidationError(scope, field, value, "a Kubernetes quantity such as '500m', '2', '512Mi' or '1Gi'");
+    throw new FloeValidationError(
+      scope,
+      field,
+      value,
+      "a Kubernetes quantity such as '500m', '2', '512Mi' or '1Gi'",
+    );
   }
   return value;
 }

@@ -4,12 +4,20 @@ import { Chart, Testing } from 'cdk8s';
 export type K8sObject = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [key: string]: unknown;
 };
 
 /** Builds constructs in a fresh chart (namespace `floe-platform` unless given) and synthesizes it. */
-export function synthChart(build: (chart: Chart) => void, namespace: string | null = 'floe-platform'): K8sObject[] {
+export function synthChart(
+  build: (chart: Chart) => void,
+  namespace: string | null = 'floe-platform',
+): K8sObject[] {
   const app = Testing.app();
   const chart = new Chart(app, 'test', namespace === null ? {} : { namespace });
   build(chart);

@@ -71,6 +71,14 @@ export class ExternalPostgres implements PostgresDatabasePlugin {
 
   /** An init container that waits until the external server accepts connections. */
   public waitContainer(scope: IConstruct, name: string): k8s.Container {
-    return pgIsReadyContainer(scope, name, this.host, this.port, this.username, this.database, this.clientImage);
+    return pgIsReadyContainer(
+      scope,
+      name,
+      this.host,
+      this.port,
+      this.username,
+      this.database,
+      this.clientImage,
+    );
   }
 }

@@ -157,7 +157,17 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
     // the volume belongs at /var/lib/postgresql.
     const dataMount = major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
     const pgdata = major >= 18 ? `/var/lib/postgresql/${major}/docker` : '/var/lib/postgresql/data/pgdata';
-    const isReady = ['pg_isready', '-h', '127.0.0.1', '-p', String(POSTGRES_PORT), '-U', this.username, '-d', this.database];
+    const isReady = [
+      'pg_isready',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(POSTGRES_PORT),
+      '-U',
+      this.username,
+      '-d',
+      this.database,
+    ];
 
     const container = buildContainer(
       this,

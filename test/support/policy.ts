@@ -1,0 +1,373 @@
+import { K8sObject } from './synth';
+
+/**
+ * Policy checks every synthesized manifest set must pass. Each returns human-readable violations
+ * ("Kind/name: what is wrong"); an empty list means the objects pass.
+ *
+ * - Pod Security Standard "restricted" (Kubernetes 1.28 rules) on every pod template.
+ * - Every container has CPU and memory requests and a memory limit; every container of a
+ *   long-lived workload that exposes a port has readiness and liveness probes.
+ * - Every object and pod template carries the recommended app.kubernetes.io labels; selectors
+ *   never use `version` and match their own pod template.
+ * - References resolve: Service → pods and ports; ConfigMap, Secret, ServiceAccount, PVC, Role
+ *   names; StatefulSet serviceName; probe ports.
+ */
+export interface PolicyOptions {
+  /** Secrets that are documented prerequisites (created by the user, not by the library). */
+  readonly prerequisiteSecrets?: string[];
+  /** ConfigMaps that are documented prerequisites. */
+  readonly prerequisiteConfigMaps?: string[];
+  /** ServiceAccounts that are documented prerequisites. */
+  readonly prerequisiteServiceAccounts?: string[];
+}
+
+type Json = Record<string, unknown>;
+
+const RECOMMENDED_LABELS = ['name', 'instance', 'component', 'part-of', 'managed-by', 'version'].map(
+  (l) => `app.kubernetes.io/${l}`,
+);
+const RESTRICTED_VOLUME_TYPES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
+const LONG_LIVED = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+function obj(v: unknown): Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
+}
+function arr(v: unknown): Json[] {
+  return Array.isArray(v) ? (v as Json[]) : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+interface PodTemplate {
+  owner: K8sObject;
+  namespace: string;
+  labels: Record<string, string>;
+  spec: Json;
+  longLived: boolean;
+  claimTemplates: string[];
+}
+
+function podTemplates(objects: K8sObject[]): PodTemplate[] {
+  const result: PodTemplate[] = [];
+  for (const o of objects) {
+    const spec = obj(o.spec);
+    let template: Json | undefined;
+    if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(o.kind)) {
+      template = obj(spec.template);
+    } else if (o.kind === 'CronJob') {
+      template = obj(obj(obj(spec.jobTemplate).spec).template);
+    } else if (o.kind === 'Pod') {
+      template = { metadata: o.metadata, spec };
+    }
+    if (template) {
+      result.push({
+        owner: o,
+        namespace: o.metadata.namespace ?? 'default',
+        labels: (obj(template.metadata).labels as Record<string, string>) ?? {},
+        spec: obj(template.spec),
+        longLived: LONG_LIVED.has(o.kind),
+        claimTemplates: arr(spec.volumeClaimTemplates).map((t) => str(obj(t.metadata).name) ?? ''),
+      });
+    }
+  }
+  return result;
+}
+
+function containersOf(spec: Json): { c: Json; init: boolean }[] {
+  return [
+    ...arr(spec.initContainers).map((c) => ({ c, init: true })),
+    ...arr(spec.containers).map((c) => ({ c, init: false })),
+  ];
+}
+
+/** Pod Security "restricted", resources, probes, images. */
+function checkPods(pods: PodTemplate[]): string[] {
+  const errors: string[] = [];
+  for (const p of pods) {
+    const where = `${p.owner.kind}/${p.owner.metadata.name}`;
+    const psc = obj(p.spec.securityContext);
+    for (const f of ['hostNetwork', 'hostPID', 'hostIPC']) {
+      if (p.spec[f] === true) errors.push(`${where}: ${f} is not allowed`);
+    }
+    for (const v of arr(p.spec.volumes)) {
+      const types = Object.keys(v).filter((k) => k !== 'name');
+      for (const t of types) {
+        if (!RESTRICTED_VOLUME_TYPES.has(t))
+          errors.push(`${where}: volume ${str(v.name)} of type ${t} is not allowed`);
+      }
+    }
+    const podSeccomp = str(obj(psc.seccompProfile).type);
+    for (const { c, init } of containersOf(p.spec)) {
+      const cw = `${where} container ${str(c.name)}`;
+      const sc = obj(c.securityContext);
+      if (sc.allowPrivilegeEscalation !== false) errors.push(`${cw}: allowPrivilegeEscalation must be false`);
+      if (sc.privileged === true) errors.push(`${cw}: privileged`);
+      const caps = obj(sc.capabilities);
+      const drop = (caps.drop as string[] | undefined) ?? [];
+      if (!drop.includes('ALL')) errors.push(`${cw}: capabilities must drop ALL`);
+      for (const add of (caps.add as string[] | undefined) ?? []) {
+        if (add !== 'NET_BIND_SERVICE') errors.push(`${cw}: capability ${add} may not be added`);
+      }
+      const nonRoot = sc.runAsNonRoot ?? psc.runAsNonRoot;
+      if (nonRoot !== true) errors.push(`${cw}: runAsNonRoot must be true`);
+      const user = sc.runAsUser ?? psc.runAsUser;
+      if (user === 0) errors.push(`${cw}: runAsUser 0`);
+      if (typeof user !== 'number')
+        errors.push(`${cw}: no numeric runAsUser (images with named users fail runAsNonRoot)`);
+      const seccomp = str(obj(sc.seccompProfile).type) ?? podSeccomp;
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
+        errors.push(`${cw}: seccompProfile must be RuntimeDefault or Localhost`);
+      }
+      if (sc.readOnlyRootFilesystem !== true) errors.push(`${cw}: readOnlyRootFilesystem must be true`);
+      for (const port of arr(c.ports)) {
+        if (port.hostPort !== undefined) errors.push(`${cw}: hostPort is not allowed`);
+      }
+      const image = str(c.image) ?? '';
+      if (!/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(image) || image.endsWith(':latest')) {
+        errors.push(`${cw}: image ${image} is not pinned to a tag`);
+      }
+      const res = obj(c.resources);
+      const req = obj(res.requests);
+      const lim = obj(res.limits);
+      if (req.cpu === undefined || req.memory === undefined)
+        errors.push(`${cw}: needs cpu and memory requests`);
+      if (lim.memory === undefined) errors.push(`${cw}: needs a memory limit`);
+      if (!init && p.longLived && arr(c.ports).length > 0) {
+        if (!c.readinessProbe) errors.push(`${cw}: serves a port but has no readinessProbe`);
+        if (!c.livenessProbe) errors.push(`${cw}: serves a port but has no livenessProbe`);
+      }
+      const portNames = new Set(arr(c.ports).map((x) => str(x.name)));
+      const portNumbers = new Set(arr(c.ports).map((x) => x.containerPort));
+      for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+        const probe = obj(c[probeName]);
+        const target = obj(probe.httpGet).port ?? obj(probe.tcpSocket).port ?? obj(probe.grpc).port;
+        if (typeof target === 'string' && !portNames.has(target)) {
+          errors.push(`${cw}: ${probeName} targets port ${target}, which the container does not declare`);
+        }
+        if (typeof target === 'number' && !portNumbers.has(target)) {
+          errors.push(`${cw}: ${probeName} targets port ${target}, which the container does not declare`);
+        }
+      }
+      const volumeNames = new Set([...arr(p.spec.volumes).map((v) => str(v.name)), ...p.claimTemplates]);
+      for (const m of arr(c.volumeMounts)) {
+        if (!volumeNames.has(str(m.name))) errors.push(`${cw}: mounts undeclared volume ${str(m.name)}`);
+      }
+    }
+  }
+  return errors;
+}
+
+function checkLabels(objects: K8sObject[], pods: PodTemplate[]): string[] {
+  const errors: string[] = [];
+  for (const o of objects) {
+    const labels = o.metadata.labels ?? {};
+    for (const l of RECOMMENDED_LABELS) {
+      if (!labels[l]) errors.push(`${o.kind}/${o.metadata.name}: missing label ${l}`);
+    }
+  }
+  for (const p of pods) {
+    for (const l of RECOMMENDED_LABELS) {
+      if (!p.labels[l])
+        errors.push(`${p.owner.kind}/${p.owner.metadata.name} pod template: missing label ${l}`);
+    }
+    const selector = obj(obj(p.owner.spec).selector);
+    const matchLabels = (selector.matchLabels as Record<string, string> | undefined) ?? {};
+    if (p.owner.kind !== 'Job' && p.owner.kind !== 'CronJob' && p.owner.kind !== 'Pod') {
+      if (Object.keys(matchLabels).length === 0)
+        errors.push(`${p.owner.kind}/${p.owner.metadata.name}: no selector`);
+      if ('app.kubernetes.io/version' in matchLabels) {
+        errors.push(`${p.owner.kind}/${p.owner.metadata.name}: selector uses the version label`);
+      }
+      for (const [k, v] of Object.entries(matchLabels)) {
+        if (p.labels[k] !== v) {
+          errors.push(
+            `${p.owner.kind}/${p.owner.metadata.name}: selector ${k}=${v} does not match its pod template`,
+          );
+        }
+      }
+    }
+  }
+  return errors;
+}
+
+function checkReferences(objects: K8sObject[], pods: PodTemplate[], opts: PolicyOptions): string[] {
+  const errors: string[] = [];
+  const key = (kind: string, ns: string | undefined, name: string): string =>
+    `${kind}/${ns ?? 'default'}/${name}`;
+  const produced = new Set(objects.map((o) => key(o.kind, o.metadata.namespace, o.metadata.name)));
+  const configMapData = new Map<string, Json>();
+  for (const o of objects.filter((x) => x.kind === 'ConfigMap')) {
+    configMapData.set(key('ConfigMap', o.metadata.namespace, o.metadata.name), {
+      ...obj(o.data),
+      ...obj(o.binaryData),
+    });
+  }
+  const secretOk = (ns: string, name: string): boolean =>
+    produced.has(key('Secret', ns, name)) || (opts.prerequisiteSecrets ?? []).includes(name);
+  const configMapOk = (ns: string, name: string): boolean =>
+    produced.has(key('ConfigMap', ns, name)) || (opts.prerequisiteConfigMaps ?? []).includes(name);
+
+  for (const p of pods) {
+    const where = `${p.owner.kind}/${p.owner.metadata.name}`;
+    const ns = p.namespace;
+    const sa = str(p.spec.serviceAccountName);
+    if (
+      sa &&
+      sa !== 'default' &&
+      !produced.has(key('ServiceAccount', ns, sa)) &&
+      !(opts.prerequisiteServiceAccounts ?? []).includes(sa)
+    ) {
+      errors.push(`${where}: ServiceAccount ${sa} is neither produced nor a prerequisite`);
+    }
+    for (const v of arr(p.spec.volumes)) {
+      const cm = str(obj(v.configMap).name);
+      if (cm && !configMapOk(ns, cm))
+        errors.push(`${where}: ConfigMap ${cm} is neither produced nor a prerequisite`);
+      for (const item of arr(obj(v.configMap).items)) {
+        const data = cm ? configMapData.get(key('ConfigMap', ns, cm)) : undefined;
+        if (data && !((str(item.key) ?? '') in data))
+          errors.push(`${where}: ConfigMap ${cm} has no key ${str(item.key)}`);
+      }
+      const secret = str(obj(v.secret).secretName);
+      if (secret && !secretOk(ns, secret))
+        errors.push(`${where}: Secret ${secret} is neither produced nor a prerequisite`);
+      for (const src of arr(obj(v.projected).sources)) {
+        const pcm = str(obj(src.configMap).name);
+        if (pcm && !configMapOk(ns, pcm))
+          errors.push(`${where}: ConfigMap ${pcm} is neither produced nor a prerequisite`);
+        const ps = str(obj(src.secret).name);
+        if (ps && !secretOk(ns, ps))
+          errors.push(`${where}: Secret ${ps} is neither produced nor a prerequisite`);
+      }
+      const claim = str(obj(v.persistentVolumeClaim).claimName);
+      if (claim && !produced.has(key('PersistentVolumeClaim', ns, claim))) {
+        errors.push(`${where}: PersistentVolumeClaim ${claim} is not produced`);
+      }
+    }
+    for (const { c } of containersOf(p.spec)) {
+      for (const e of arr(c.env)) {
+        const vf = obj(e.valueFrom);
+        const s = obj(vf.secretKeyRef);
+        if (str(s.name) && !secretOk(ns, str(s.name) ?? '')) {
+          errors.push(
+            `${where}: env ${str(e.name)} reads Secret ${str(s.name)}, neither produced nor a prerequisite`,
+          );
+        }
+        const cmr = obj(vf.configMapKeyRef);
+        const cmName = str(cmr.name);
+        if (cmName) {
+          if (!configMapOk(ns, cmName)) {
+            errors.push(
+              `${where}: env ${str(e.name)} reads ConfigMap ${cmName}, neither produced nor a prerequisite`,
+            );
+          }
+          const data = configMapData.get(key('ConfigMap', ns, cmName));
+          if (data && !((str(cmr.key) ?? '') in data) && cmr.optional !== true) {
+            errors.push(
+              `${where}: env ${str(e.name)} reads missing key ${str(cmr.key)} of ConfigMap ${cmName}`,
+            );
+          }
+        }
+      }
+      for (const ef of arr(c.envFrom)) {
+        const cmName = str(obj(ef.configMapRef).name);
+        if (cmName && !configMapOk(ns, cmName))
+          errors.push(`${where}: envFrom ConfigMap ${cmName} is neither produced nor a prerequisite`);
+        const sName = str(obj(ef.secretRef).name);
+        if (sName && !secretOk(ns, sName))
+          errors.push(`${where}: envFrom Secret ${sName} is neither produced nor a prerequisite`);
+      }
+    }
+  }
+
+  for (const svc of objects.filter((o) => o.kind === 'Service')) {
+    const where = `Service/${svc.metadata.name}`;
+    const spec = obj(svc.spec);
+    const selector = (spec.selector as Record<string, string> | undefined) ?? {};
+    if (Object.keys(selector).length === 0) {
+      errors.push(`${where}: has no selector`);
+      continue;
+    }
+    const ns = svc.metadata.namespace ?? 'default';
+    const matching = pods.filter(
+      (p) =>
+        p.namespace === ns && p.longLived && Object.entries(selector).every(([k, v]) => p.labels[k] === v),
+    );
+    if (matching.length === 0) {
+      errors.push(`${where}: selects no pods`);
+      continue;
+    }
+    for (const port of arr(spec.ports)) {
+      const target = port.targetPort ?? port.port;
+      for (const p of matching) {
+        const ports = arr(p.spec.containers).flatMap((c) => arr(c.ports));
+        const ok =
+          typeof target === 'string'
+            ? ports.some((cp) => cp.name === target)
+            : ports.some((cp) => cp.containerPort === target);
+        if (!ok)
+          errors.push(
+            `${where}: targetPort ${String(target)} does not exist on ${p.owner.kind}/${p.owner.metadata.name}`,
+          );
+      }
+    }
+  }
+
+  for (const sts of objects.filter((o) => o.kind === 'StatefulSet')) {
+    const serviceName = str(obj(sts.spec).serviceName);
+    if (serviceName) {
+      const svc = objects.find(
+        (o) =>
+          o.kind === 'Service' &&
+          o.metadata.name === serviceName &&
+          o.metadata.namespace === sts.metadata.namespace,
+      );
+      if (!svc)
+        errors.push(`StatefulSet/${sts.metadata.name}: governing Service ${serviceName} is not produced`);
+      else if (obj(svc.spec).clusterIP !== 'None') {
+        errors.push(`StatefulSet/${sts.metadata.name}: governing Service ${serviceName} is not headless`);
+      }
+    }
+  }
+
+  for (const rb of objects.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
+    const ref = obj(rb.roleRef);
+    const refKind = str(ref.kind) ?? '';
+    const refNs = refKind === 'Role' ? rb.metadata.namespace : undefined;
+    const found = objects.some(
+      (o) =>
+        o.kind === refKind &&
+        o.metadata.name === str(ref.name) &&
+        (refKind !== 'Role' || o.metadata.namespace === refNs),
+    );
+    if (!found) errors.push(`${rb.kind}/${rb.metadata.name}: ${refKind} ${str(ref.name)} is not produced`);
+    for (const s of arr(rb.subjects)) {
+      if (s.kind === 'ServiceAccount') {
+        const ns = str(s.namespace) ?? rb.metadata.namespace;
+        if (
+          !produced.has(key('ServiceAccount', ns, str(s.name) ?? '')) &&
+          !(opts.prerequisiteServiceAccounts ?? []).includes(str(s.name) ?? '')
+        ) {
+          errors.push(`${rb.kind}/${rb.metadata.name}: ServiceAccount ${ns}/${str(s.name)} is not produced`);
+        }
+      }
+    }
+  }
+  return errors;
+}
+
+/** Runs every policy check. */
+export function checkPolicy(objects: K8sObject[], opts: PolicyOptions = {}): string[] {
+  const pods = podTemplates(objects);
+  return [...checkPods(pods), ...checkLabels(objects, pods), ...checkReferences(objects, pods, opts)];
+}

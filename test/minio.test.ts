@@ -1,0 +1,519 @@
+import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { FloeValidationError } from '../src/core/errors';
+import { PlatformDependencies } from '../src/plugins/interfaces';
+import { ExternalS3, ExternalS3Props, validateBucketName } from '../src/plugins/storage/external-s3';
+import { MinIO, MinIOProps } from '../src/plugins/storage/minio';
+import { validateObjects } from './support/k8s-schema';
+import { checkPolicy } from './support/policy';
+import { findObject, get, K8sObject, synthChart } from './support/synth';
+
+const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
+const MC_IMAGE = 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z';
+const HOST = 'minio.floe-platform.svc.cluster.local';
+
+type Json = Record<string, unknown>;
+
+function synth(props: MinIOProps = {}): K8sObject[] {
+  return synthChart((chart) => new MinIO(chart, 'storage', props));
+}
+
+function server(objects: K8sObject[], name = 'minio'): Json {
+  return get(findObject(objects, 'StatefulSet', name), 'spec.template.spec.containers.0') as Json;
+}
+
+function jobContainer(objects: K8sObject[], name = 'minio-buckets'): Json {
+  return get(findObject(objects, 'Job', name), 'spec.template.spec.containers.0') as Json;
+}
+
+function script(objects: K8sObject[]): string {
+  const command = jobContainer(objects).command as string[];
+  expect(command.slice(0, 2)).toEqual(['/bin/sh', '-ec']);
+  return command[2];
+}
+
+function build(props: MinIOProps): () => MinIO {
+  return () => new MinIO(new Chart(Testing.app(), 'test', { namespace: 'floe-platform' }), 'storage', props);
+}
+
+describe('MinIO', () => {
+  describe('snapshots', () => {
+    test('default: 4-node distributed', () => {
+      expect(synth()).toMatchSnapshot();
+    });
+
+    test('standalone: 1 node, console on, custom name and buckets', () => {
+      expect(
+        synth({
+          name: 'lake',
+          replicas: 1,
+          browser: true,
+          storageSize: '50Gi',
+          storageClassName: 'fast-ssd',
+          extraBuckets: ['dagster-logs', 'cube-exports'],
+        }),
+      ).toMatchSnapshot();
+    });
+  });
+
+  describe('schema and policy', () => {
+    test.each<[string, MinIOProps]>([
+      ['default', {}],
+      ['standalone with browser', { replicas: 1, browser: true }],
+      ['8 nodes', { replicas: 8 }],
+    ])('%s passes strict Kubernetes 1.28 validation and the restricted policy', (_n, props) => {
+      const objects = synth(props);
+      expect(validateObjects(objects)).toEqual([]);
+      expect(checkPolicy(objects, { prerequisiteSecrets: ['minio-credentials'] })).toEqual([]);
+    });
+
+    test('the policy check notices a missing credentials Secret', () => {
+      expect(checkPolicy(synth(), {}).join('\n')).toContain('Secret minio-credentials');
+    });
+  });
+
+  test('writes the StatefulSet, both Services, the PDB and the bucket Job with their exact names', () => {
+    const kinds = synth().map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds).toEqual([
+      'Service/minio-headless',
+      'Service/minio',
+      'StatefulSet/minio',
+      'PodDisruptionBudget/minio',
+      'Job/minio-buckets',
+    ]);
+  });
+
+  test('runs the last multi-arch MinIO image from quay.io, the binary directly', () => {
+    const c = server(synth());
+    expect(c.image).toBe(MINIO_IMAGE);
+    expect(c.command).toEqual(['/usr/bin/minio']);
+  });
+
+  test('distributed mode lists every peer with the ellipsis syntax on the headless Service', () => {
+    expect(server(synth()).args).toEqual([
+      'server',
+      '--address',
+      ':9000',
+      '--certs-dir',
+      '/etc/minio/certs',
+      'http://minio-{0...3}.minio-headless.floe-platform.svc.cluster.local:9000/export',
+    ]);
+    const args = server(synth({ replicas: 6 })).args as string[];
+    expect(args[args.length - 1]).toBe(
+      'http://minio-{0...5}.minio-headless.floe-platform.svc.cluster.local:9000/export',
+    );
+    const sts = findObject(synth({ replicas: 6 }), 'StatefulSet', 'minio');
+    expect(get(sts, 'spec.replicas')).toBe(6);
+  });
+
+  test('the peer list follows the name and the namespace', () => {
+    const objects = synthChart((chart) => new MinIO(chart, 's', { name: 'lake' }), 'data');
+    const args = server(objects, 'lake').args as string[];
+    expect(args[args.length - 1]).toBe(
+      'http://lake-{0...3}.lake-headless.data.svc.cluster.local:9000/export',
+    );
+  });
+
+  test('standalone mode serves the local drive path', () => {
+    const objects = synth({ replicas: 1 });
+    const args = server(objects).args as string[];
+    expect(args[args.length - 1]).toBe('/export');
+    expect(get(findObject(objects, 'StatefulSet', 'minio'), 'spec.replicas')).toBe(1);
+    expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+
+  test('starts all peers in parallel behind a headless Service that publishes unready pods', () => {
+    const objects = synth();
+    const sts = findObject(objects, 'StatefulSet', 'minio');
+    expect(get(sts, 'spec.podManagementPolicy')).toBe('Parallel');
+    expect(get(sts, 'spec.serviceName')).toBe('minio-headless');
+    const headless = findObject(objects, 'Service', 'minio-headless');
+    expect(get(headless, 'spec.clusterIP')).toBe('None');
+    expect(get(headless, 'spec.publishNotReadyAddresses')).toBe(true);
+  });
+
+  test('client Service exposes the S3 API on 9000, and the console on 9001 only when asked', () => {
+    const ports = (objects: K8sObject[]): unknown =>
+      get(findObject(objects, 'Service', 'minio'), 'spec.ports');
+    expect(ports(synth())).toEqual([{ name: 'http', port: 9000, targetPort: 'http', protocol: 'TCP' }]);
+    expect(server(synth()).ports).toEqual([{ name: 'http', containerPort: 9000, protocol: 'TCP' }]);
+    const on = synth({ browser: true });
+    expect(ports(on)).toContainEqual({ name: 'console', port: 9001, targetPort: 'console', protocol: 'TCP' });
+    expect(server(on).args).toEqual(expect.arrayContaining(['--console-address', ':9001']));
+    expect(server(on).env).toContainEqual({ name: 'MINIO_BROWSER', value: 'on' });
+    expect(server(synth()).env).toContainEqual({ name: 'MINIO_BROWSER', value: 'off' });
+  });
+
+  test('probes hit the MinIO health routes on the API port', () => {
+    const c = server(synth());
+    expect(get(c, 'livenessProbe.httpGet')).toEqual({ path: '/minio/health/live', port: 'http' });
+    expect(get(c, 'readinessProbe.httpGet')).toEqual({ path: '/minio/health/ready', port: 'http' });
+    expect(get(c, 'startupProbe.httpGet')).toEqual({ path: '/minio/health/live', port: 'http' });
+    expect(get(c, 'startupProbe.failureThreshold')).toBe(60);
+  });
+
+  test('runs as UID/GID 1000 with fsGroup 1000 and a read-only root', () => {
+    const sts = findObject(synth(), 'StatefulSet', 'minio');
+    const c = server(synth());
+    expect(get(c, 'securityContext.runAsUser')).toBe(1000);
+    expect(get(c, 'securityContext.runAsGroup')).toBe(1000);
+    expect(get(c, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+    expect(get(sts, 'spec.template.spec.securityContext.fsGroup')).toBe(1000);
+    expect(get(sts, 'spec.template.spec.securityContext.fsGroupChangePolicy')).toBe('OnRootMismatch');
+  });
+
+  test('mounts the drive at /export and emptyDirs where MinIO writes (certs dir, /tmp)', () => {
+    const objects = synth({ storageSize: '20Gi', storageClassName: 'fast' });
+    const c = server(objects);
+    expect(c.volumeMounts).toEqual([
+      { name: 'export', mountPath: '/export' },
+      { name: 'certs', mountPath: '/etc/minio/certs' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ]);
+    expect(c.args).toEqual(expect.arrayContaining(['--certs-dir', '/etc/minio/certs']));
+    const sts = findObject(objects, 'StatefulSet', 'minio');
+    expect(get(sts, 'spec.template.spec.volumes')).toEqual([
+      { name: 'certs', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
+    ]);
+    expect(get(sts, 'spec.volumeClaimTemplates.0.metadata.name')).toBe('export');
+    expect(get(sts, 'spec.volumeClaimTemplates.0.spec')).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'fast',
+      resources: { requests: { storage: '20Gi' } },
+    });
+  });
+
+  test('root credentials come from the Secret keys rootUser / rootPassword, metrics are public', () => {
+    const env = server(synth()).env;
+    expect(env).toContainEqual({
+      name: 'MINIO_ROOT_USER',
+      valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'rootUser' } },
+    });
+    expect(env).toContainEqual({
+      name: 'MINIO_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'rootPassword' } },
+    });
+    expect(env).toContainEqual({ name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' });
+    expect(env).toContainEqual({ name: 'MINIO_SITE_REGION', value: 'us-east-1' });
+    const custom = server(synth({ credentialsSecretName: 'lake-root' })).env;
+    expect(custom).toContainEqual({
+      name: 'MINIO_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'lake-root', key: 'rootPassword' } },
+    });
+  });
+
+  test('spreads distributed pods across nodes unless affinity is given', () => {
+    const term = get(
+      findObject(synth(), 'StatefulSet', 'minio'),
+      'spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.0.podAffinityTerm',
+    );
+    expect(get(term, 'topologyKey')).toBe('kubernetes.io/hostname');
+    expect(get(term, 'labelSelector.matchLabels')).toEqual({
+      'app.kubernetes.io/name': 'minio',
+      'app.kubernetes.io/instance': 'minio',
+      'app.kubernetes.io/component': 'object-storage',
+    });
+    const own = { nodeAffinity: {} };
+    expect(
+      get(findObject(synth({ affinity: own }), 'StatefulSet', 'minio'), 'spec.template.spec.affinity'),
+    ).toEqual(own);
+    expect(
+      get(findObject(synth({ replicas: 1 }), 'StatefulSet', 'minio'), 'spec.template.spec.affinity'),
+    ).toBeUndefined();
+  });
+
+  test('a PDB lets drains take one distributed node at a time', () => {
+    const pdb = findObject(synth(), 'PodDisruptionBudget', 'minio');
+    expect(get(pdb, 'spec.maxUnavailable')).toBe(1);
+    expect((get(pdb, 'spec.selector.matchLabels') as Json)['app.kubernetes.io/component']).toBe(
+      'object-storage',
+    );
+  });
+
+  describe('bucket-setup Job', () => {
+    test('runs mc from quay.io as a non-root user after waiting for the minio Service', () => {
+      const objects = synth();
+      const job = findObject(objects, 'Job', 'minio-buckets');
+      const c = jobContainer(objects);
+      expect(c.image).toBe(MC_IMAGE);
+      expect(get(c, 'securityContext.runAsUser')).toBe(1000);
+      expect(get(c, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+      expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      const init = get(job, 'spec.template.spec.initContainers') as Json[];
+      expect(init.map((i) => i.name)).toEqual(['wait-for-minio']);
+      expect((init[0].command as string[]).join(' ')).toContain(`nc -z -w 2 ${HOST} 9000`);
+      expect(get(job, 'spec.backoffLimit')).toBe(6);
+      expect(get(job, 'spec.ttlSecondsAfterFinished')).toBe(600);
+      expect(get(job, 'spec.template.spec.restartPolicy')).toBe('Never');
+    });
+
+    test('sets the alias from the environment, waits for quorum and creates buckets idempotently', () => {
+      const lines = script(synth({ extraBuckets: ['dagster-logs'] })).split('\n');
+      const mc = '/usr/bin/mc --config-dir /tmp/.mc';
+      expect(lines).toEqual([
+        `printf '%s\\n%s\\n' "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" | ${mc} alias set --api S3v4 --path on floe http://${HOST}:9000`,
+        `${mc} ready floe`,
+        `${mc} mb --ignore-existing --region us-east-1 floe/floe-warehouse`,
+        `${mc} mb --ignore-existing --region us-east-1 floe/dagster-logs`,
+      ]);
+    });
+
+    test('credentials reach the Job only as Secret references, never as values or arguments', () => {
+      const objects = synth();
+      const c = jobContainer(objects);
+      expect(c.env).toEqual([
+        {
+          name: 'MINIO_ROOT_USER',
+          valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'rootUser' } },
+        },
+        {
+          name: 'MINIO_ROOT_PASSWORD',
+          valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'rootPassword' } },
+        },
+      ]);
+      // The shell expands the variables itself (not Kubernetes' $(VAR) in args) and pipes them.
+      expect(script(objects)).not.toContain('$(MINIO_');
+      expect(c.args).toBeUndefined();
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    });
+
+    test('the Job does not match the server Services', () => {
+      const objects = synth();
+      const jobLabels = get(
+        findObject(objects, 'Job', 'minio-buckets'),
+        'spec.template.metadata.labels',
+      ) as Json;
+      const selector = get(findObject(objects, 'Service', 'minio'), 'spec.selector') as Json;
+      expect(Object.entries(selector).every(([k, v]) => jobLabels[k] === v)).toBe(false);
+      expect(jobLabels['app.kubernetes.io/component']).toBe('bucket-setup');
+    });
+  });
+
+  describe('plugin contract', () => {
+    test('exposes endpoint, region, bucket, path-style access, keys and required Secrets', () => {
+      let minio: MinIO | undefined;
+      synthChart((chart) => {
+        minio = new MinIO(chart, 'storage', { region: 'eu-central-1' });
+      });
+      if (!minio) throw new Error('not built');
+      expect(minio.endpoint).toBe(`http://${HOST}:9000`);
+      expect(minio.region).toBe('eu-central-1');
+      expect(minio.warehouseBucket).toBe('floe-warehouse');
+      expect(minio.pathStyleAccess).toBe(true);
+      expect(minio.accessKeyId).toEqual({ name: 'minio-credentials', key: 'rootUser' });
+      expect(minio.secretAccessKey).toEqual({ name: 'minio-credentials', key: 'rootPassword' });
+      expect(minio.serviceEndpoint).toMatchObject({ serviceName: 'minio', port: 9000, host: HOST });
+      expect(minio.requiredSecrets).toEqual([
+        expect.objectContaining({ name: 'minio-credentials', keys: ['rootUser', 'rootPassword'] }),
+      ]);
+      expect(minio.apiObjects.map((o) => o.kind)).toEqual([
+        'Service',
+        'Service',
+        'StatefulSet',
+        'PodDisruptionBudget',
+        'Job',
+      ]);
+    });
+
+    test('provider() builds a 4-node MinIO named minio with the platform settings', () => {
+      const deps: PlatformDependencies = {
+        platformName: 'acme',
+        imageRegistry: 'mirror.example.com/quay',
+        imagePullSecrets: ['regcred'],
+      };
+      let plugin: unknown;
+      const objects = synthChart((chart) => {
+        plugin = MinIO.provider({ extraBuckets: ['raw'] }).provide(
+          new Construct(chart, 'tier'),
+          'object-storage',
+          deps,
+        );
+      });
+      expect(plugin).toBeInstanceOf(MinIO);
+      const sts = findObject(objects, 'StatefulSet', 'minio');
+      expect(get(sts, 'spec.replicas')).toBe(4);
+      expect((get(sts, 'metadata.labels') as Json)['app.kubernetes.io/part-of']).toBe('acme');
+      expect(server(objects).image).toBe('mirror.example.com/quay/minio/minio:RELEASE.2025-09-07T16-13-09Z');
+      expect(jobContainer(objects).image).toBe(
+        'mirror.example.com/quay/minio/mc:RELEASE.2025-08-13T08-35-41Z',
+      );
+      expect(get(sts, 'spec.template.spec.imagePullSecrets')).toEqual([{ name: 'regcred' }]);
+      expect(script(objects)).toContain('floe/raw');
+    });
+  });
+
+  describe('validation', () => {
+    test.each([0, 2, 3, 17, 19, 34, 1.5])('refuses %p replicas and says what is allowed', (replicas) => {
+      expect(build({ replicas })).toThrow(FloeValidationError);
+      expect(build({ replicas })).toThrow(
+        replicas === 0 || replicas === 1.5
+          ? /storage: invalid replicas: got .*, expected an integer >= 1/
+          : new RegExp(
+              `storage: invalid replicas: got ${replicas}, expected 1 \\(standalone, no redundancy\\) or a ` +
+                'distributed node count that MinIO splits into equal erasure sets of 4 to 16 drives',
+            ),
+      );
+    });
+
+    test.each([1, 4, 5, 7, 12, 16, 18, 20, 22, 32, 64])('accepts %p replicas', (replicas) => {
+      expect(build({ replicas })).not.toThrow();
+    });
+
+    test.each([
+      'ab',
+      'Floe-Warehouse',
+      'floe_warehouse',
+      '-floe',
+      'floe-',
+      'a..b',
+      'a.-b',
+      '192.168.1.10',
+      'xn--bucket',
+      'bucket-s3alias',
+      'x'.repeat(64),
+    ])('refuses the warehouse bucket %p', (bucket) => {
+      expect(build({ warehouseBucket: bucket })).toThrow(
+        /storage: invalid warehouseBucket: got .*, expected an S3 bucket name: 3 to 63 lower-case letters/,
+      );
+    });
+
+    test('refuses the bucket name reserved by MinIO and duplicate buckets', () => {
+      expect(build({ warehouseBucket: 'minio' })).toThrow(
+        /invalid warehouseBucket: got "minio", expected a bucket name other than 'minio'/,
+      );
+      expect(build({ extraBuckets: ['raw', 'floe-warehouse'] })).toThrow(
+        /invalid extraBuckets.1: got "floe-warehouse", expected a bucket name not listed before/,
+      );
+      expect(build({ extraBuckets: ['Raw'] })).toThrow(/invalid extraBuckets.0: got "Raw"/);
+    });
+
+    test('refuses bad names, sizes, regions and Secret names', () => {
+      expect(build({ name: 'MinIO' })).toThrow(/invalid name: got "MinIO", expected a DNS-1123 label/);
+      expect(build({ storageSize: 'ten' })).toThrow(/invalid storageSize: got "ten"/);
+      expect(build({ region: 'US East' })).toThrow(/invalid region: got "US East", expected a region name/);
+      expect(build({ credentialsSecretName: 'Bad_Name' })).toThrow(/invalid credentialsSecretName/);
+      expect(build({ storageClassName: 'Fast SSD' })).toThrow(/invalid storageClassName/);
+      expect(build({ bucketJobTtlSecondsAfterFinished: -1 })).toThrow(
+        /invalid bucketJobTtlSecondsAfterFinished/,
+      );
+      expect(build({ extraEnv: { MINIO_ROOT_USER: 'x' } })).toThrow(/invalid extraEnv.MINIO_ROOT_USER/);
+    });
+  });
+});
+
+describe('validateBucketName', () => {
+  test.each(['floe-warehouse', 'abc', 'my.bucket.name', '0123', 'a'.repeat(63)])('accepts %p', (b) => {
+    expect(validateBucketName('x', 'bucket', b)).toBe(b);
+  });
+});
+
+describe('ExternalS3', () => {
+  const base: ExternalS3Props = {
+    region: 'eu-west-1',
+    bucket: 'acme-lakehouse',
+    accessKeyId: { name: 'aws-s3', key: 'access-key-id' },
+    secretAccessKey: { name: 'aws-s3', key: 'secret-access-key' },
+  };
+
+  test('defaults to the regional AWS endpoint with virtual-hosted addressing', () => {
+    const s3 = ExternalS3.fromBucket(base);
+    expect(s3.endpoint).toBe('https://s3.eu-west-1.amazonaws.com');
+    expect(s3.region).toBe('eu-west-1');
+    expect(s3.warehouseBucket).toBe('acme-lakehouse');
+    expect(s3.pathStyleAccess).toBe(false);
+    expect(s3.accessKeyId).toEqual({ name: 'aws-s3', key: 'access-key-id' });
+    expect(s3.secretAccessKey).toEqual({ name: 'aws-s3', key: 'secret-access-key' });
+    expect(s3.serviceEndpoint).toBeUndefined();
+    expect(s3.requiredSecrets).toEqual([
+      expect.objectContaining({ name: 'aws-s3', keys: ['access-key-id', 'secret-access-key'] }),
+    ]);
+    expect(ExternalS3.fromBucket({ ...base, region: 'cn-north-1' }).endpoint).toBe(
+      'https://s3.cn-north-1.amazonaws.com.cn',
+    );
+  });
+
+  test('takes an S3-compatible endpoint, normalised, and lists keys in separate Secrets', () => {
+    const s3 = ExternalS3.fromBucket({
+      ...base,
+      endpoint: 'https://storage.example.com:8443/',
+      pathStyleAccess: true,
+      secretAccessKey: { name: 'other', key: 'sk' },
+    });
+    expect(s3.endpoint).toBe('https://storage.example.com:8443');
+    expect(s3.pathStyleAccess).toBe(true);
+    expect(s3.requiredSecrets.map((r) => [r.name, r.keys])).toEqual([
+      ['aws-s3', ['access-key-id']],
+      ['other', ['sk']],
+    ]);
+    expect(
+      ExternalS3.fromBucket({ ...base, endpoint: 'http://minio.lan:9000', allowInsecureHttp: true }).endpoint,
+    ).toBe('http://minio.lan:9000');
+  });
+
+  test('provider() deploys nothing and hands the bucket to the platform', () => {
+    let plugin: unknown;
+    const objects = synthChart((chart) => {
+      plugin = ExternalS3.provider(base).provide(chart, 'object-storage', { platformName: 'floe' });
+    });
+    expect(objects).toEqual([]);
+    expect(plugin).toBeInstanceOf(ExternalS3);
+    expect(plugin).toMatchObject({
+      endpoint: 'https://s3.eu-west-1.amazonaws.com',
+      warehouseBucket: 'acme-lakehouse',
+    });
+  });
+
+  test('provider() reports errors under the slot path', () => {
+    expect(() =>
+      synthChart((chart) => {
+        ExternalS3.provider({ ...base, bucket: 'Bad' }).provide(chart, 'object-storage', {
+          platformName: 'floe',
+        });
+      }),
+    ).toThrow(/^test\/object-storage: invalid bucket: got "Bad"/);
+  });
+
+  test.each<[Partial<ExternalS3Props>, RegExp]>([
+    [
+      { endpoint: 'http://s3.example.com' },
+      /invalid endpoint: got "http:\/\/s3.example.com", expected an https:\/\/ URL/,
+    ],
+    [
+      { endpoint: 'https://s3.example.com/bucket' },
+      /invalid endpoint: got "https:\/\/s3.example.com\/bucket"/,
+    ],
+    [{ endpoint: 's3.example.com' }, /invalid endpoint: got "s3.example.com"/],
+    [{ endpoint: 'https://s3.example.com?x=1' }, /invalid endpoint/],
+    [
+      { endpoint: 'ftp://s3.example.com', allowInsecureHttp: true },
+      /expected an http:\/\/ or https:\/\/ URL/,
+    ],
+    [{ region: 'EU West' }, /invalid region: got "EU West"/],
+    [{ bucket: 'ab' }, /invalid bucket: got "ab", expected an S3 bucket name/],
+    [
+      { bucket: 'my.bucket' },
+      /invalid pathStyleAccess: got undefined, expected true for the bucket 'my.bucket'/,
+    ],
+    [{ accessKeyId: { name: 'Bad Secret', key: 'k' } }, /invalid accessKeyId.name: got "Bad Secret"/],
+    [{ secretAccessKey: { name: 'aws-s3', key: 'bad key' } }, /invalid secretAccessKey.key: got "bad key"/],
+    [
+      { secretAccessKey: { name: 'aws-s3', key: 'access-key-id' } },
+      /invalid secretAccessKey: .* expected a different Secret key from accessKeyId/,
+    ],
+  ])('refuses %j', (override, message) => {
+    expect(() => ExternalS3.fromBucket({ ...base, ...override })).toThrow(message);
+  });
+
+  test('never echoes credentials embedded in an endpoint URL', () => {
+    let message = '';
+    try {
+      ExternalS3.fromBucket({ ...base, endpoint: 'https://AKIAEXAMPLE:s3cr3t@s3.example.com' });
+    } catch (e) {
+      message = e instanceof Error ? e.message : String(e);
+    }
+    expect(message).toMatch(/^ExternalS3: invalid endpoint: got "https:\/\/<redacted>@s3.example.com"/);
+    expect(message).not.toContain('s3cr3t');
+    expect(message).not.toContain('AKIAEXAMPLE');
+  });
+});

@@ -1,0 +1,819 @@
+import { createHash } from 'crypto';
+import { ApiObject } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
+import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
+import { FloeValidationError } from '../../core/errors';
+import { ContainerImage, ImageOverride, resolveImage } from '../../core/image';
+import { selectorLabels, WorkloadIdentity } from '../../core/labels';
+import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
+import { httpProbe } from '../../core/probes';
+import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resources';
+import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
+import { addService, objectMeta } from '../../core/service';
+import {
+  validateDnsLabel,
+  validateDnsSubdomain,
+  validateInteger,
+  validateReplicas,
+} from '../../core/validation';
+import {
+  CatalogPlugin,
+  ObjectStoragePlugin,
+  PlatformDependencies,
+  PluginProvider,
+  PostgresDatabasePlugin,
+  TelemetryPlugin,
+} from '../interfaces';
+import { POSTGRES_ALPINE_RUN_AS, POSTGRES_IMAGE } from '../database/postgres';
+
+/** The Polaris server image (UBI 9 OpenJDK 21 runtime, Quarkus fast-jar in `/deployments`). */
+export const POLARIS_IMAGE: ContainerImage = {
+  registry: 'docker.io',
+  repository: 'apache/polaris',
+  tag: '1.7.0',
+};
+
+/** Repository of the admin tool; its tag always equals the server's (the schema versions must match). */
+export const POLARIS_ADMIN_TOOL_REPOSITORY = 'apache/polaris-admin-tool';
+
+/** The `polaris` user both images create (UID 10000, group `polaris` GID 10001). */
+export const POLARIS_RUN_AS: RunAs = { user: 10000, group: 10001, fsGroup: 10001 };
+
+/** `quarkus.http.port`: the REST APIs (Iceberg REST, management, OAuth2 tokens). */
+export const POLARIS_HTTP_PORT = 8181;
+
+/** `quarkus.management.port`: health (`/q/health/*`) and metrics (`/q/metrics`). */
+export const POLARIS_MANAGEMENT_PORT = 8182;
+
+/**
+ * Where `application.properties` (and the token keys) are mounted. The image's start script
+ * (`run-java.sh`) changes to `/deployments` before starting the JVM, and Quarkus reads
+ * `config/application.properties` relative to the working directory.
+ */
+export const POLARIS_CONFIG_DIR = '/deployments/config';
+
+/** Base path of the Iceberg REST catalog API. */
+export const POLARIS_CATALOG_PATH = '/api/catalog';
+
+/** Base path of the Polaris management API (catalogs, principals, roles). */
+export const POLARIS_MANAGEMENT_API_PATH = '/api/management/v1';
+
+/** OAuth2 client-credentials token endpoint of the Iceberg REST API. */
+export const POLARIS_TOKEN_PATH = '/api/catalog/v1/oauth/tokens';
+
+/** Prometheus metrics path on the management port. */
+export const POLARIS_METRICS_PATH = '/q/metrics';
+
+/** The realm header Polaris reads (its default `polaris.realm-context.header-name`). */
+export const POLARIS_REALM_HEADER = 'Polaris-Realm';
+
+/** Storage types a catalog may use. `FILE` is not offered: Polaris aborts start-up with it enabled. */
+export type PolarisStorageType = 'S3' | 'GCS' | 'AZURE';
+
+/** Quarkus log levels. */
+export type PolarisLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+const CONFIG_FILE = 'application.properties';
+const SAFE_STORAGE_TYPES: readonly string[] = ['S3', 'GCS', 'AZURE'];
+const LOG_LEVELS: readonly string[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+const REALM = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const WAREHOUSE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+const ROOT_CLIENT_ID_ENV = 'ROOT_CLIENT_ID';
+const ROOT_CLIENT_SECRET_ENV = 'ROOT_CLIENT_SECRET';
+
+const DEFAULT_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '500m', memory: '1Gi' },
+  limits: { cpu: '2000m', memory: '2Gi' },
+};
+
+const DEFAULT_BOOTSTRAP_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '100m', memory: '256Mi' },
+  limits: { cpu: '1000m', memory: '512Mi' },
+};
+
+/** The root principal's credentials that the bootstrap Job creates, in existing Secrets. */
+export interface PolarisRootCredentials {
+  /**
+   * Client ID of the root principal. Letters, digits, `-` and `_` only: the admin tool receives
+   * it inside a comma-separated argument that its start script word-splits.
+   */
+  readonly clientId: SecretKeyRef;
+  /**
+   * Client secret of the root principal. No commas, whitespace or `*?[`, for the same reason;
+   * e.g. `openssl rand -hex 32`.
+   */
+  readonly clientSecret: SecretKeyRef;
+}
+
+/** An RSA key pair, shared by every replica, that signs and verifies the access tokens Polaris issues. */
+export interface PolarisTokenKeys {
+  /** Name of the existing Secret holding the key pair. */
+  readonly secretName: string;
+  /**
+   * Key of the PEM public key (X.509 SubjectPublicKeyInfo, `openssl rsa -pubout`).
+   * @default 'public.pem'
+   */
+  readonly publicKeyKey?: string;
+  /**
+   * Key of the PEM private key (PKCS#8, `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`).
+   * @default 'private.pem'
+   */
+  readonly privateKeyKey?: string;
+}
+
+/** The Job that bootstraps the realm (schema `polaris_schema` and the root principal). */
+export interface PolarisBootstrapOptions {
+  /**
+   * Admin tool image override. Its tag must equal the server's tag: an older or newer admin tool
+   * writes a different schema version than the server expects.
+   * @default - `apache/polaris-admin-tool` with the server's tag, from the server's registry
+   */
+  readonly image?: ImageOverride;
+  /**
+   * Pods the Job may start before it is marked failed.
+   * @default 6
+   */
+  readonly backoffLimit?: number;
+  /**
+   * Seconds after which a finished Job (and its pods and logs) is deleted. A deleted Job is
+   * re-created by the next `kubectl apply` and runs again harmlessly (bootstrap is idempotent);
+   * deleting it also lets an upgrade change its (immutable) pod template.
+   * @default 3600
+   */
+  readonly ttlSecondsAfterFinished?: number;
+  /**
+   * Resources of the admin tool container.
+   * @default - requests 100m/256Mi, limits 1000m/512Mi
+   */
+  readonly resources?: ResourceRequirements;
+}
+
+/** Properties of a `Polaris` catalog server. */
+export interface PolarisProps extends ComponentProps, WorkloadOptions {
+  /**
+   * Name of the Deployment and Service (the host name clients use); the ConfigMap is
+   * `<name>-config` and the bootstrap Job `<name>-bootstrap`. A DNS-1123 label.
+   * @default 'polaris'
+   */
+  readonly name?: string;
+  /** The PostgreSQL database Polaris keeps its metastore in (required). */
+  readonly database: PostgresDatabasePlugin;
+  /**
+   * S3-compatible object storage: Polaris gets its access keys (to vend credentials and read
+   * table metadata) and region.
+   * @default - none: Polaris uses the AWS SDK's default credential chain
+   */
+  readonly storage?: ObjectStoragePlugin;
+  /**
+   * Where traces are sent (OTLP/gRPC).
+   * @default - tracing disabled (`quarkus.otel.sdk.disabled=true`)
+   */
+  readonly telemetry?: TelemetryPlugin;
+  /**
+   * The realm (Polaris' unit of multi-tenancy) this server serves and the bootstrap Job creates.
+   * Letters, digits, `_` and `-`.
+   * @default 'POLARIS'
+   */
+  readonly realm?: string;
+  /**
+   * Reject requests without a `Polaris-Realm` header. With one realm, `false` lets Iceberg clients
+   * connect without extra headers; `true` requires every client to send `Polaris-Realm: <realm>`.
+   * @default false
+   */
+  readonly requireRealmHeader?: boolean;
+  /**
+   * Name of the catalog (the Iceberg `warehouse`) clients use. Polaris does not create it: create
+   * it once through the management API after the bootstrap Job has completed.
+   * @default 'floe'
+   */
+  readonly warehouse?: string;
+  /**
+   * The root principal's client ID and secret, which the bootstrap Job sets.
+   * @default - Secret `<name>-bootstrap-credentials`, keys `client-id` and `client-secret`
+   */
+  readonly rootCredentials?: PolarisRootCredentials;
+  /**
+   * A shared RSA key pair for access tokens. Needed with more than one replica (otherwise each pod
+   * generates its own keys and rejects tokens issued by the others); optional with one.
+   * @default - with replicas > 1: Secret `<name>-token-keys`, keys `public.pem` and `private.pem`;
+   * with 1 replica: none (Polaris generates a key pair at start, tokens do not survive restarts)
+   */
+  readonly tokenKeys?: PolarisTokenKeys;
+  /**
+   * Storage types catalogs may use (`polaris.features."SUPPORTED_CATALOG_STORAGE_TYPES"`).
+   * @default - ['S3'] with `storage`, else Polaris' default ['S3', 'GCS', 'AZURE']
+   */
+  readonly supportedStorageTypes?: PolarisStorageType[];
+  /**
+   * Root log level (`quarkus.log.level`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: PolarisLogLevel;
+  /**
+   * Log to the console as JSON (`quarkus.log.console.json.enabled`) instead of text lines.
+   * @default false
+   */
+  readonly jsonLogs?: boolean;
+  /**
+   * Fraction of traces sampled (0 to 1), with `telemetry`.
+   * @default - Quarkus' default sampler (`parentbased_always_on`)
+   */
+  readonly tracingSampleRatio?: number;
+  /**
+   * More properties for `application.properties` (e.g. `quarkus.http.cors.enabled`). They are
+   * stored in a ConfigMap: never put secrets here. A property this construct sets is refused.
+   * @default - none
+   */
+  readonly additionalProperties?: Record<string, string>;
+  /**
+   * The bootstrap Job.
+   * @default - see `PolarisBootstrapOptions`
+   */
+  readonly bootstrap?: PolarisBootstrapOptions;
+  /**
+   * Hold the server pods in an init container until the bootstrap Job has created the schema.
+   * A server that is asked for a realm before its schema exists caches schema version 0 for that
+   * realm until it restarts, so this is on by default.
+   * @default true
+   */
+  readonly waitForBootstrap?: boolean;
+  /**
+   * Image with `psql` for the init container that waits for the bootstrap (its user must be UID 70,
+   * as in the official Alpine postgres image).
+   * @default - the official postgres image this library pins
+   */
+  readonly psqlImage?: ImageOverride;
+}
+
+/** Options of `Polaris.provider()`: everything but what the platform supplies. */
+export type PolarisProviderOptions = Omit<
+  PolarisProps,
+  'database' | 'storage' | 'telemetry' | 'platformName' | 'imageRegistry' | 'imagePullSecrets'
+>;
+
+/**
+ * Apache Polaris, an Iceberg REST catalog, on PostgreSQL (`relational-jdbc` persistence).
+ *
+ * Deploys a Deployment and a Service `polaris` (8181 REST, 8182 management), a ConfigMap with
+ * `application.properties`, and the Job `polaris-bootstrap` that runs the admin tool once per realm
+ * to create the schema and the root principal. The server pods wait for the database and for that
+ * Job's schema before they start. Clients authenticate with the root credentials (OAuth2 client
+ * credentials at `/api/catalog/v1/oauth/tokens`) and must use a catalog (warehouse) that has been
+ * created through the management API.
+ */
+export class Polaris extends Construct implements CatalogPlugin {
+  /**
+   * A provider for `FloePlatform`'s catalog slot: asks the platform for the PostgreSQL database
+   * `catalog-db` (database and user `polaris`) and wires storage and telemetry.
+   */
+  public static provider(options: PolarisProviderOptions = {}): PluginProvider<CatalogPlugin> {
+    return {
+      database: { name: 'catalog-db', database: 'polaris', username: 'polaris' },
+      provide: (scope: Construct, id: string, deps: PlatformDependencies): CatalogPlugin => {
+        if (!deps.database) {
+          throw new FloeValidationError(
+            `${scope.node.path}/${id}`,
+            'database',
+            undefined,
+            'a PostgreSQL database passed by the platform (Polaris.provider() requests one)',
+          );
+        }
+        return new Polaris(scope, id, {
+          ...options,
+          platformName: deps.platformName,
+          imageRegistry: deps.imageRegistry,
+          imagePullSecrets: deps.imagePullSecrets,
+          database: deps.database,
+          storage: deps.storage,
+          telemetry: deps.telemetry,
+        });
+      },
+    };
+  }
+
+  /** Iceberg REST catalog URI, `http://<name>.<ns>.svc.cluster.local:8181/api/catalog`. */
+  public readonly catalogUri: string;
+  /** The catalog (warehouse) name clients use. */
+  public readonly warehouse: string;
+  /** The realm. */
+  public readonly realm: string;
+  /** The REST endpoint (port 8181). */
+  public readonly serviceEndpoint: ServiceEndpoint;
+  /** The management endpoint (port 8182: health and `/q/metrics`). */
+  public readonly managementEndpoint: ServiceEndpoint;
+  /** OAuth2 token URL (client credentials grant). */
+  public readonly tokenUrl: string;
+  /** Management API base URL (catalogs, principals, roles). */
+  public readonly managementApiUrl: string;
+  /** Prometheus metrics URL. */
+  public readonly metricsUrl: string;
+  /** The root principal's credentials (what clients of this catalog authenticate with). */
+  public readonly rootCredentials: PolarisRootCredentials;
+  /** The shared token key pair, when one is used. */
+  public readonly tokenKeys?: PolarisTokenKeys;
+  /** Secrets that must exist before the pods start. */
+  public readonly requiredSecrets: readonly SecretRequirement[];
+  /** The resolved server image. */
+  public readonly image: ContainerImage;
+  /** The resolved admin tool image. */
+  public readonly adminToolImage: ContainerImage;
+  /** Labels of the server pods. */
+  public readonly identity: WorkloadIdentity;
+  /** Selector labels of the server pods. */
+  public readonly selector: Record<string, string>;
+  /** Labels of the bootstrap Job and its pod. */
+  public readonly bootstrapIdentity: WorkloadIdentity;
+  /** The rendered `application.properties`, as key/value pairs. */
+  public readonly properties: Readonly<Record<string, string>>;
+  /** The rendered `application.properties` file. */
+  public readonly propertiesFile: string;
+  /** The ConfigMap holding `application.properties`. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The server Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The Service (8181 `polaris-http`, 8182 `polaris-mgmt`). */
+  public readonly service: k8s.KubeService;
+  /** The Job that bootstraps the realm; it must complete before clients use the catalog. */
+  public readonly bootstrapJob: k8s.KubeJob;
+
+  public constructor(scope: Construct, id: string, props: PolarisProps) {
+    super(scope, id);
+    const name = validateDnsLabel(this, 'name', props.name ?? 'polaris', 52);
+    const replicas = validateReplicas(this, 'replicas', props.replicas ?? 2);
+    if (!props.database) {
+      throw new FloeValidationError(this, 'database', props.database, 'a PostgresDatabasePlugin (required)');
+    }
+    const database = props.database;
+    this.realm = validatePattern(this, 'realm', props.realm ?? 'POLARIS', REALM, REALM_ALLOWED);
+    this.warehouse = validatePattern(
+      this,
+      'warehouse',
+      props.warehouse ?? 'floe',
+      WAREHOUSE,
+      WAREHOUSE_ALLOWED,
+    );
+    this.rootCredentials = props.rootCredentials ?? {
+      clientId: { name: `${name}-bootstrap-credentials`, key: 'client-id' },
+      clientSecret: { name: `${name}-bootstrap-credentials`, key: 'client-secret' },
+    };
+    validateSecretRef(this, 'rootCredentials.clientId', this.rootCredentials.clientId);
+    validateSecretRef(this, 'rootCredentials.clientSecret', this.rootCredentials.clientSecret);
+    if (props.tokenKeys || replicas > 1) {
+      const keys = props.tokenKeys ?? { secretName: `${name}-token-keys` };
+      validateDnsSubdomain(this, 'tokenKeys.secretName', keys.secretName);
+      this.tokenKeys = {
+        secretName: keys.secretName,
+        publicKeyKey: validateSecretKey(this, 'tokenKeys.publicKeyKey', keys.publicKeyKey ?? 'public.pem'),
+        privateKeyKey: validateSecretKey(
+          this,
+          'tokenKeys.privateKeyKey',
+          keys.privateKeyKey ?? 'private.pem',
+        ),
+      };
+    }
+    const storageTypes = validateStorageTypes(
+      this,
+      props.supportedStorageTypes ?? (props.storage ? ['S3'] : ['S3', 'GCS', 'AZURE']),
+    );
+    const logLevel = props.logLevel ?? 'INFO';
+    if (!LOG_LEVELS.includes(logLevel)) {
+      throw new FloeValidationError(this, 'logLevel', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
+    }
+    if (props.tracingSampleRatio !== undefined) {
+      const r = props.tracingSampleRatio;
+      if (!props.telemetry) {
+        throw new FloeValidationError(
+          this,
+          'tracingSampleRatio',
+          r,
+          'no value without telemetry (nothing is traced)',
+        );
+      }
+      if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > 1) {
+        throw new FloeValidationError(this, 'tracingSampleRatio', r, 'a number from 0 to 1');
+      }
+    }
+
+    this.image = resolveImage(this, 'image', POLARIS_IMAGE, props.image, props.imageRegistry);
+    const bootstrap = props.bootstrap ?? {};
+    if (bootstrap.image?.tag !== undefined && bootstrap.image.tag !== this.image.tag) {
+      throw new FloeValidationError(
+        this,
+        'bootstrap.image.tag',
+        bootstrap.image.tag,
+        `the server's tag '${this.image.tag}' (the admin tool must be the same Polaris version as the server)`,
+      );
+    }
+    this.adminToolImage = resolveImage(
+      this,
+      'bootstrap.image',
+      { registry: this.image.registry, repository: POLARIS_ADMIN_TOOL_REPOSITORY, tag: this.image.tag },
+      bootstrap.image,
+      props.imageRegistry,
+    );
+    const backoffLimit = validateInteger(this, 'bootstrap.backoffLimit', bootstrap.backoffLimit ?? 6, 0);
+    const ttl = validateInteger(
+      this,
+      'bootstrap.ttlSecondsAfterFinished',
+      bootstrap.ttlSecondsAfterFinished ?? 3600,
+      0,
+    );
+
+    const partOf = props.platformName ?? DEFAULT_PLATFORM_NAME;
+    this.identity = { name: 'polaris', instance: name, component: 'server', partOf, version: this.image.tag };
+    this.selector = selectorLabels(this.identity);
+    this.bootstrapIdentity = {
+      name: 'polaris',
+      instance: name,
+      component: 'bootstrap',
+      partOf,
+      version: this.adminToolImage.tag,
+    };
+    this.serviceEndpoint = serviceEndpoint(this, name, POLARIS_HTTP_PORT);
+    this.managementEndpoint = serviceEndpoint(this, name, POLARIS_MANAGEMENT_PORT);
+    this.catalogUri = endpointUrl(this.serviceEndpoint, POLARIS_CATALOG_PATH);
+    this.tokenUrl = endpointUrl(this.serviceEndpoint, POLARIS_TOKEN_PATH);
+    this.managementApiUrl = endpointUrl(this.serviceEndpoint, POLARIS_MANAGEMENT_API_PATH);
+    this.metricsUrl = endpointUrl(this.managementEndpoint, POLARIS_METRICS_PATH);
+
+    // --- application.properties -------------------------------------------------------------
+    const own: Record<string, string> = {
+      'quarkus.http.port': String(POLARIS_HTTP_PORT),
+      'quarkus.management.port': String(POLARIS_MANAGEMENT_PORT),
+      'polaris.realm-context.type': 'default',
+      'polaris.realm-context.realms': this.realm,
+      'polaris.realm-context.header-name': POLARIS_REALM_HEADER,
+      'polaris.realm-context.require-header': String(props.requireRealmHeader ?? false),
+      'polaris.persistence.type': 'relational-jdbc',
+      'polaris.features."SUPPORTED_CATALOG_STORAGE_TYPES"': JSON.stringify(storageTypes),
+      'quarkus.log.level': logLevel,
+      'quarkus.log.console.enabled': 'true',
+      'quarkus.log.console.json.enabled': String(props.jsonLogs ?? false),
+      // The image's defaults log to ./logs/polaris.log; the root filesystem is read-only.
+      'quarkus.log.file.enabled': 'false',
+      'quarkus.otel.sdk.disabled': String(!props.telemetry),
+    };
+    if (props.telemetry) {
+      own['quarkus.otel.exporter.otlp.endpoint'] = props.telemetry.otlpGrpcEndpoint;
+      own['quarkus.otel.service.name'] = 'polaris';
+      if (props.tracingSampleRatio !== undefined) {
+        own['quarkus.otel.traces.sampler'] = 'parentbased_traceidratio';
+        own['quarkus.otel.traces.sampler.arg'] = String(props.tracingSampleRatio);
+      }
+    }
+    if (this.tokenKeys) {
+      own['polaris.authentication.token-broker.type'] = 'rsa-key-pair';
+      own['polaris.authentication.token-broker.rsa-key-pair.public-key-file'] =
+        `${POLARIS_CONFIG_DIR}/public.pem`;
+      own['polaris.authentication.token-broker.rsa-key-pair.private-key-file'] =
+        `${POLARIS_CONFIG_DIR}/private.pem`;
+    }
+    const properties: Record<string, string> = { ...own };
+    for (const key of Object.keys(props.additionalProperties ?? {}).sort()) {
+      const value = (props.additionalProperties ?? {})[key];
+      if (key in own) {
+        throw new FloeValidationError(
+          this,
+          `additionalProperties.${key}`,
+          value,
+          'a property this construct does not set (use the typed props for realm, storage types, logging, tracing and token keys)',
+        );
+      }
+      if (key.trim() === '' || /[\r\n]/.test(key) || typeof value !== 'string' || /[\r\n]/.test(value)) {
+        throw new FloeValidationError(
+          this,
+          `additionalProperties.${key}`,
+          value,
+          'a non-empty property name and a string value, both on one line',
+        );
+      }
+      properties[key] = value;
+    }
+    this.properties = properties;
+    this.propertiesFile = renderProperties(properties);
+    this.configMap = new k8s.KubeConfigMap(this, 'config', {
+      metadata: objectMeta(`${name}-config`, this.identity),
+      data: { [CONFIG_FILE]: this.propertiesFile },
+    });
+
+    // --- Secrets ------------------------------------------------------------------------------
+    const requirements: SecretRequirement[] = [
+      {
+        name: database.passwordSecret.name,
+        keys: [database.passwordSecret.key],
+        purpose: `password of PostgreSQL user '${database.username}', used by Polaris and its bootstrap Job`,
+      },
+      {
+        name: this.rootCredentials.clientId.name,
+        keys: [this.rootCredentials.clientId.key],
+        purpose: `client ID of the Polaris root principal of realm '${this.realm}' (set by the bootstrap Job)`,
+      },
+      {
+        name: this.rootCredentials.clientSecret.name,
+        keys: [this.rootCredentials.clientSecret.key],
+        purpose: `client secret of the Polaris root principal of realm '${this.realm}' (set by the bootstrap Job)`,
+      },
+    ];
+    if (props.storage) {
+      requirements.push(
+        {
+          name: props.storage.accessKeyId.name,
+          keys: [props.storage.accessKeyId.key],
+          purpose: 'S3 access key ID Polaris uses for the warehouse',
+        },
+        {
+          name: props.storage.secretAccessKey.name,
+          keys: [props.storage.secretAccessKey.key],
+          purpose: 'S3 secret access key Polaris uses for the warehouse',
+        },
+      );
+    }
+    if (this.tokenKeys) {
+      requirements.push({
+        name: this.tokenKeys.secretName,
+        keys: [this.tokenKeys.publicKeyKey ?? 'public.pem', this.tokenKeys.privateKeyKey ?? 'private.pem'],
+        purpose: 'RSA key pair (PEM) every Polaris replica signs and verifies access tokens with',
+      });
+    }
+    this.requiredSecrets = mergeRequirements(requirements);
+
+    // --- Environment shared by server and admin tool ------------------------------------------
+    // Quarkus' environment config source matches a variable named exactly like the property, so
+    // the dotted names (as in Polaris' chart and docs) need no QUARKUS_... translation.
+    const datasourceEnv = [
+      plainEnv('quarkus.datasource.username', database.username),
+      secretEnv('quarkus.datasource.password', database.passwordSecret),
+      plainEnv('quarkus.datasource.jdbc.url', database.jdbcUrl),
+    ];
+    const storageEnv = props.storage
+      ? [
+          secretEnv('polaris.storage.aws.access-key', props.storage.accessKeyId),
+          secretEnv('polaris.storage.aws.secret-key', props.storage.secretAccessKey),
+          plainEnv('AWS_REGION', props.storage.region),
+        ]
+      : [];
+
+    // --- Server -------------------------------------------------------------------------------
+    const configVolume: k8s.Volume = {
+      name: 'config',
+      projected: {
+        // Group-readable only: fsGroup 10001 owns the files, the private key included.
+        defaultMode: 0o440,
+        sources: [
+          { configMap: { name: `${name}-config`, items: [{ key: CONFIG_FILE, path: CONFIG_FILE }] } },
+          ...(this.tokenKeys
+            ? [
+                {
+                  secret: {
+                    name: this.tokenKeys.secretName,
+                    items: [
+                      { key: this.tokenKeys.publicKeyKey ?? 'public.pem', path: 'public.pem' },
+                      { key: this.tokenKeys.privateKeyKey ?? 'private.pem', path: 'private.pem' },
+                    ],
+                  },
+                },
+              ]
+            : []),
+        ],
+      },
+    };
+    const server = buildContainer(
+      this,
+      {
+        name: 'polaris',
+        image: this.image,
+        ports: [
+          { name: 'polaris-http', containerPort: POLARIS_HTTP_PORT, protocol: 'TCP' },
+          { name: 'polaris-mgmt', containerPort: POLARIS_MANAGEMENT_PORT, protocol: 'TCP' },
+        ],
+        env: withExtraEnv(this, 'extraEnv', [...datasourceEnv, ...storageEnv], props.extraEnv),
+        resources: props.resources ?? DEFAULT_RESOURCES,
+        resourcesField: 'resources',
+        // JVM and Quarkus start: up to 3 minutes before liveness applies.
+        startupProbe: httpProbe('/q/health/live', 'polaris-mgmt', {
+          periodSeconds: 5,
+          timeoutSeconds: 5,
+          failureThreshold: 36,
+        }),
+        readinessProbe: httpProbe('/q/health/ready', 'polaris-mgmt', {
+          periodSeconds: 10,
+          timeoutSeconds: 10,
+          failureThreshold: 3,
+        }),
+        livenessProbe: httpProbe('/q/health/live', 'polaris-mgmt', {
+          periodSeconds: 10,
+          timeoutSeconds: 10,
+          failureThreshold: 3,
+        }),
+        volumeMounts: [
+          { name: 'config', mountPath: POLARIS_CONFIG_DIR, readOnly: true },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      },
+      POLARIS_RUN_AS,
+    );
+    const jobName = `${name}-bootstrap`;
+    const initContainers = [database.waitContainer(this, 'wait-for-database')];
+    if (props.waitForBootstrap ?? true) {
+      const psqlImage = resolveImage(this, 'psqlImage', POSTGRES_IMAGE, props.psqlImage, props.imageRegistry);
+      initContainers.push(waitForSchemaContainer(this, database, psqlImage, jobName));
+    }
+
+    this.service = addService(this, 'service', {
+      name,
+      identity: this.identity,
+      ports: [
+        { name: 'polaris-http', port: POLARIS_HTTP_PORT, targetPort: 'polaris-http', appProtocol: 'http' },
+        {
+          name: 'polaris-mgmt',
+          port: POLARIS_MANAGEMENT_PORT,
+          targetPort: 'polaris-mgmt',
+          appProtocol: 'http',
+        },
+      ],
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: objectMeta(name, this.identity),
+      spec: {
+        replicas,
+        selector: { matchLabels: this.selector },
+        template: buildPodTemplate({
+          identity: this.identity,
+          runAs: POLARIS_RUN_AS,
+          initContainers,
+          containers: [server],
+          volumes: [configVolume, emptyDirVolume('tmp')],
+          scheduling: props,
+          imagePullSecrets: props.imagePullSecrets,
+          annotations: { 'checksum/config': sha256(this.propertiesFile) },
+        }),
+      },
+    });
+
+    // --- Bootstrap Job ------------------------------------------------------------------------
+    // The secret reaches the admin tool only through `$(VAR)` expansion by the kubelet: the manifest
+    // holds the reference, not the value.
+    const admin = buildContainer(
+      this,
+      {
+        name: 'bootstrap',
+        image: this.adminToolImage,
+        args: [
+          'bootstrap',
+          '-r',
+          this.realm,
+          '-c',
+          `${this.realm},$(${ROOT_CLIENT_ID_ENV}),$(${ROOT_CLIENT_SECRET_ENV})`,
+        ],
+        env: [
+          plainEnv('polaris.persistence.type', 'relational-jdbc'),
+          ...datasourceEnv,
+          secretEnv(ROOT_CLIENT_ID_ENV, this.rootCredentials.clientId),
+          secretEnv(ROOT_CLIENT_SECRET_ENV, this.rootCredentials.clientSecret),
+        ],
+        resources: bootstrap.resources ?? DEFAULT_BOOTSTRAP_RESOURCES,
+        resourcesField: 'bootstrap.resources',
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      },
+      POLARIS_RUN_AS,
+    );
+    this.bootstrapJob = new k8s.KubeJob(this, 'bootstrap', {
+      metadata: objectMeta(jobName, this.bootstrapIdentity),
+      spec: {
+        backoffLimit,
+        ttlSecondsAfterFinished: ttl,
+        template: buildPodTemplate({
+          identity: this.bootstrapIdentity,
+          runAs: POLARIS_RUN_AS,
+          // `Never`: every failed attempt stays as a pod whose logs can be read.
+          restartPolicy: 'Never',
+          initContainers: [database.waitContainer(this, 'wait-for-database')],
+          containers: [admin],
+          volumes: [emptyDirVolume('tmp')],
+          scheduling: props,
+          imagePullSecrets: props.imagePullSecrets,
+        }),
+      },
+    });
+  }
+
+  /** The underlying objects, in the order they are written. */
+  public get apiObjects(): ApiObject[] {
+    return [this.configMap, this.service, this.bootstrapJob, this.deployment];
+  }
+}
+
+const REALM_ALLOWED = "letters, digits, '_' and '-', starting with a letter or digit, at most 64 characters";
+const WAREHOUSE_ALLOWED =
+  "a catalog name: letters, digits, '_', '.' and '-', starting with a letter or digit, at most 256 characters";
+
+function validatePattern(
+  scope: IConstruct,
+  field: string,
+  value: string,
+  re: RegExp,
+  allowed: string,
+): string {
+  if (typeof value !== 'string' || !re.test(value)) {
+    throw new FloeValidationError(scope, field, value, allowed);
+  }
+  return value;
+}
+
+function validateSecretKey(scope: IConstruct, field: string, value: string): string {
+  return validatePattern(scope, field, value, SECRET_KEY, "a Secret key: letters, digits, '-', '_' and '.'");
+}
+
+function validateSecretRef(scope: IConstruct, field: string, ref: SecretKeyRef): void {
+  validateDnsSubdomain(scope, `${field}.name`, ref?.name);
+  validateSecretKey(scope, `${field}.key`, ref?.key);
+}
+
+function validateStorageTypes(scope: IConstruct, types: readonly string[]): string[] {
+  const allowed =
+    "a non-empty list of 'S3', 'GCS', 'AZURE' (FILE is refused: Polaris' production readiness check aborts start-up with it)";
+  if (!Array.isArray(types) || types.length === 0) {
+    throw new FloeValidationError(scope, 'supportedStorageTypes', types, allowed);
+  }
+  for (const t of types) {
+    if (!SAFE_STORAGE_TYPES.includes(t)) {
+      throw new FloeValidationError(scope, 'supportedStorageTypes', types, allowed);
+    }
+  }
+  return [...new Set(types)];
+}
+
+/** One requirement per Secret name, keys united. */
+function mergeRequirements(reqs: SecretRequirement[]): SecretRequirement[] {
+  const byName = new Map<string, { keys: string[]; purposes: string[] }>();
+  for (const r of reqs) {
+    const entry = byName.get(r.name) ?? { keys: [], purposes: [] };
+    for (const k of r.keys) {
+      if (!entry.keys.includes(k)) entry.keys.push(k);
+    }
+    if (!entry.purposes.includes(r.purpose)) entry.purposes.push(r.purpose);
+    byName.set(r.name, entry);
+  }
+  return [...byName.entries()].map(([name, e]) => ({ name, keys: e.keys, purpose: e.purposes.join('; ') }));
+}
+
+/**
+ * An init container that polls the database with `psql` until the bootstrap has written the schema
+ * version (`polaris_schema.version`). Connection settings come from libpq's variables, so no value
+ * is interpolated into the shell script.
+ */
+function waitForSchemaContainer(
+  scope: IConstruct,
+  database: PostgresDatabasePlugin,
+  image: ContainerImage,
+  jobName: string,
+): k8s.Container {
+  const query = "SELECT version_value FROM polaris_schema.version WHERE version_key = 'version'";
+  // A pipe rather than $(...), which the kubelet would try to expand as a variable reference.
+  const script =
+    `until psql -tAc "${query}" | grep -q .; do ` +
+    `echo "waiting for Job ${jobName} to bootstrap the Polaris schema"; sleep 5; done`;
+  return buildContainer(
+    scope,
+    {
+      name: 'wait-for-bootstrap',
+      image,
+      command: ['sh', '-c', script],
+      env: [
+        plainEnv('PGHOST', database.host),
+        plainEnv('PGPORT', String(database.port)),
+        plainEnv('PGDATABASE', database.database),
+        plainEnv('PGUSER', database.username),
+        secretEnv('PGPASSWORD', database.passwordSecret),
+        plainEnv('PGCONNECT_TIMEOUT', '5'),
+      ],
+      resources: WAIT_CONTAINER_RESOURCES,
+      resourcesField: 'waitResources',
+    },
+    POSTGRES_ALPINE_RUN_AS,
+  );
+}
+
+/**
+ * Renders Java properties, one `key=value` per line in key order. Keys escape `\`, `=`, `:`,
+ * `#`, `!` and whitespace; values escape `\` and leading whitespace (java.util.Properties rules).
+ */
+export function renderProperties(props: Record<string, string>): string {
+  const escapeKey = (k: string): string => k.replace(/[\\=:#! \t\f]/g, (c) => `\\${c}`);
+  const escapeValue = (v: string): string => v.replace(/\\/g, '\\\\').replace(/^[ \t\f]/, (c) => `\\${c}`);
+  return (
+    Object.keys(props)
+      .sort()
+      .map((k) => `${escapeKey(k)}=${escapeValue(props[k])}`)
+      .join('\n') + '\n'
+  );
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

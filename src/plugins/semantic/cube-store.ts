@@ -1,0 +1,584 @@
+import { ApiObject } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
+import { fieldEnv, plainEnv, secretEnv, withExtraEnv } from '../../core/env';
+import { FloeValidationError } from '../../core/errors';
+import { ContainerImage, ImageOverride, resolveImage } from '../../core/image';
+import { selectorLabels, WorkloadIdentity } from '../../core/labels';
+import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
+import { httpProbe, tcpProbe } from '../../core/probes';
+import { ResourceRequirements } from '../../core/resources';
+import { SecretRequirement } from '../../core/secrets';
+import { addService, objectMeta } from '../../core/service';
+import {
+  validateDnsLabel,
+  validateDnsSubdomain,
+  validateQuantity,
+  validateReplicas,
+} from '../../core/validation';
+import { waitForTcpContainer } from '../../core/wait';
+import { ObjectStoragePlugin } from '../interfaces';
+
+/**
+ * Cube Store, the engine Cube keeps pre-aggregations, its cache and its queue in. The tag must be
+ * the same Cube version as the Cube API image (`CUBE_IMAGE`); both are published with a `v` prefix.
+ */
+export const CUBESTORE_IMAGE: ContainerImage = {
+  registry: 'docker.io',
+  repository: 'cubejs/cubestore',
+  tag: 'v1.5.3',
+};
+
+/**
+ * The user Cube Store runs as. The image (debian-slim + the `cubestored` binary in `/cube`) has no
+ * USER and so runs as root upstream; it does not need root: it writes only to its data directory,
+ * the optional shared remote directory and temporary files, which are all volumes here. 1001 is
+ * the UID the community chart suggests; there is no passwd entry for it, which cubestored does not
+ * need.
+ */
+export const CUBESTORE_RUN_AS: RunAs = { user: 1001, group: 1001, fsGroup: 1001 };
+
+/** Router HTTP (WebSocket) port Cube connects to (`CUBESTORE_HTTP_PORT`). */
+export const CUBESTORE_HTTP_PORT = 3030;
+/** Router metastore port workers connect to (`CUBESTORE_META_PORT`). */
+export const CUBESTORE_META_PORT = 9999;
+/** Router status port serving `/livez` and `/readyz` (`CUBESTORE_STATUS_PORT`); routers only. */
+export const CUBESTORE_STATUS_PORT = 3031;
+/** Worker port the router sends jobs and queries to (`CUBESTORE_WORKER_PORT`). */
+export const CUBESTORE_WORKER_PORT = 9001;
+/** Local data directory (`CUBESTORE_DATA_DIR`): metastore, cachestore and a cache of remote files. */
+export const CUBESTORE_DATA_DIR = '/cube/.cubestore/data';
+/** Where a shared ReadWriteMany volume is mounted when it is the remote storage (`CUBESTORE_REMOTE_DIR`). */
+export const CUBESTORE_REMOTE_DIR = '/cube/data';
+
+const ROUTER_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '250m', memory: '512Mi' },
+  limits: { memory: '2Gi' },
+};
+const WORKER_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '500m', memory: '1Gi' },
+  limits: { memory: '4Gi' },
+};
+
+/** Cube Store's log levels (`CUBESTORE_LOG_LEVEL`). */
+export type CubeStoreLogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** The local data directory of a Cube Store pod. */
+export interface CubeStoreDataVolume {
+  /**
+   * `persistentVolumeClaim`: one ReadWriteOnce claim per pod (volumeClaimTemplates), kept across
+   * restarts, so the metastore and downloaded partitions need not be fetched again.
+   * `emptyDir`: lost with the pod; everything is restored from the remote storage on start.
+   * Required.
+   */
+  readonly type: 'persistentVolumeClaim' | 'emptyDir';
+  /**
+   * Size of the claim, or size limit of the emptyDir.
+   * @default '10Gi' for a claim; no limit for an emptyDir
+   */
+  readonly size?: string;
+  /**
+   * StorageClass of the claim (claims only).
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+}
+
+/** Options of the Cube Store router or the workers. */
+export interface CubeStoreRoleOptions extends Omit<WorkloadOptions, 'image'> {
+  /**
+   * The local data directory.
+   * @default { type: 'persistentVolumeClaim', size: '10Gi' }
+   */
+  readonly dataVolume?: CubeStoreDataVolume;
+}
+
+/** Properties of a `CubeStore`. */
+export interface CubeStoreProps extends ComponentProps {
+  /**
+   * Name prefix of every object: the router is `<name>-router` (its Service is what Cube connects
+   * to), the workers `<name>-workers`. A DNS-1123 label of at most 40 characters.
+   * @default 'cubestore'
+   */
+  readonly name?: string;
+  /**
+   * Image override for router and workers (they always run the same image). Keep the tag equal to
+   * the Cube API's.
+   * @default - `docker.io/cubejs/cubestore:v1.5.3`
+   */
+  readonly image?: ImageOverride;
+  /**
+   * Router options. Exactly one router is supported: it owns the metastore.
+   * @default - 1 replica, 250m/512Mi requests, 2Gi memory limit, a 10Gi data claim
+   */
+  readonly router?: CubeStoreRoleOptions;
+  /**
+   * Worker options. The router and every worker are given the full list of worker addresses
+   * (`CUBESTORE_WORKERS`, a static list computed from `replicas`), so changing `replicas` changes
+   * the pod template of the router and of all workers: they are all restarted.
+   * @default - 2 replicas, 500m/1Gi requests, 4Gi memory limit, a 10Gi data claim each
+   */
+  readonly workers?: CubeStoreRoleOptions;
+  /**
+   * S3-compatible object storage for pre-aggregations and metastore snapshots, used through Cube
+   * Store's MinIO client (`CUBESTORE_MINIO_*`, path-style requests). Exactly one of `storage` and
+   * `remoteDirClaimName` is required: Cube Store needs storage that the router and every worker
+   * share.
+   * @default - none
+   */
+  readonly storage?: ObjectStoragePlugin;
+  /**
+   * Bucket (with `storage`). It must exist.
+   * @default - the storage's warehouse bucket
+   */
+  readonly bucket?: string;
+  /**
+   * Key prefix inside the bucket (with `storage`), without leading or trailing '/'.
+   * @default - the `name`, e.g. 'cubestore'
+   */
+  readonly subPath?: string;
+  /**
+   * An existing ReadWriteMany PersistentVolumeClaim mounted at `/cube/data` in the router and
+   * every worker (`CUBESTORE_REMOTE_DIR`), instead of object storage.
+   * @default - none
+   */
+  readonly remoteDirClaimName?: string;
+  /**
+   * `CUBESTORE_LOG_LEVEL`.
+   * @default 'warn'
+   */
+  readonly logLevel?: CubeStoreLogLevel;
+  /**
+   * Image of the busybox init container with which workers wait for the router's metastore port.
+   * @default - `docker.io/library/busybox:1.37.0`
+   */
+  readonly waitImage?: ImageOverride;
+}
+
+/**
+ * A Cube Store cluster: one router StatefulSet (metastore, HTTP endpoint for Cube, status probes)
+ * and a workers StatefulSet that run queries and build partitions, sharing object storage (or a
+ * ReadWriteMany volume) as remote storage. Both run as UID 1001 with a read-only root filesystem;
+ * the data directory is a volume per pod and `/tmp` an emptyDir.
+ *
+ * Workers are addressed by their stable StatefulSet DNS names through the headless Service
+ * `<name>-workers`; they wait in an init container until the router's metastore port answers,
+ * because a worker that starts first fails its warm-up and does not retry.
+ */
+export class CubeStore extends Construct {
+  /** The resolved image of router and workers. */
+  public readonly image: ContainerImage;
+  /** The router's Service endpoint on the HTTP port (what Cube's `CUBEJS_CUBESTORE_HOST/PORT` point to). */
+  public readonly serviceEndpoint: ServiceEndpoint;
+  /** The router's Service endpoint on the metastore port (what workers' `CUBESTORE_META_ADDR` points to). */
+  public readonly metaEndpoint: ServiceEndpoint;
+  /** `host:port` of every worker, in `CUBESTORE_WORKERS` order. */
+  public readonly workerAddresses: readonly string[];
+  /** Labels of the router pods. */
+  public readonly routerIdentity: WorkloadIdentity;
+  /** Labels of the worker pods. */
+  public readonly workerIdentity: WorkloadIdentity;
+  /** Secrets that must exist (object storage credentials). */
+  public readonly requiredSecrets: readonly SecretRequirement[];
+  /** Existing PersistentVolumeClaims the pods mount (the shared remote directory). */
+  public readonly requiredPersistentVolumeClaims: readonly string[];
+  /** The router StatefulSet. */
+  public readonly routerStatefulSet: k8s.KubeStatefulSet;
+  /** The router's client Service `<name>-router` (HTTP and metastore ports). */
+  public readonly routerService: k8s.KubeService;
+  /** The headless Service `<name>-router-headless` that governs the router StatefulSet. */
+  public readonly routerHeadlessService: k8s.KubeService;
+  /** The workers StatefulSet. */
+  public readonly workersStatefulSet: k8s.KubeStatefulSet;
+  /** The headless Service `<name>-workers` that gives each worker its DNS name. */
+  public readonly workersService: k8s.KubeService;
+
+  public constructor(scope: Construct, id: string, props: CubeStoreProps = {}) {
+    super(scope, id);
+    const name = validateDnsLabel(this, 'name', props.name ?? 'cubestore', 40);
+    if (validateReplicas(this, 'router.replicas', props.router?.replicas ?? 1) !== 1) {
+      throw new FloeValidationError(
+        this,
+        'router.replicas',
+        props.router?.replicas,
+        '1 (Cube Store supports a single router, which owns the metastore)',
+      );
+    }
+    const workerCount = validateReplicas(this, 'workers.replicas', props.workers?.replicas ?? 2);
+    this.image = resolveImage(this, 'image', CUBESTORE_IMAGE, props.image, props.imageRegistry);
+    const partOf = props.platformName ?? DEFAULT_PLATFORM_NAME;
+    this.routerIdentity = {
+      name: 'cubestore',
+      instance: name,
+      component: 'router',
+      partOf,
+      version: this.image.tag,
+    };
+    this.workerIdentity = {
+      name: 'cubestore',
+      instance: name,
+      component: 'worker',
+      partOf,
+      version: this.image.tag,
+    };
+
+    const routerName = `${name}-router`;
+    const routerHeadlessName = `${name}-router-headless`;
+    const workersName = `${name}-workers`;
+    const namespace = namespaceOf(this);
+    this.serviceEndpoint = serviceEndpoint(this, routerName, CUBESTORE_HTTP_PORT);
+    this.metaEndpoint = serviceEndpoint(this, routerName, CUBESTORE_META_PORT);
+    const workerHost = (pod: string): string => `${pod}.${workersName}.${namespace}.svc.cluster.local`;
+    this.workerAddresses = Array.from(
+      { length: workerCount },
+      (_, i) => `${workerHost(`${workersName}-${i}`)}:${CUBESTORE_WORKER_PORT}`,
+    );
+
+    const remote = remoteStorage(this, name, props);
+    this.requiredSecrets = remote.requiredSecrets;
+    this.requiredPersistentVolumeClaims = remote.claimName ? [remote.claimName] : [];
+    const logLevel = props.logLevel ?? 'warn';
+    const commonEnv = [
+      plainEnv('CUBESTORE_LOG_LEVEL', logLevel),
+      plainEnv('CUBESTORE_TELEMETRY', 'false'),
+      plainEnv('CUBESTORE_DATA_DIR', CUBESTORE_DATA_DIR),
+      plainEnv('CUBESTORE_WORKERS', this.workerAddresses.join(',')),
+      ...remote.env,
+    ];
+    const routerData = dataVolume(this, 'router.dataVolume', props.router?.dataVolume);
+    const workerData = dataVolume(this, 'workers.dataVolume', props.workers?.dataVolume);
+    const mounts = (): k8s.VolumeMount[] => [
+      { name: 'data', mountPath: CUBESTORE_DATA_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+      ...(remote.claimName ? [{ name: 'remote', mountPath: CUBESTORE_REMOTE_DIR }] : []),
+    ];
+    const volumes = (data: DataVolumeParts): k8s.Volume[] => [
+      ...(data.volume ? [data.volume] : []),
+      emptyDirVolume('tmp'),
+      ...(remote.claimName
+        ? [{ name: 'remote', persistentVolumeClaim: { claimName: remote.claimName } }]
+        : []),
+    ];
+
+    // Router: metastore, HTTP endpoint for Cube, status probes.
+    const routerContainer = buildContainer(
+      this,
+      {
+        name: 'cubestore',
+        image: this.image,
+        ports: [
+          { name: 'http', containerPort: CUBESTORE_HTTP_PORT, protocol: 'TCP' },
+          { name: 'meta', containerPort: CUBESTORE_META_PORT, protocol: 'TCP' },
+          { name: 'status', containerPort: CUBESTORE_STATUS_PORT, protocol: 'TCP' },
+        ],
+        env: withExtraEnv(
+          this,
+          'router.extraEnv',
+          [
+            plainEnv('CUBESTORE_SERVER_NAME', this.metaEndpoint.address),
+            plainEnv('CUBESTORE_HTTP_PORT', String(CUBESTORE_HTTP_PORT)),
+            plainEnv('CUBESTORE_META_PORT', String(CUBESTORE_META_PORT)),
+            plainEnv('CUBESTORE_STATUS_PORT', String(CUBESTORE_STATUS_PORT)),
+            ...commonEnv,
+          ],
+          props.router?.extraEnv,
+        ),
+        resources: props.router?.resources ?? ROUTER_RESOURCES,
+        resourcesField: 'router.resources',
+        // The status server starts before the metastore is loaded from remote storage; /livez runs
+        // `SELECT 1`, /readyz also needs the metastore. Allow 5 minutes for the first load.
+        startupProbe: httpProbe('/livez', 'status', {
+          periodSeconds: 5,
+          timeoutSeconds: 3,
+          failureThreshold: 60,
+        }),
+        readinessProbe: httpProbe('/readyz', 'status', {
+          periodSeconds: 10,
+          timeoutSeconds: 3,
+          failureThreshold: 3,
+        }),
+        livenessProbe: httpProbe('/livez', 'status', {
+          periodSeconds: 30,
+          timeoutSeconds: 5,
+          failureThreshold: 3,
+        }),
+        volumeMounts: mounts(),
+      },
+      CUBESTORE_RUN_AS,
+    );
+    this.routerHeadlessService = addService(this, 'router-headless', {
+      name: routerHeadlessName,
+      identity: this.routerIdentity,
+      headless: true,
+      ports: [
+        { name: 'http', port: CUBESTORE_HTTP_PORT, targetPort: 'http' },
+        { name: 'meta', port: CUBESTORE_META_PORT, targetPort: 'meta' },
+      ],
+    });
+    this.routerService = addService(this, 'router-service', {
+      name: routerName,
+      identity: this.routerIdentity,
+      ports: [
+        { name: 'http', port: CUBESTORE_HTTP_PORT, targetPort: 'http' },
+        { name: 'meta', port: CUBESTORE_META_PORT, targetPort: 'meta' },
+      ],
+    });
+    this.routerStatefulSet = new k8s.KubeStatefulSet(this, 'router', {
+      metadata: objectMeta(routerName, this.routerIdentity),
+      spec: {
+        serviceName: routerHeadlessName,
+        replicas: 1,
+        selector: { matchLabels: selectorLabels(this.routerIdentity) },
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        template: buildPodTemplate({
+          identity: this.routerIdentity,
+          runAs: CUBESTORE_RUN_AS,
+          containers: [routerContainer],
+          volumes: volumes(routerData),
+          scheduling: props.router,
+          imagePullSecrets: props.imagePullSecrets,
+          terminationGracePeriodSeconds: 60,
+        }),
+        ...(routerData.claim
+          ? { volumeClaimTemplates: [routerData.claim(selectorLabels(this.routerIdentity))] }
+          : {}),
+      },
+    });
+
+    // Workers: no status server (Cube Store serves /livez and /readyz on routers only), so their
+    // probes are TCP connects on the worker port, which opens once the worker has started.
+    const workerContainer = buildContainer(
+      this,
+      {
+        name: 'cubestore',
+        image: this.image,
+        ports: [{ name: 'worker', containerPort: CUBESTORE_WORKER_PORT, protocol: 'TCP' }],
+        env: withExtraEnv(
+          this,
+          'workers.extraEnv',
+          [
+            fieldEnv('POD_NAME', 'metadata.name'),
+            plainEnv('CUBESTORE_SERVER_NAME', `${workerHost('$(POD_NAME)')}:${CUBESTORE_WORKER_PORT}`),
+            plainEnv('CUBESTORE_WORKER_PORT', String(CUBESTORE_WORKER_PORT)),
+            plainEnv('CUBESTORE_META_ADDR', this.metaEndpoint.address),
+            ...commonEnv,
+          ],
+          props.workers?.extraEnv,
+        ),
+        resources: props.workers?.resources ?? WORKER_RESOURCES,
+        resourcesField: 'workers.resources',
+        startupProbe: tcpProbe('worker', { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 }),
+        readinessProbe: tcpProbe('worker', { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+        livenessProbe: tcpProbe('worker', { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 }),
+        volumeMounts: mounts(),
+      },
+      CUBESTORE_RUN_AS,
+    );
+    this.workersService = addService(this, 'workers-headless', {
+      name: workersName,
+      identity: this.workerIdentity,
+      headless: true,
+      // The router must resolve every worker's name while it is still starting.
+      publishNotReadyAddresses: true,
+      ports: [{ name: 'worker', port: CUBESTORE_WORKER_PORT, targetPort: 'worker' }],
+    });
+    this.workersStatefulSet = new k8s.KubeStatefulSet(this, 'workers', {
+      metadata: objectMeta(workersName, this.workerIdentity),
+      spec: {
+        serviceName: workersName,
+        replicas: workerCount,
+        selector: { matchLabels: selectorLabels(this.workerIdentity) },
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        template: buildPodTemplate({
+          identity: this.workerIdentity,
+          runAs: CUBESTORE_RUN_AS,
+          initContainers: [
+            waitForTcpContainer(
+              this,
+              { name: 'wait-for-router', host: this.metaEndpoint.host, port: CUBESTORE_META_PORT },
+              props.imageRegistry,
+              props.waitImage,
+            ),
+          ],
+          containers: [workerContainer],
+          volumes: volumes(workerData),
+          scheduling: props.workers,
+          imagePullSecrets: props.imagePullSecrets,
+        }),
+        ...(workerData.claim
+          ? { volumeClaimTemplates: [workerData.claim(selectorLabels(this.workerIdentity))] }
+          : {}),
+      },
+    });
+  }
+
+  /** The underlying objects, in the order they are written. */
+  public get apiObjects(): ApiObject[] {
+    return [
+      this.routerHeadlessService,
+      this.routerService,
+      this.routerStatefulSet,
+      this.workersService,
+      this.workersStatefulSet,
+    ];
+  }
+}
+
+interface RemoteStorageParts {
+  readonly env: k8s.EnvVar[];
+  readonly requiredSecrets: SecretRequirement[];
+  readonly claimName?: string;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const SUB_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+function remoteStorage(scope: IConstruct, name: string, props: CubeStoreProps): RemoteStorageParts {
+  const storage = props.storage;
+  const claimName = props.remoteDirClaimName;
+  if (storage && claimName !== undefined) {
+    throw new FloeValidationError(
+      scope,
+      'remoteDirClaimName',
+      claimName,
+      'unset when `storage` is given (Cube Store uses one remote storage: the object store or a shared volume)',
+    );
+  }
+  if (claimName !== undefined) {
+    if (props.bucket !== undefined || props.subPath !== undefined) {
+      throw new FloeValidationError(
+        scope,
+        props.bucket !== undefined ? 'bucket' : 'subPath',
+        props.bucket ?? props.subPath,
+        'unset unless `storage` is given',
+      );
+    }
+    return {
+      env: [plainEnv('CUBESTORE_REMOTE_DIR', CUBESTORE_REMOTE_DIR)],
+      requiredSecrets: [],
+      claimName: validateDnsSubdomain(scope, 'remoteDirClaimName', claimName),
+    };
+  }
+  if (!storage) {
+    throw new FloeValidationError(
+      scope,
+      'storage',
+      undefined,
+      'an ObjectStoragePlugin (pre-aggregations are kept in a bucket) or `remoteDirClaimName`, an existing ' +
+        'ReadWriteMany PersistentVolumeClaim shared by the router and every worker: Cube Store needs remote ' +
+        'storage that all its pods share',
+    );
+  }
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(storage.endpoint)) {
+    throw new FloeValidationError(
+      scope,
+      'storage.endpoint',
+      storage.endpoint,
+      "an http:// or https:// URL with host and optional port and no path, e.g. 'http://minio:9000'",
+    );
+  }
+  const bucket = props.bucket ?? storage.warehouseBucket;
+  if (!BUCKET.test(bucket)) {
+    throw new FloeValidationError(
+      scope,
+      'bucket',
+      bucket,
+      "an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'",
+    );
+  }
+  const subPath = props.subPath ?? name;
+  if (!SUB_PATH.test(subPath)) {
+    throw new FloeValidationError(
+      scope,
+      'subPath',
+      subPath,
+      "a key prefix of letters, digits, '.', '_', '-' and '/', without leading, trailing or double '/'",
+    );
+  }
+  return {
+    env: [
+      plainEnv('CUBESTORE_MINIO_BUCKET', bucket),
+      plainEnv('CUBESTORE_MINIO_SUB_PATH', subPath),
+      plainEnv('CUBESTORE_MINIO_SERVER_ENDPOINT', storage.endpoint.replace(/\/$/, '')),
+      plainEnv('CUBESTORE_MINIO_REGION', storage.region),
+      secretEnv('CUBESTORE_MINIO_ACCESS_KEY_ID', storage.accessKeyId),
+      secretEnv('CUBESTORE_MINIO_SECRET_ACCESS_KEY', storage.secretAccessKey),
+    ],
+    requiredSecrets: secretRequirements([
+      {
+        ref: storage.accessKeyId,
+        purpose: `S3 access key ID Cube Store '${name}' uses for bucket '${bucket}'`,
+      },
+      {
+        ref: storage.secretAccessKey,
+        purpose: `S3 secret access key Cube Store '${name}' uses for bucket '${bucket}'`,
+      },
+    ]),
+  };
+}
+
+/** Groups secret references by Secret name, uniting keys and purposes. */
+export function secretRequirements(
+  refs: readonly { ref: { name: string; key: string }; purpose: string }[],
+): SecretRequirement[] {
+  return mergeSecretRequirements(
+    refs.map(({ ref, purpose }) => ({ name: ref.name, keys: [ref.key], purpose })),
+  );
+}
+
+/** Merges requirements on the same Secret (keys united, purposes joined), in first-seen order. */
+export function mergeSecretRequirements(reqs: readonly SecretRequirement[]): SecretRequirement[] {
+  const byName = new Map<string, { keys: string[]; purposes: string[] }>();
+  for (const req of reqs) {
+    const entry = byName.get(req.name) ?? { keys: [], purposes: [] };
+    for (const key of req.keys) if (!entry.keys.includes(key)) entry.keys.push(key);
+    if (!entry.purposes.includes(req.purpose)) entry.purposes.push(req.purpose);
+    byName.set(req.name, entry);
+  }
+  return [...byName.entries()].map(([name, e]) => ({ name, keys: e.keys, purpose: e.purposes.join('; ') }));
+}
+
+interface DataVolumeParts {
+  /** The pod volume, for an emptyDir. */
+  readonly volume?: k8s.Volume;
+  /** The claim template, for a persistent volume. */
+  readonly claim?: (labels: Record<string, string>) => k8s.KubePersistentVolumeClaimProps;
+}
+
+function dataVolume(
+  scope: IConstruct,
+  field: string,
+  opts: CubeStoreDataVolume | undefined,
+): DataVolumeParts {
+  const type = opts?.type ?? 'persistentVolumeClaim';
+  if (type === 'emptyDir') {
+    if (opts?.storageClassName !== undefined) {
+      throw new FloeValidationError(
+        scope,
+        `${field}.storageClassName`,
+        opts.storageClassName,
+        'unset for an emptyDir',
+      );
+    }
+    const limit = opts?.size === undefined ? undefined : validateQuantity(scope, `${field}.size`, opts.size);
+    return { volume: emptyDirVolume('data', limit) };
+  }
+  if (type !== 'persistentVolumeClaim') {
+    throw new FloeValidationError(scope, `${field}.type`, type, "'persistentVolumeClaim' or 'emptyDir'");
+  }
+  const size = validateQuantity(scope, `${field}.size`, opts?.size ?? '10Gi');
+  return {
+    claim: (labels) => ({
+      metadata: { name: 'data', labels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        ...(opts?.storageClassName ? { storageClassName: opts.storageClassName } : {}),
+        resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+      },
+    }),
+  };
+}

@@ -1,0 +1,772 @@
+import { createHash } from 'crypto';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
+import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
+import { FloeValidationError } from '../../core/errors';
+import { ContainerImage, ImageOverride, imageReference, resolveImage } from '../../core/image';
+import { selectorLabels, WorkloadIdentity } from '../../core/labels';
+import {
+  buildContainer,
+  buildPodTemplate,
+  configMapVolume,
+  emptyDirVolume,
+  PodTemplateOptions,
+  RunAs,
+} from '../../core/pod';
+import { execProbe, httpProbe } from '../../core/probes';
+import { renderResources, ResourceRequirements } from '../../core/resources';
+import { SecretRequirement } from '../../core/secrets';
+import { addService, objectMeta } from '../../core/service';
+import {
+  validateDnsLabel,
+  validateDnsSubdomain,
+  validateInteger,
+  validatePort,
+  validateReplicas,
+} from '../../core/validation';
+import { waitForTcpContainer } from '../../core/wait';
+import { POSTGRES_PASSWORD_KEY } from '../database/postgres';
+import {
+  OrchestratorPlugin,
+  PlatformDependencies,
+  PluginProvider,
+  PostgresDatabasePlugin,
+  TelemetryPlugin,
+} from '../interfaces';
+import {
+  codeLocationTargetArgs,
+  DAGSTER_CODE_SERVER_PORT,
+  DagsterCodeLocation,
+  validateCodeLocationName,
+} from './dagster-code-location';
+import {
+  DAGSTER_PG_PASSWORD_ENV,
+  DagsterInstanceConfig,
+  renderContainerContext,
+  renderDagsterYaml,
+  renderWorkspaceYaml,
+} from './dagster-config';
+
+/**
+ * Dagster's image for the webserver and daemon (no user code), `dagster/dagster-celery-k8s`.
+ * The tag is the Dagster release; code location images must use the same Dagster version.
+ */
+export const DAGSTER_IMAGE: ContainerImage = {
+  registry: 'docker.io',
+  repository: 'dagster/dagster-celery-k8s',
+  tag: '1.13.25',
+};
+
+/**
+ * The upstream images have no `USER` (they run as root), so a fixed non-root user is chosen;
+ * every path Dagster writes (`DAGSTER_HOME`, `/tmp`) is an emptyDir and `HOME` points at `/tmp`.
+ */
+export const DAGSTER_RUN_AS: RunAs = { user: 1001, group: 1001, fsGroup: 1001 };
+
+/** Port of the Dagster webserver (UI and GraphQL API). */
+export const DAGSTER_WEBSERVER_PORT = 3000;
+
+/** `DAGSTER_HOME` in every Dagster container, as in the upstream chart. */
+export const DAGSTER_HOME = '/opt/dagster/dagster_home';
+
+/** Directory `workspace.yaml` is mounted in (as a directory, so ConfigMap updates reach it). */
+export const DAGSTER_WORKSPACE_DIR = '/dagster-workspace';
+
+/** Service name of the webserver. */
+export const DAGSTER_WEBSERVER_SERVICE = 'dagster-webserver';
+/** Deployment name of the daemon. */
+export const DAGSTER_DAEMON_DEPLOYMENT = 'dagster-daemon';
+/** ConfigMap holding `dagster.yaml` (also the run launcher's `instance_config_map`). */
+export const DAGSTER_INSTANCE_CONFIG_MAP = 'dagster-instance';
+/** ConfigMap holding `workspace.yaml`. */
+export const DAGSTER_WORKSPACE_CONFIG_MAP = 'dagster-workspace';
+/** ServiceAccount of the webserver, daemon and run pods. */
+export const DAGSTER_SERVICE_ACCOUNT = 'dagster';
+
+const WORKSPACE_FILE = `${DAGSTER_WORKSPACE_DIR}/workspace.yaml`;
+
+const WEBSERVER_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '500m', memory: '512Mi' },
+  limits: { cpu: '1000m', memory: '1Gi' },
+};
+const DAEMON_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '250m', memory: '256Mi' },
+  limits: { cpu: '500m', memory: '512Mi' },
+};
+const CODE_LOCATION_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '250m', memory: '512Mi' },
+  limits: { cpu: '1000m', memory: '1Gi' },
+};
+const RUN_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '250m', memory: '512Mi' },
+  limits: { cpu: '1000m', memory: '2Gi' },
+};
+
+/** Webserver knobs. The image is shared with the daemon (`DagsterProps.image`). */
+export interface DagsterWebserverOptions extends Omit<WorkloadOptions, 'image'> {
+  /**
+   * Number of webserver pods.
+   * @default 2
+   */
+  readonly replicas?: number;
+}
+
+/** Daemon knobs. The image is shared with the webserver (`DagsterProps.image`). */
+export interface DagsterDaemonOptions extends Omit<WorkloadOptions, 'image'> {
+  /**
+   * Number of daemon pods. Only 1 is allowed: Dagster has no leader election and two daemons
+   * would launch every schedule and sensor run twice.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Seconds without a heartbeat after which `dagster-daemon liveness-check` (the liveness
+   * probe) fails (`DAGSTER_DAEMON_HEARTBEAT_TOLERANCE`). Heartbeats are written every 30 s.
+   * @default 1800
+   */
+  readonly heartbeatToleranceSeconds?: number;
+}
+
+/** Properties of `Dagster`. */
+export interface DagsterProps extends ComponentProps {
+  /**
+   * PostgreSQL for run, event log and schedule storage. Its password Secret key must be
+   * `postgresql-password`: Dagster's K8sRunLauncher hard-codes that key for run pods. Required.
+   */
+  readonly database: PostgresDatabasePlugin;
+  /**
+   * Image of the webserver and daemon.
+   * @default - docker.io/dagster/dagster-celery-k8s:1.13.25
+   */
+  readonly image?: ImageOverride;
+  /**
+   * Webserver replicas, resources, scheduling and extra environment.
+   * @default - 2 replicas, requests 500m/512Mi, limits 1000m/1Gi
+   */
+  readonly webserver?: DagsterWebserverOptions;
+  /**
+   * Daemon resources, scheduling and extra environment.
+   * @default - 1 replica, requests 250m/256Mi, limits 500m/512Mi
+   */
+  readonly daemon?: DagsterDaemonOptions;
+  /**
+   * Code locations (gRPC code servers) the instance loads.
+   * @default - none: `workspace.yaml` is `load_from: []` and the UI shows no jobs
+   */
+  readonly codeLocations?: DagsterCodeLocation[];
+  /**
+   * Runs the queue lets run at once; -1 for no limit.
+   * @default 10
+   */
+  readonly maxConcurrentRuns?: number;
+  /**
+   * Namespace run Jobs are created in. When it is not the chart's namespace, the Role, its
+   * binding and a `dagster` ServiceAccount for the run pods are created there, and the database
+   * password Secret and `runEnvConfigMaps` must exist there too.
+   * @default - the chart's namespace
+   */
+  readonly jobNamespace?: string;
+  /**
+   * Existing ConfigMaps whose keys become environment variables of every run pod.
+   * @default []
+   */
+  readonly runEnvConfigMaps?: string[];
+  /**
+   * Requests and limits of run pods.
+   * @default - requests 250m/512Mi, limits 1000m/2Gi
+   */
+  readonly runResources?: ResourceRequirements;
+  /**
+   * Let the daemon watch run pods and fail runs whose pod dies or never starts.
+   * @default true
+   */
+  readonly runMonitoring?: boolean;
+  /**
+   * Where OpenTelemetry data goes. Dagster itself does not emit OpenTelemetry; user code in code
+   * servers and run pods that uses the OpenTelemetry SDK gets `OTEL_EXPORTER_OTLP_ENDPOINT`,
+   * `OTEL_EXPORTER_OTLP_PROTOCOL` and `OTEL_SERVICE_NAME` (the code location name).
+   * @default - no OpenTelemetry settings
+   */
+  readonly telemetry?: TelemetryPlugin;
+}
+
+/** What `Dagster.provider` takes: everything but what the platform supplies. */
+export type DagsterOptions = Omit<
+  DagsterProps,
+  'database' | 'platformName' | 'imageRegistry' | 'imagePullSecrets' | 'telemetry'
+>;
+
+/** A code location as deployed. */
+export interface DagsterCodeLocationDeployment {
+  /** Code location name. */
+  readonly name: string;
+  /** Labels of its pods. */
+  readonly identity: WorkloadIdentity;
+  /** Its Service endpoint (gRPC). */
+  readonly serviceEndpoint: ServiceEndpoint;
+  /** Its image, resolved. */
+  readonly image: ContainerImage;
+  /** The Deployment. */
+  readonly deployment: k8s.KubeDeployment;
+  /** The Service. */
+  readonly service: k8s.KubeService;
+}
+
+/**
+ * Dagster on Kubernetes: the webserver (UI and GraphQL, Service `dagster-webserver:3000`), the
+ * daemon (schedules, sensors, run queue; exactly one), one gRPC code server per code location,
+ * the instance configuration (`dagster.yaml`: PostgreSQL storage, queued run coordinator and
+ * `K8sRunLauncher`, which starts one Kubernetes Job per run) and the RBAC the launcher needs.
+ *
+ * Every pod runs as UID 1001 with a read-only root filesystem; `DAGSTER_HOME` and `/tmp` are
+ * emptyDirs, `dagster.yaml` is mounted into `DAGSTER_HOME` by subPath and `workspace.yaml` as a
+ * directory at `/dagster-workspace`. Run pods get the same hardening through the launcher.
+ */
+export class Dagster extends Construct implements OrchestratorPlugin {
+  /**
+   * A provider for `FloePlatform`'s orchestrator slot; it asks the platform for a PostgreSQL
+   * database `dagster` (user `dagster`) on instance `orchestrator-db`.
+   */
+  public static provider(options: DagsterOptions = {}): PluginProvider<OrchestratorPlugin> {
+    return {
+      database: { name: 'orchestrator-db', database: 'dagster', username: 'dagster' },
+      provide(scope: Construct, id: string, deps: PlatformDependencies): OrchestratorPlugin {
+        if (!deps.database) {
+          throw new FloeValidationError(
+            `${scope.node.path}/${id}`,
+            'database',
+            undefined,
+            'a PostgreSQL database from the platform (the provider requests one)',
+          );
+        }
+        return new Dagster(scope, id, {
+          ...options,
+          database: deps.database,
+          platformName: deps.platformName,
+          imageRegistry: deps.imageRegistry,
+          imagePullSecrets: deps.imagePullSecrets,
+          telemetry: deps.telemetry,
+        });
+      },
+    };
+  }
+
+  /** `http://dagster-webserver.<namespace>.svc.cluster.local:3000`. */
+  public readonly webserverUrl: string;
+  /** The webserver Service endpoint. */
+  public readonly serviceEndpoint: ServiceEndpoint;
+  /** Secrets that must exist: the database password (key `postgresql-password`). */
+  public readonly requiredSecrets: readonly SecretRequirement[];
+  /** ConfigMaps that must exist in the job namespace: `runEnvConfigMaps`. */
+  public readonly requiredConfigMaps: readonly string[];
+  /** The resolved webserver and daemon image. */
+  public readonly image: ContainerImage;
+  /** Namespace run Jobs are created in. */
+  public readonly jobNamespace: string;
+  /** Name of the ConfigMap holding `dagster.yaml`. */
+  public readonly instanceConfigMapName = DAGSTER_INSTANCE_CONFIG_MAP;
+  /** Name of the ConfigMap holding `workspace.yaml`. */
+  public readonly workspaceConfigMapName = DAGSTER_WORKSPACE_CONFIG_MAP;
+  /** ServiceAccount of the webserver, daemon and run pods. */
+  public readonly serviceAccountName = DAGSTER_SERVICE_ACCOUNT;
+  /** The rendered `dagster.yaml`. */
+  public readonly dagsterYaml: string;
+  /** The rendered `workspace.yaml`. */
+  public readonly workspaceYaml: string;
+  /** Labels of the webserver pods. */
+  public readonly webserverIdentity: WorkloadIdentity;
+  /** Labels of the daemon pod. */
+  public readonly daemonIdentity: WorkloadIdentity;
+  /** Labels of the ConfigMaps and RBAC objects. */
+  public readonly configIdentity: WorkloadIdentity;
+  /** The webserver Deployment. */
+  public readonly webserverDeployment: k8s.KubeDeployment;
+  /** The webserver Service. */
+  public readonly webserverService: k8s.KubeService;
+  /** The daemon Deployment. */
+  public readonly daemonDeployment: k8s.KubeDeployment;
+  /** The code locations, in the order given. */
+  public readonly codeLocations: readonly DagsterCodeLocationDeployment[];
+  /** ConfigMap `dagster-instance`. */
+  public readonly instanceConfigMap: k8s.KubeConfigMap;
+  /** ConfigMap `dagster-workspace`. */
+  public readonly workspaceConfigMap: k8s.KubeConfigMap;
+  /** ServiceAccount `dagster` of the webserver and daemon. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** ServiceAccount `dagster` of the run pods in `jobNamespace`, when that is another namespace. */
+  public readonly runServiceAccount?: k8s.KubeServiceAccount;
+  /** Role in `jobNamespace` allowing run Jobs to be launched and watched. */
+  public readonly role: k8s.KubeRole;
+  /** Binds `role` to the ServiceAccount. */
+  public readonly roleBinding: k8s.KubeRoleBinding;
+
+  public constructor(scope: Construct, id: string, props: DagsterProps) {
+    super(scope, id);
+    const instance = validateDnsLabel(this, 'id', id);
+    const namespace = namespaceOf(this);
+    const partOf = props.platformName ?? DEFAULT_PLATFORM_NAME;
+    const webserverOpts = props.webserver ?? {};
+    const daemonOpts = props.daemon ?? {};
+
+    // --- validation -----------------------------------------------------------------------
+    const db = props.database;
+    if (!db || db.passwordSecret.key !== POSTGRES_PASSWORD_KEY) {
+      throw new FloeValidationError(
+        this,
+        'database.passwordSecret.key',
+        db?.passwordSecret.key,
+        `'${POSTGRES_PASSWORD_KEY}' (Dagster's K8sRunLauncher always reads the run pods' database password from this key)`,
+      );
+    }
+    const webserverReplicas = validateReplicas(this, 'webserver.replicas', webserverOpts.replicas ?? 2);
+    if (validateReplicas(this, 'daemon.replicas', daemonOpts.replicas ?? 1) !== 1) {
+      throw new FloeValidationError(
+        this,
+        'daemon.replicas',
+        daemonOpts.replicas,
+        '1 (Dagster has no daemon leader election: a second daemon would launch every scheduled run twice)',
+      );
+    }
+    const heartbeatTolerance = validateInteger(
+      this,
+      'daemon.heartbeatToleranceSeconds',
+      daemonOpts.heartbeatToleranceSeconds ?? 1800,
+      60,
+    );
+    const maxConcurrentRuns = validateInteger(this, 'maxConcurrentRuns', props.maxConcurrentRuns ?? 10, -1);
+    this.jobNamespace = validateDnsLabel(this, 'jobNamespace', props.jobNamespace ?? namespace);
+    const runEnvConfigMaps = (props.runEnvConfigMaps ?? []).map((name, i) =>
+      validateDnsSubdomain(this, `runEnvConfigMaps[${i}]`, name),
+    );
+    this.requiredConfigMaps = runEnvConfigMaps;
+    const runResources = props.runResources ?? RUN_RESOURCES;
+    renderResources(this, 'runResources', runResources);
+
+    this.image = resolveImage(this, 'image', DAGSTER_IMAGE, props.image, props.imageRegistry);
+    this.configIdentity = { name: 'dagster', instance, component: 'config', partOf, version: this.image.tag };
+    this.webserverIdentity = { ...this.configIdentity, component: 'webserver' };
+    this.daemonIdentity = { ...this.configIdentity, component: 'daemon' };
+
+    // --- code locations ---------------------------------------------------------------------
+    const telemetryEnv = (serviceName: string): Record<string, string> =>
+      props.telemetry
+        ? {
+            OTEL_EXPORTER_OTLP_ENDPOINT: props.telemetry.otlpHttpEndpoint,
+            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+            OTEL_SERVICE_NAME: serviceName,
+          }
+        : {};
+    const seen = new Set<string>();
+    const locations = (props.codeLocations ?? []).map((loc, i) => {
+      const field = `codeLocations[${i}]`;
+      const name = validateCodeLocationName(this, `${field}.name`, loc.name);
+      if (seen.has(name)) {
+        throw new FloeValidationError(this, `${field}.name`, name, 'a name no other code location has');
+      }
+      seen.add(name);
+      const port = validatePort(this, `${field}.port`, loc.port ?? DAGSTER_CODE_SERVER_PORT);
+      const replicas = validateReplicas(this, `${field}.replicas`, loc.replicas ?? 1);
+      const targetArgs = codeLocationTargetArgs(this, field, loc);
+      // A user image: validated, but the platform's registry mirror is not applied to it.
+      const image = resolveImage(this, `${field}.image`, loc.image);
+      const serviceName = `dagster-${name}`;
+      return {
+        loc,
+        field,
+        name,
+        port,
+        replicas,
+        targetArgs,
+        image,
+        serviceName,
+        endpoint: serviceEndpoint(this, serviceName, port),
+        runAs: loc.runAs ?? DAGSTER_RUN_AS,
+        identity: {
+          name: 'dagster-code-location',
+          instance: name,
+          component: 'code-server',
+          partOf,
+          version: image.tag,
+        } satisfies WorkloadIdentity,
+        // Environment shared by the code server and the run pods launched from it.
+        sharedEnv: {
+          ...(loc.extraEnv?.HOME === undefined ? { HOME: '/tmp' } : {}),
+          PYTHONDONTWRITEBYTECODE: '1',
+          ...telemetryEnv(name),
+        },
+      };
+    });
+
+    // --- configuration --------------------------------------------------------------------
+    const instanceConfig: DagsterInstanceConfig = {
+      postgres: { username: db.username, hostname: db.host, dbName: db.database, port: db.port },
+      maxConcurrentRuns,
+      runMonitoring: props.runMonitoring ?? true,
+      runLauncher: {
+        jobNamespace: this.jobNamespace,
+        serviceAccountName: DAGSTER_SERVICE_ACCOUNT,
+        dagsterHome: DAGSTER_HOME,
+        instanceConfigMap: DAGSTER_INSTANCE_CONFIG_MAP,
+        postgresPasswordSecret: db.passwordSecret.name,
+        envConfigMaps: runEnvConfigMaps,
+        envVars: [],
+        imagePullPolicy: 'IfNotPresent',
+        imagePullSecrets: props.imagePullSecrets ?? [],
+        resources: runResources,
+        runAs: DAGSTER_RUN_AS,
+        scratchVolumes: [
+          { name: 'dagster-home', mountPath: DAGSTER_HOME },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      },
+    };
+    this.dagsterYaml = renderDagsterYaml(instanceConfig);
+    this.workspaceYaml = renderWorkspaceYaml(
+      locations.map((l) => ({ locationName: l.name, host: l.endpoint.host, port: l.port })),
+    );
+    const instanceChecksum = sha256(this.dagsterYaml);
+    const allChecksum = sha256(`${this.dagsterYaml}\n---\n${this.workspaceYaml}`);
+
+    this.instanceConfigMap = new k8s.KubeConfigMap(this, 'instance-config', {
+      metadata: objectMeta(DAGSTER_INSTANCE_CONFIG_MAP, this.configIdentity),
+      data: { 'dagster.yaml': this.dagsterYaml },
+    });
+    this.workspaceConfigMap = new k8s.KubeConfigMap(this, 'workspace-config', {
+      metadata: objectMeta(DAGSTER_WORKSPACE_CONFIG_MAP, this.configIdentity),
+      data: { 'workspace.yaml': this.workspaceYaml },
+    });
+
+    // --- RBAC -------------------------------------------------------------------------------
+    const rbacIdentity: WorkloadIdentity = { ...this.configIdentity, component: 'rbac' };
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: objectMeta(DAGSTER_SERVICE_ACCOUNT, rbacIdentity),
+      automountServiceAccountToken: false,
+    });
+    const inJobNamespace = (name: string): k8s.ObjectMeta => ({
+      ...objectMeta(name, rbacIdentity),
+      namespace: this.jobNamespace,
+    });
+    if (this.jobNamespace !== namespace) {
+      this.runServiceAccount = new k8s.KubeServiceAccount(this, 'run-service-account', {
+        metadata: inJobNamespace(DAGSTER_SERVICE_ACCOUNT),
+      });
+    }
+    const fullVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+    const readVerbs = ['get', 'list', 'watch'];
+    this.role = new k8s.KubeRole(this, 'role', {
+      metadata: inJobNamespace(DAGSTER_SERVICE_ACCOUNT),
+      rules: [
+        { apiGroups: ['batch'], resources: ['jobs'], verbs: fullVerbs },
+        { apiGroups: ['batch'], resources: ['jobs/status'], verbs: readVerbs },
+        { apiGroups: [''], resources: ['pods', 'events'], verbs: fullVerbs },
+        { apiGroups: [''], resources: ['pods/log', 'pods/status'], verbs: readVerbs },
+      ],
+    });
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'role-binding', {
+      metadata: inJobNamespace(DAGSTER_SERVICE_ACCOUNT),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DAGSTER_SERVICE_ACCOUNT },
+      subjects: [{ kind: 'ServiceAccount', name: DAGSTER_SERVICE_ACCOUNT, namespace }],
+    });
+
+    // --- shared pod pieces ------------------------------------------------------------------
+    const passwordEnv = secretEnv(DAGSTER_PG_PASSWORD_ENV, db.passwordSecret);
+    const dagsterEnv = [
+      plainEnv('DAGSTER_HOME', DAGSTER_HOME),
+      passwordEnv,
+      plainEnv('HOME', '/tmp'),
+      plainEnv('PYTHONDONTWRITEBYTECODE', '1'),
+    ];
+    const instanceMounts: k8s.VolumeMount[] = [
+      { name: 'dagster-home', mountPath: DAGSTER_HOME },
+      {
+        name: 'dagster-instance',
+        mountPath: `${DAGSTER_HOME}/dagster.yaml`,
+        subPath: 'dagster.yaml',
+        readOnly: true,
+      },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const instanceVolumes = [
+      emptyDirVolume('dagster-home'),
+      configMapVolume('dagster-instance', DAGSTER_INSTANCE_CONFIG_MAP),
+      emptyDirVolume('tmp'),
+    ];
+    const workspaceMount: k8s.VolumeMount = {
+      name: 'dagster-workspace',
+      mountPath: DAGSTER_WORKSPACE_DIR,
+      readOnly: true,
+    };
+    const workspaceVolume = configMapVolume('dagster-workspace', DAGSTER_WORKSPACE_CONFIG_MAP);
+    const waitForCodeLocations = locations.map((l) =>
+      waitForTcpContainer(
+        this,
+        { name: `wait-for-${l.name}`, host: l.endpoint.host, port: l.port },
+        props.imageRegistry,
+      ),
+    );
+
+    // --- code servers -----------------------------------------------------------------------
+    this.codeLocations = locations.map((l) => {
+      const healthCheck = ['dagster', 'api', 'grpc-health-check', '-p', String(l.port)];
+      const containerContext = renderContainerContext({
+        envVars: Object.entries({ ...l.sharedEnv, ...(l.loc.extraEnv ?? {}) }).map(([k, v]) => `${k}=${v}`),
+        runAs: l.runAs,
+      });
+      const extraEnv = Object.fromEntries(Object.entries(l.loc.extraEnv ?? {}).filter(([k]) => k !== 'HOME'));
+      const container = buildContainer(
+        this,
+        {
+          name: 'code-server',
+          image: l.image,
+          command: ['dagster', 'api', 'grpc', '-h', '0.0.0.0', '-p', String(l.port), ...l.targetArgs],
+          ports: [{ name: 'grpc', containerPort: l.port, protocol: 'TCP' }],
+          env: withExtraEnv(
+            this,
+            `${l.field}.extraEnv`,
+            [
+              plainEnv('DAGSTER_HOME', DAGSTER_HOME),
+              passwordEnv,
+              plainEnv('DAGSTER_CURRENT_IMAGE', imageReference(l.image)),
+              plainEnv('DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT', containerContext),
+              ...Object.entries({ ...l.sharedEnv, ...pick(l.loc.extraEnv, 'HOME') }).map(([k, v]) =>
+                plainEnv(k, v),
+              ),
+            ],
+            extraEnv,
+          ),
+          resources: l.loc.resources ?? CODE_LOCATION_RESOURCES,
+          resourcesField: `${l.field}.resources`,
+          // Loading user code can take minutes; allow 5 before liveness applies.
+          startupProbe: execProbe(healthCheck, {
+            periodSeconds: 10,
+            timeoutSeconds: 10,
+            failureThreshold: 30,
+          }),
+          readinessProbe: execProbe(healthCheck, {
+            periodSeconds: 20,
+            timeoutSeconds: 10,
+            failureThreshold: 3,
+          }),
+          livenessProbe: execProbe(healthCheck, {
+            periodSeconds: 30,
+            timeoutSeconds: 10,
+            failureThreshold: 5,
+          }),
+          volumeMounts: instanceMounts,
+        },
+        l.runAs,
+      );
+      const service = addService(this, `${l.name}-service`, {
+        name: l.serviceName,
+        identity: l.identity,
+        ports: [{ name: 'grpc', port: l.port, targetPort: 'grpc' }],
+      });
+      const deployment = new k8s.KubeDeployment(this, `${l.name}-deployment`, {
+        metadata: objectMeta(l.serviceName, l.identity),
+        spec: {
+          replicas: l.replicas,
+          selector: { matchLabels: selectorLabels(l.identity) },
+          template: podTemplate({
+            identity: l.identity,
+            runAs: l.runAs,
+            initContainers: [db.waitContainer(this, 'wait-for-database')],
+            containers: [container],
+            volumes: instanceVolumes,
+            scheduling: l.loc,
+            imagePullSecrets: props.imagePullSecrets,
+            annotations: { 'checksum/config': instanceChecksum },
+          }),
+        },
+      });
+      return {
+        name: l.name,
+        identity: l.identity,
+        serviceEndpoint: l.endpoint,
+        image: l.image,
+        deployment,
+        service,
+      };
+    });
+
+    // --- webserver --------------------------------------------------------------------------
+    const webserverContainer = buildContainer(
+      this,
+      {
+        name: 'webserver',
+        image: this.image,
+        command: [
+          'dagster-webserver',
+          '-h',
+          '0.0.0.0',
+          '-p',
+          String(DAGSTER_WEBSERVER_PORT),
+          '-w',
+          WORKSPACE_FILE,
+        ],
+        ports: [{ name: 'http', containerPort: DAGSTER_WEBSERVER_PORT, protocol: 'TCP' }],
+        env: withExtraEnv(this, 'webserver.extraEnv', dagsterEnv, webserverOpts.extraEnv),
+        resources: webserverOpts.resources ?? WEBSERVER_RESOURCES,
+        resourcesField: 'webserver.resources',
+        startupProbe: httpProbe('/server_info', 'http', {
+          periodSeconds: 10,
+          timeoutSeconds: 10,
+          failureThreshold: 30,
+        }),
+        readinessProbe: httpProbe('/server_info', 'http', {
+          periodSeconds: 20,
+          timeoutSeconds: 10,
+          failureThreshold: 3,
+        }),
+        livenessProbe: httpProbe('/server_info', 'http', {
+          periodSeconds: 20,
+          timeoutSeconds: 10,
+          failureThreshold: 6,
+        }),
+        volumeMounts: [...instanceMounts, workspaceMount],
+      },
+      DAGSTER_RUN_AS,
+    );
+    this.serviceEndpoint = serviceEndpoint(this, DAGSTER_WEBSERVER_SERVICE, DAGSTER_WEBSERVER_PORT);
+    this.webserverUrl = endpointUrl(this.serviceEndpoint);
+    this.webserverService = addService(this, 'webserver-service', {
+      name: DAGSTER_WEBSERVER_SERVICE,
+      identity: this.webserverIdentity,
+      ports: [{ name: 'http', port: DAGSTER_WEBSERVER_PORT, targetPort: 'http' }],
+    });
+    this.webserverDeployment = new k8s.KubeDeployment(this, 'webserver-deployment', {
+      metadata: objectMeta('dagster-webserver', this.webserverIdentity),
+      spec: {
+        replicas: webserverReplicas,
+        selector: { matchLabels: selectorLabels(this.webserverIdentity) },
+        template: podTemplate({
+          identity: this.webserverIdentity,
+          runAs: DAGSTER_RUN_AS,
+          // The webserver calls the Kubernetes API when a user terminates a run (the launcher
+          // deletes the run's Job) and when it shows the run launcher's state.
+          serviceAccountName: DAGSTER_SERVICE_ACCOUNT,
+          automountServiceAccountToken: true,
+          initContainers: [db.waitContainer(this, 'wait-for-database'), ...waitForCodeLocations],
+          containers: [webserverContainer],
+          volumes: [...instanceVolumes, workspaceVolume],
+          scheduling: webserverOpts,
+          imagePullSecrets: props.imagePullSecrets,
+          annotations: { 'checksum/config': allChecksum },
+        }),
+      },
+    });
+
+    // --- daemon -----------------------------------------------------------------------------
+    // `liveness-check` fails when a required daemon's heartbeat is older than the tolerance. It
+    // starts a Python process that imports Dagster and queries PostgreSQL: slow, so long timeouts.
+    const livenessCheck = ['dagster-daemon', 'liveness-check'];
+    const daemonContainer = buildContainer(
+      this,
+      {
+        name: 'daemon',
+        image: this.image,
+        command: ['dagster-daemon', 'run', '-w', WORKSPACE_FILE],
+        env: withExtraEnv(
+          this,
+          'daemon.extraEnv',
+          [...dagsterEnv, plainEnv('DAGSTER_DAEMON_HEARTBEAT_TOLERANCE', String(heartbeatTolerance))],
+          daemonOpts.extraEnv,
+        ),
+        resources: daemonOpts.resources ?? DAEMON_RESOURCES,
+        resourcesField: 'daemon.resources',
+        // The first heartbeats are written about 30 s after start: allow 10 minutes.
+        startupProbe: execProbe(livenessCheck, {
+          periodSeconds: 30,
+          timeoutSeconds: 30,
+          failureThreshold: 20,
+        }),
+        // Ready means its heartbeats are fresh, which makes `kubectl rollout status` meaningful.
+        readinessProbe: execProbe(livenessCheck, {
+          periodSeconds: 60,
+          timeoutSeconds: 30,
+          failureThreshold: 3,
+        }),
+        livenessProbe: execProbe(livenessCheck, {
+          periodSeconds: 60,
+          timeoutSeconds: 30,
+          failureThreshold: 3,
+        }),
+        volumeMounts: [...instanceMounts, workspaceMount],
+      },
+      DAGSTER_RUN_AS,
+    );
+    this.daemonDeployment = new k8s.KubeDeployment(this, 'daemon-deployment', {
+      metadata: objectMeta(DAGSTER_DAEMON_DEPLOYMENT, this.daemonIdentity),
+      spec: {
+        replicas: 1,
+        // Never two daemons, not even during a rollout.
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: selectorLabels(this.daemonIdentity) },
+        template: podTemplate({
+          identity: this.daemonIdentity,
+          runAs: DAGSTER_RUN_AS,
+          // The daemon launches runs (creates Jobs) and monitors their pods.
+          serviceAccountName: DAGSTER_SERVICE_ACCOUNT,
+          automountServiceAccountToken: true,
+          initContainers: [db.waitContainer(this, 'wait-for-database'), ...waitForCodeLocations],
+          containers: [daemonContainer],
+          volumes: [...instanceVolumes, workspaceVolume],
+          scheduling: daemonOpts,
+          imagePullSecrets: props.imagePullSecrets,
+          annotations: { 'checksum/config': allChecksum },
+        }),
+      },
+    });
+
+    this.requiredSecrets = [
+      {
+        name: db.passwordSecret.name,
+        keys: [POSTGRES_PASSWORD_KEY],
+        purpose:
+          `PostgreSQL password Dagster's webserver, daemon, code servers and run pods read as ${DAGSTER_PG_PASSWORD_ENV}` +
+          (this.jobNamespace !== namespace
+            ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})`
+            : ''),
+      },
+    ];
+  }
+
+  /** The underlying objects, in the order they are written. */
+  public get apiObjects(): ApiObject[] {
+    return [
+      this.instanceConfigMap,
+      this.workspaceConfigMap,
+      this.serviceAccount,
+      ...(this.runServiceAccount ? [this.runServiceAccount] : []),
+      this.role,
+      this.roleBinding,
+      ...this.codeLocations.flatMap((l) => [l.service, l.deployment]),
+      this.webserverService,
+      this.webserverDeployment,
+      this.daemonDeployment,
+    ];
+  }
+}
+
+/**
+ * A hardened pod template without Service environment links: Kubernetes would otherwise inject
+ * `DAGSTER_WEBSERVER_PORT=tcp://...` (from the `dagster-webserver` Service) into every pod, and
+ * `dagster-webserver` reads its options from `DAGSTER_WEBSERVER_*` variables.
+ */
+function podTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec {
+  const template = buildPodTemplate(opts);
+  if (!template.spec) {
+    throw new Error('internal: pod template without spec');
+  }
+  return { ...template, spec: { ...template.spec, enableServiceLinks: false } };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function pick(env: Record<string, string> | undefined, key: string): Record<string, string> {
+  return env && env[key] !== undefined ? { [key]: env[key] } : {};
+}

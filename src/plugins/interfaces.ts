@@ -13,6 +13,11 @@ import { SecretKeyRef, SecretRequirement } from '../core/secrets';
 export interface HasPrerequisites {
   /** Secrets this part reads and does not create. */
   readonly requiredSecrets: readonly SecretRequirement[];
+  /**
+   * ConfigMaps this part reads and does not create (e.g. a semantic model the data team owns).
+   * @default - none
+   */
+  readonly requiredConfigMaps?: readonly string[];
 }
 
 /** A PostgreSQL database a service stores its state in (in-cluster or external). */

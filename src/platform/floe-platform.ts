@@ -1,0 +1,451 @@
+import { Chart, JsonPatch } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { DEFAULT_PLATFORM_NAME } from '../core/component';
+import { FloeValidationError } from '../core/errors';
+import { MANAGED_BY } from '../core/labels';
+import { SecretKeyRef, SecretRequirement } from '../core/secrets';
+import { validateDnsLabel, validateLabelValue } from '../core/validation';
+import { ExternalPostgres, ExternalPostgresProps } from '../plugins/database/external-postgres';
+import { PostgreSQL, PostgreSQLProps } from '../plugins/database/postgres';
+import {
+  CatalogPlugin,
+  HasPrerequisites,
+  LineagePlugin,
+  MetricsBackendPlugin,
+  ObjectStoragePlugin,
+  OrchestratorPlugin,
+  PlatformDependencies,
+  PluginProvider,
+  PostgresDatabasePlugin,
+  SemanticLayerPlugin,
+  TelemetryPlugin,
+  TracingBackendPlugin,
+} from '../plugins/interfaces';
+import { Polaris } from '../plugins/catalog/polaris';
+import { Dagster } from '../plugins/orchestrator/dagster';
+import { Cube } from '../plugins/semantic/cube';
+import { Grafana } from '../plugins/observability/grafana';
+import { OtelCollector } from '../plugins/observability/otel-collector';
+import { Prometheus } from '../plugins/observability/prometheus';
+import { MinIO } from '../plugins/storage/minio';
+
+/** The namespace `FloePlatform` uses when none is given. */
+export const DEFAULT_PLATFORM_NAMESPACE = 'floe-platform';
+
+/** Value that switches an optional slot off. */
+export type Disabled = 'none';
+
+/** Settings for the in-cluster PostgreSQL instances the platform creates for its plugins. */
+export type DatabaseOptions = Omit<PostgreSQLProps, 'name' | 'database' | 'username' | 'platformName'>;
+
+/**
+ * An external database for one slot: database and user default to what the plugin asks for.
+ */
+export type ExternalDatabaseProps = Omit<ExternalPostgresProps, 'database' | 'username'> &
+  Partial<Pick<ExternalPostgresProps, 'database' | 'username'>>;
+
+/** Properties of `FloePlatform`. Every one is optional. */
+export interface FloePlatformProps {
+  /**
+   * Namespace of every platform object. The chart creates it with Pod Security `restricted` labels.
+   * @default 'floe-platform'
+   */
+  readonly namespace?: string;
+  /**
+   * Create the Namespace object. Turn off when the namespace is managed elsewhere (it must then
+   * carry the Pod Security labels itself).
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Platform name: the value of `app.kubernetes.io/part-of` on every object.
+   * @default 'floe'
+   */
+  readonly platformName?: string;
+  /**
+   * Registry that replaces every image's upstream registry (a mirror or pull-through cache).
+   * @default - upstream registries
+   */
+  readonly imageRegistry?: string;
+  /**
+   * Existing image pull Secrets, used by every pod.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * Object storage slot.
+   * @default MinIO.provider() - 4-node distributed MinIO with the `floe-warehouse` bucket
+   */
+  readonly storage?: PluginProvider<ObjectStoragePlugin>;
+  /**
+   * Iceberg catalog slot.
+   * @default Polaris.provider() - Polaris on its own PostgreSQL `catalog-db`
+   */
+  readonly catalog?: PluginProvider<CatalogPlugin>;
+  /**
+   * Trace backend, optional.
+   * @default 'none' - use Jaeger.provider() to turn Jaeger on
+   */
+  readonly tracing?: PluginProvider<TracingBackendPlugin> | Disabled;
+  /**
+   * Metrics backend, optional.
+   * @default Prometheus.provider()
+   */
+  readonly metrics?: PluginProvider<MetricsBackendPlugin> | Disabled;
+  /**
+   * OpenTelemetry slot (always on: every service and job sends OTLP to it).
+   * @default OtelCollector.provider()
+   */
+  readonly telemetry?: PluginProvider<TelemetryPlugin>;
+  /**
+   * Dashboards, optional.
+   * @default Grafana.provider()
+   */
+  readonly dashboards?: PluginProvider<Grafana> | Disabled;
+  /**
+   * Lineage slot, optional.
+   * @default 'none' - use Marquez.provider() to turn Marquez on
+   */
+  readonly lineage?: PluginProvider<LineagePlugin> | Disabled;
+  /**
+   * Orchestrator slot.
+   * @default Dagster.provider() - Dagster on its own PostgreSQL `orchestrator-db`
+   */
+  readonly orchestrator?: PluginProvider<OrchestratorPlugin>;
+  /**
+   * Semantic layer slot, or `'none'`.
+   * @default Cube.provider() - Cube API, refresh worker and Cube Store
+   */
+  readonly semantic?: PluginProvider<SemanticLayerPlugin> | Disabled;
+  /**
+   * Databases outside the cluster, by the instance name a plugin asks for (`orchestrator-db`,
+   * `catalog-db`, `lineage-db`). Those instances are then not deployed.
+   * @default - every database runs in the cluster
+   */
+  readonly externalDatabases?: Record<string, ExternalDatabaseProps>;
+  /**
+   * Settings for every in-cluster PostgreSQL (storage size and class, resources, image, ...).
+   * @default - PostgreSQL's defaults
+   */
+  readonly databaseOptions?: DatabaseOptions;
+}
+
+/**
+ * Everything a pipeline job or a client needs to reach the platform, as fully qualified URLs
+ * that hold from any namespace. The `FloeJobs` chart consumes this.
+ */
+export interface PlatformEndpoints {
+  /** Namespace of the platform. */
+  readonly namespace: string;
+  /** Iceberg REST catalog URI (`.../api/catalog`). */
+  readonly catalogUri: string;
+  /** Catalog warehouse name. */
+  readonly warehouse: string;
+  /** OTLP/gRPC endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  readonly otlpGrpcEndpoint: string;
+  /** OTLP/HTTP endpoint. */
+  readonly otlpHttpEndpoint: string;
+  /** S3 endpoint URL. */
+  readonly s3Endpoint: string;
+  /** S3 region. */
+  readonly s3Region: string;
+  /** Path-style S3 addressing. */
+  readonly s3PathStyleAccess: boolean;
+  /** Warehouse bucket. */
+  readonly warehouseBucket: string;
+  /** S3 access key ID Secret reference. */
+  readonly s3AccessKeyId: SecretKeyRef;
+  /** S3 secret access key Secret reference. */
+  readonly s3SecretAccessKey: SecretKeyRef;
+  /** Orchestrator UI/API URL. */
+  readonly orchestratorUrl: string;
+  /** OpenLineage base URL (`OPENLINEAGE_URL`), when lineage is on. */
+  readonly lineageUrl?: string;
+  /** Default OpenLineage namespace, when lineage is on. */
+  readonly lineageNamespace?: string;
+  /** Semantic layer API URL, when one is deployed. */
+  readonly semanticApiUrl?: string;
+  /** Metrics query URL, when a metrics backend is deployed. */
+  readonly metricsQueryUrl?: string;
+  /** Trace query URL, when a trace backend is deployed. */
+  readonly tracingQueryUrl?: string;
+}
+
+function enabled<T>(
+  slot: PluginProvider<T> | Disabled | undefined,
+  fallback?: () => PluginProvider<T>,
+): PluginProvider<T> | undefined {
+  if (slot === 'none') {
+    return undefined;
+  }
+  return slot ?? fallback?.();
+}
+
+/**
+ * The floe data platform: every long-lived service, composed in one chart.
+ *
+ * Objects are written in the documented startup order: namespace, storage and databases, catalog,
+ * observability, orchestrator, semantic layer. Init containers in each workload wait for the
+ * services it really needs, so the order of `kubectl apply` does not have to be enforced by hand.
+ */
+export class FloePlatform extends Chart {
+  /** Namespace of every object. */
+  public readonly namespaceName: string;
+  /** Platform name (`app.kubernetes.io/part-of`). */
+  public readonly platformName: string;
+  /** The Namespace object, when created. */
+  public readonly namespaceObject?: k8s.KubeNamespace;
+  /** Object storage. */
+  public readonly storage: ObjectStoragePlugin;
+  /** Databases by instance name. */
+  public readonly databases: Readonly<Record<string, PostgresDatabasePlugin>>;
+  /** Iceberg catalog. */
+  public readonly catalog: CatalogPlugin;
+  /** Trace backend, if on. */
+  public readonly tracing?: TracingBackendPlugin;
+  /** Metrics backend, if on. */
+  public readonly metrics?: MetricsBackendPlugin;
+  /** OTLP endpoint. */
+  public readonly telemetry: TelemetryPlugin;
+  /** Dashboards, if on. */
+  public readonly dashboards?: Grafana;
+  /** Lineage, if on. */
+  public readonly lineage?: LineagePlugin;
+  /** Orchestrator. */
+  public readonly orchestrator: OrchestratorPlugin;
+  /** Semantic layer, if on. */
+  public readonly semantic?: SemanticLayerPlugin;
+  /** Typed endpoints for jobs and clients. */
+  public readonly endpoints: PlatformEndpoints;
+
+  public constructor(scope: Construct, id: string, props: FloePlatformProps = {}) {
+    const namespace = props.namespace ?? DEFAULT_PLATFORM_NAMESPACE;
+    super(scope, id, { namespace, disableResourceNameHashes: true });
+    validateDnsLabel(this, 'namespace', namespace);
+    this.namespaceName = namespace;
+    this.platformName = props.platformName ?? DEFAULT_PLATFORM_NAME;
+    validateLabelValue(this, 'platformName', this.platformName);
+
+    const storageProvider = props.storage ?? MinIO.provider();
+    const catalogProvider = props.catalog ?? Polaris.provider();
+    const tracingProvider = enabled(props.tracing);
+    const metricsProvider = enabled(props.metrics, () => Prometheus.provider());
+    const telemetryProvider = props.telemetry ?? OtelCollector.provider();
+    const dashboardsProvider = enabled(props.dashboards, () => Grafana.provider());
+    const lineageProvider = enabled(props.lineage);
+    const orchestratorProvider = props.orchestrator ?? Dagster.provider();
+    const semanticProvider = enabled(props.semantic, () => Cube.provider());
+
+    // Tiers in startup order. Each tier depends on the one before, which is what orders the output;
+    // plugins are created in the order their wiring needs (observability before the catalog, so the
+    // catalog can send traces), which may differ.
+    const foundation = new Construct(this, 'foundation');
+    const storageTier = new Construct(this, 'storage');
+    const catalogTier = new Construct(this, 'catalog');
+    const observabilityTier = new Construct(this, 'observability');
+    const orchestratorTier = new Construct(this, 'orchestrator');
+    const semanticTier = new Construct(this, 'semantic');
+    storageTier.node.addDependency(foundation);
+    catalogTier.node.addDependency(storageTier);
+    observabilityTier.node.addDependency(catalogTier);
+    orchestratorTier.node.addDependency(observabilityTier);
+    semanticTier.node.addDependency(orchestratorTier);
+
+    if (props.createNamespace ?? true) {
+      this.namespaceObject = new k8s.KubeNamespace(foundation, 'namespace', {
+        metadata: {
+          name: namespace,
+          labels: {
+            'app.kubernetes.io/name': 'floe-platform',
+            'app.kubernetes.io/instance': namespace,
+            'app.kubernetes.io/component': 'namespace',
+            'app.kubernetes.io/part-of': this.platformName,
+            'app.kubernetes.io/managed-by': MANAGED_BY,
+            'app.kubernetes.io/version': 'v1',
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'v1.28',
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/warn': 'restricted',
+          },
+        },
+      });
+      // Namespaces are cluster-scoped: drop the chart namespace cdk8s adds to every object.
+      this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+
+    const shared: PlatformDependencies = {
+      platformName: this.platformName,
+      imageRegistry: props.imageRegistry,
+      imagePullSecrets: props.imagePullSecrets,
+    };
+
+    // Storage and databases.
+    this.storage = storageProvider.provide(storageTier, 'object-storage', shared);
+    const requests = [
+      catalogProvider,
+      lineageProvider,
+      orchestratorProvider,
+      semanticProvider,
+      tracingProvider,
+      metricsProvider,
+    ]
+      .map((p) => p?.database)
+      .filter((r): r is NonNullable<typeof r> => r !== undefined);
+    const requestedNames = requests.map((r) => r.name);
+    for (const name of Object.keys(props.externalDatabases ?? {})) {
+      if (!requestedNames.includes(name)) {
+        throw new FloeValidationError(
+          this,
+          `externalDatabases.${name}`,
+          name,
+          `the name of a database a plugin uses: ${requestedNames.join(', ') || '(none)'}`,
+        );
+      }
+    }
+    const databases: Record<string, PostgresDatabasePlugin> = {};
+    for (const req of requests) {
+      const external = props.externalDatabases?.[req.name];
+      databases[req.name] = external
+        ? ExternalPostgres.fromEndpoint(
+            {
+              ...external,
+              database: external.database ?? req.database,
+              username: external.username ?? req.username,
+            },
+            `${this.node.path}/externalDatabases.${req.name}`,
+          )
+        : new PostgreSQL(storageTier, req.name, {
+            ...props.databaseOptions,
+            name: req.name,
+            database: req.database,
+            username: req.username,
+            platformName: this.platformName,
+            imageRegistry: props.databaseOptions?.imageRegistry ?? props.imageRegistry,
+            imagePullSecrets: props.databaseOptions?.imagePullSecrets ?? props.imagePullSecrets,
+          });
+    }
+    this.databases = databases;
+    const withDb = (
+      p: PluginProvider<unknown> | undefined,
+      deps: PlatformDependencies,
+    ): PlatformDependencies => (p?.database ? { ...deps, database: databases[p.database.name] } : deps);
+
+    // Observability backends first in creation, so every service can be wired to them.
+    const withStorage: PlatformDependencies = { ...shared, storage: this.storage };
+    this.tracing = tracingProvider?.provide(
+      observabilityTier,
+      'tracing',
+      withDb(tracingProvider, withStorage),
+    );
+    this.metrics = metricsProvider?.provide(
+      observabilityTier,
+      'metrics',
+      withDb(metricsProvider, withStorage),
+    );
+    this.telemetry = telemetryProvider.provide(observabilityTier, 'telemetry', {
+      ...withStorage,
+      tracing: this.tracing,
+      metrics: this.metrics,
+    });
+    const observed: PlatformDependencies = {
+      ...withStorage,
+      telemetry: this.telemetry,
+      tracing: this.tracing,
+      metrics: this.metrics,
+    };
+    this.dashboards = dashboardsProvider?.provide(observabilityTier, 'dashboards', observed);
+    this.lineage = lineageProvider?.provide(observabilityTier, 'lineage', withDb(lineageProvider, observed));
+
+    this.catalog = catalogProvider.provide(catalogTier, 'catalog', withDb(catalogProvider, observed));
+    const withCatalog: PlatformDependencies = { ...observed, catalog: this.catalog, lineage: this.lineage };
+    this.orchestrator = orchestratorProvider.provide(
+      orchestratorTier,
+      'orchestrator',
+      withDb(orchestratorProvider, withCatalog),
+    );
+    this.semantic = semanticProvider?.provide(
+      semanticTier,
+      'semantic',
+      withDb(semanticProvider, withCatalog),
+    );
+
+    this.endpoints = {
+      namespace,
+      catalogUri: this.catalog.catalogUri,
+      warehouse: this.catalog.warehouse,
+      otlpGrpcEndpoint: this.telemetry.otlpGrpcEndpoint,
+      otlpHttpEndpoint: this.telemetry.otlpHttpEndpoint,
+      s3Endpoint: this.storage.endpoint,
+      s3Region: this.storage.region,
+      s3PathStyleAccess: this.storage.pathStyleAccess,
+      warehouseBucket: this.storage.warehouseBucket,
+      s3AccessKeyId: this.storage.accessKeyId,
+      s3SecretAccessKey: this.storage.secretAccessKey,
+      orchestratorUrl: this.orchestrator.webserverUrl,
+      ...(this.lineage
+        ? { lineageUrl: this.lineage.lineageUrl, lineageNamespace: this.lineage.lineageNamespace }
+        : {}),
+      ...(this.semantic ? { semanticApiUrl: this.semantic.apiUrl } : {}),
+      ...(this.metrics ? { metricsQueryUrl: this.metrics.queryUrl } : {}),
+      ...(this.tracing ? { tracingQueryUrl: this.tracing.queryUrl } : {}),
+    };
+  }
+
+  /**
+   * Every Secret the platform reads and does not create, merged by name (keys united), sorted.
+   * These must exist in the namespace before the pods can start.
+   */
+  public get requiredSecrets(): SecretRequirement[] {
+    const byName = new Map<string, { keys: Set<string>; purposes: string[] }>();
+    for (const part of this.parts()) {
+      for (const req of part?.requiredSecrets ?? []) {
+        const entry = byName.get(req.name) ?? { keys: new Set<string>(), purposes: [] };
+        req.keys.forEach((k) => entry.keys.add(k));
+        if (!entry.purposes.includes(req.purpose)) entry.purposes.push(req.purpose);
+        byName.set(req.name, entry);
+      }
+    }
+    return [...byName.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, e]) => ({ name, keys: [...e.keys].sort(), purpose: e.purposes.join('; ') }));
+  }
+
+  /** ConfigMaps the platform reads and does not create, sorted. */
+  public get requiredConfigMaps(): string[] {
+    return [...new Set(this.parts().flatMap((p) => [...(p?.requiredConfigMaps ?? [])]))].sort();
+  }
+
+  private parts(): (HasPrerequisites | undefined)[] {
+    return [
+      this.storage,
+      ...Object.values(this.databases),
+      this.catalog,
+      this.tracing,
+      this.metrics,
+      this.telemetry,
+      this.dashboards,
+      this.lineage,
+      this.orchestrator,
+      this.semantic,
+    ];
+  }
+
+  /**
+   * `kubectl create` commands for every required Secret and ConfigMap. Values are placeholders
+   * (`<key>`); keys that name a file (`public.pem`) are read from a file of that name.
+   */
+  public prerequisiteCommands(): string[] {
+    const secrets = this.requiredSecrets.map(
+      (s) =>
+        `kubectl -n ${this.namespaceName} create secret generic ${s.name} ` +
+        s.keys
+          .map((k) => (k.includes('.') ? `--from-file=${k}=./${k}` : `--from-literal=${k}=<${k}>`))
+          .join(' '),
+    );
+    const configMaps = this.requiredConfigMaps.map(
+      (name) => `kubectl -n ${this.namespaceName} create configmap ${name} --from-file=<directory>/`,
+    );
+    return [...secrets, ...configMaps];
+  }
+}

@@ -124,6 +124,28 @@ describe('FloePlatform', () => {
     expect(port('otel-collector', 4317)).toBe(true);
   });
 
+  test('every service with a Prometheus metrics endpoint is annotated for discovery', () => {
+    const { objects } = build({ lineage: Marquez.provider(), tracing: Jaeger.provider() });
+    const scraped = objects
+      .filter((o) => o.kind === 'Service' && o.metadata.annotations?.['prometheus.io/scrape'] === 'true')
+      .map(
+        (o) =>
+          `${o.metadata.name} ${o.metadata.annotations?.['prometheus.io/port']}${o.metadata.annotations?.['prometheus.io/path']}`,
+      )
+      .sort();
+    expect(scraped).toEqual([
+      'grafana 3000/metrics',
+      'jaeger 8888/metrics',
+      'marquez 5000/metrics',
+      'minio 9000/minio/v2/metrics/cluster',
+      'otel-collector 8888/metrics',
+    ]);
+    const prometheusYaml = (findObject(objects, 'ConfigMap', 'prometheus').data as Record<string, string>)[
+      'prometheus.yml'
+    ];
+    expect(prometheusYaml).toContain('__meta_kubernetes_service_annotation_prometheus_io_scrape');
+  });
+
   test('exposes fully qualified endpoints for jobs and clients', () => {
     const { platform } = build({ lineage: Marquez.provider() });
     expect(platform.endpoints).toMatchObject({

@@ -34,6 +34,11 @@ export interface ServiceSpec {
    * @default false
    */
   readonly publishNotReadyAddresses?: boolean;
+  /**
+   * Service annotations, e.g. `scrapeAnnotations(...)` for metrics discovery.
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
 }
 
 /** Object metadata with the recommended labels. */
@@ -52,7 +57,7 @@ export function objectMeta(
 /** Adds a Service that selects the pods of `identity` by their stable labels only. */
 export function addService(scope: Construct, id: string, spec: ServiceSpec): k8s.KubeService {
   return new k8s.KubeService(scope, id, {
-    metadata: objectMeta(spec.name, spec.identity),
+    metadata: objectMeta(spec.name, spec.identity, spec.annotations),
     spec: {
       type: 'ClusterIP',
       ...(spec.headless ? { clusterIp: 'None' } : {}),

@@ -17,6 +17,7 @@ import { addService, objectMeta } from '../../core/service';
 import { validateDnsLabel, validateInteger, validateQuantity, validateReplicas } from '../../core/validation';
 import { PluginProvider, TracingBackendPlugin } from '../interfaces';
 import { goMemLimitFor } from './otel-collector';
+import { scrapeAnnotations } from '../../core/metrics';
 
 /** Jaeger v2 (built on the OpenTelemetry Collector); v1's `all-in-one` image is end-of-life. */
 export const JAEGER_IMAGE: ContainerImage = {
@@ -311,6 +312,7 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
+      annotations: scrapeAnnotations(JAEGER_METRICS_PORT),
       ports: [
         { name: 'query-http', port: JAEGER_QUERY_HTTP_PORT, targetPort: 'query-http', appProtocol: 'http' },
         { name: 'otlp', port: JAEGER_OTLP_GRPC_PORT, targetPort: 'otlp', appProtocol: 'grpc' },

@@ -17,6 +17,7 @@ import { addService, objectMeta } from '../../core/service';
 import { validateInteger, validateReplicas } from '../../core/validation';
 import { waitForTcpContainer } from '../../core/wait';
 import { LineagePlugin, PluginProvider, PostgresDatabasePlugin } from '../interfaces';
+import { scrapeAnnotations } from '../../core/metrics';
 
 /** The Marquez API server (Dropwizard on eclipse-temurin 17). */
 export const MARQUEZ_IMAGE: ContainerImage = {
@@ -373,6 +374,8 @@ export class Marquez extends Construct implements LineagePlugin {
     this.service = addService(this, 'service', {
       name: API_NAME,
       identity: this.identity,
+      // Prometheus client servlet on the application port (MarquezApp registers it at /metrics).
+      annotations: scrapeAnnotations(MARQUEZ_PORT),
       ports: [
         { name: 'http', port: MARQUEZ_PORT, targetPort: 'http' },
         { name: 'http-admin', port: MARQUEZ_ADMIN_PORT, targetPort: 'http-admin' },

@@ -16,6 +16,7 @@ import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { validateDnsLabel, validateQuantity, validateReplicas } from '../../core/validation';
 import { MetricsBackendPlugin, PluginProvider, TelemetryPlugin, TracingBackendPlugin } from '../interfaces';
+import { scrapeAnnotations } from '../../core/metrics';
 
 /**
  * The contrib distribution of the OpenTelemetry Collector: it has every component (the core
@@ -308,6 +309,7 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
+      annotations: scrapeAnnotations(OTEL_COLLECTOR_METRICS_PORT),
       ports: [
         { name: 'otlp', port: OTLP_GRPC_PORT, targetPort: 'otlp', appProtocol: 'grpc' },
         { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: 'otlp-http', appProtocol: 'http' },

@@ -5,6 +5,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
+import { SCRAPE_ANNOTATIONS, scrapeAnnotations, validateUrlPath } from '../../core/metrics';
 import { FloeValidationError } from '../../core/errors';
 import { withExtraEnv } from '../../core/env';
 import { ContainerImage, resolveImage } from '../../core/image';
@@ -34,23 +35,12 @@ export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_OTLP_PATH = '/api/v1/otlp';
 
 /**
- * Annotations a Service carries to be scraped by a `Prometheus` with service discovery on. The
- * contract (the widespread `prometheus.io/*` convention):
- *
- * - `prometheus.io/scrape: "true"`: required; without it the Service is ignored.
- * - `prometheus.io/path`: the metrics path. Default `/metrics`.
- * - `prometheus.io/port`: the container port number to scrape. Without it every port of the Service
- *   is scraped, so set it whenever the Service has more than one port.
- *
- * Only Services in the namespaces the Prometheus watches (`namespaces`) are discovered; the pods
- * behind the Service are scraped directly (one target per ready or unready endpoint), with the
- * labels `namespace`, `service` and `pod`.
+ * Annotations a Service carries to be scraped by a `Prometheus` with service discovery on; see
+ * `SCRAPE_ANNOTATIONS` in core for the contract. Only Services in the namespaces the Prometheus
+ * watches (`namespaces`) are discovered; the pods behind the Service are scraped directly (one
+ * target per endpoint), with the labels `namespace`, `service` and `pod`.
  */
-export const PROMETHEUS_SCRAPE_ANNOTATIONS = {
-  scrape: 'prometheus.io/scrape',
-  path: 'prometheus.io/path',
-  port: 'prometheus.io/port',
-} as const;
+export const PROMETHEUS_SCRAPE_ANNOTATIONS = SCRAPE_ANNOTATIONS;
 
 /** Name of the scrape job that discovers annotated Services. */
 export const SERVICE_DISCOVERY_JOB = 'kubernetes-service-endpoints';
@@ -192,13 +182,7 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
    * @param path metrics path
    */
   public static scrapeAnnotations(port: number, path = '/metrics'): Record<string, string> {
-    validatePort('Prometheus.scrapeAnnotations', 'port', port);
-    validateMetricsPath('Prometheus.scrapeAnnotations', 'path', path);
-    return {
-      [PROMETHEUS_SCRAPE_ANNOTATIONS.scrape]: 'true',
-      [PROMETHEUS_SCRAPE_ANNOTATIONS.path]: path,
-      [PROMETHEUS_SCRAPE_ANNOTATIONS.port]: String(port),
-    };
+    return scrapeAnnotations(port, path, 'Prometheus.scrapeAnnotations');
   }
 
   /**
@@ -561,18 +545,6 @@ function validateByteSize(scope: IConstruct, field: string, value: string): stri
   return value;
 }
 
-function validateMetricsPath(scope: IConstruct | string, field: string, value: string): string {
-  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(value)) {
-    throw new FloeValidationError(
-      scope,
-      field,
-      value,
-      "an absolute URL path starting with '/', e.g. '/metrics'",
-    );
-  }
-  return value;
-}
-
 function validateNamespaces(scope: IConstruct, value: string[]): string[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new FloeValidationError(
@@ -649,7 +621,7 @@ function validateStaticJobs(scope: IConstruct, jobs: StaticScrapeJob[]): StaticS
       validatePort(scope, `${f}.targets[${j}] port`, Number(m[3]));
     });
     if (job.metricsPath !== undefined) {
-      validateMetricsPath(scope, `${f}.metricsPath`, job.metricsPath);
+      validateUrlPath(scope, `${f}.metricsPath`, job.metricsPath);
     }
     if (job.scrapeInterval !== undefined) {
       validateDuration(scope, `${f}.scrapeInterval`, job.scrapeInterval, false);

@@ -22,6 +22,7 @@ import {
 import { waitForTcpContainer } from '../../core/wait';
 import { ObjectStoragePlugin, PlatformDependencies, PluginProvider } from '../interfaces';
 import { validateBucketName, validateS3Region } from './external-s3';
+import { scrapeAnnotations } from '../../core/metrics';
 
 /**
  * MinIO server image. Docker Hub's `minio/minio` is gone; quay.io still serves the frozen
@@ -382,6 +383,8 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
+      // Cluster-wide metrics; MINIO_PROMETHEUS_AUTH_TYPE=public lets them be scraped without a token.
+      annotations: scrapeAnnotations(MINIO_API_PORT, '/minio/v2/metrics/cluster'),
       ports: [
         apiPort,
         ...(browser ? [{ name: 'console', port: MINIO_CONSOLE_PORT, targetPort: 'console' }] : []),

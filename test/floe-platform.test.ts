@@ -2,7 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
 import { FloePlatform, FloePlatformProps } from '../src/platform/floe-platform';
+import { CatalogPlugin, PlatformDependencies, PluginProvider } from '../src/plugins/interfaces';
 import { ExternalS3 } from '../src/plugins/storage/external-s3';
 import { OtelCollector } from '../src/plugins/observability/otel-collector';
 import { Marquez } from '../src/plugins/observability/marquez';
@@ -170,6 +173,42 @@ describe('FloePlatform', () => {
       [],
     );
     expect(JSON.stringify(objects)).not.toContain('floe-platform.svc');
+  });
+
+  test('a slot takes any implementation of its interface, and receives what the platform has', () => {
+    let seen: PlatformDependencies | undefined;
+    // A stand-in for an alternative catalog (say, Nessie): it only has to implement CatalogPlugin.
+    const otherCatalog: PluginProvider<CatalogPlugin> = {
+      database: { name: 'nessie-db', database: 'nessie', username: 'nessie' },
+      provide(scope: Construct, id: string, deps: PlatformDependencies): CatalogPlugin {
+        seen = deps;
+        new k8s.KubeConfigMap(scope, id, {
+          metadata: {
+            name: 'other-catalog',
+            labels: {
+              'app.kubernetes.io/name': 'other-catalog',
+              'app.kubernetes.io/instance': 'other-catalog',
+              'app.kubernetes.io/component': 'catalog',
+              'app.kubernetes.io/part-of': deps.platformName,
+              'app.kubernetes.io/managed-by': 'cdk8s',
+              'app.kubernetes.io/version': '1.0.0',
+            },
+          },
+          data: { uri: 'http://other-catalog:19120/iceberg' },
+        });
+        return { catalogUri: 'http://other-catalog:19120/iceberg', warehouse: 'lake', requiredSecrets: [] };
+      },
+    };
+    const { platform, objects } = build({ catalog: otherCatalog });
+    expect(platform.endpoints.catalogUri).toBe('http://other-catalog:19120/iceberg');
+    expect(objects.some((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'polaris')).toBe(false);
+    expect(objects.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'nessie-db')).toBe(true);
+    expect(objects.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'catalog-db')).toBe(false);
+    expect(seen?.database?.host).toBe('nessie-db.floe-platform.svc.cluster.local');
+    expect(seen?.storage?.endpoint).toBe('http://minio.floe-platform.svc.cluster.local:9000');
+    expect(seen?.telemetry?.otlpGrpcEndpoint).toBe(
+      'http://otel-collector.floe-platform.svc.cluster.local:4317',
+    );
   });
 
   test('semantic: none deploys no Cube', () => {

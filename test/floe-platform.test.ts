@@ -149,6 +149,24 @@ describe('FloePlatform', () => {
     expect(prometheusYaml).toContain('__meta_kubernetes_service_annotation_prometheus_io_scrape');
   });
 
+  test('writes the client configuration runs need and hands it to the orchestrator run launcher', () => {
+    const { objects } = build({ lineage: Marquez.provider() });
+    const data = findObject(objects, 'ConfigMap', 'floe-platform-config').data as Record<string, string>;
+    expect(data).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.floe-platform.svc.cluster.local:4317',
+      OPENLINEAGE_URL: 'http://marquez.floe-platform.svc.cluster.local:5000',
+      FLOE_CATALOG_URI: 'http://polaris.floe-platform.svc.cluster.local:8181/api/catalog',
+      FLOE_CATALOG_WAREHOUSE: 'floe',
+      FLOE_S3_ENDPOINT: 'http://minio.floe-platform.svc.cluster.local:9000',
+      FLOE_WAREHOUSE_BUCKET: 'floe-warehouse',
+    });
+    expect(Object.values(data).join(' ')).not.toMatch(/password|secret/i);
+    const dagsterYaml = (findObject(objects, 'ConfigMap', 'dagster-instance').data as Record<string, string>)[
+      'dagster.yaml'
+    ];
+    expect(dagsterYaml).toContain('env_config_maps:\n      - floe-platform-config');
+  });
+
   test('exposes fully qualified endpoints for jobs and clients', () => {
     const { platform } = build({ lineage: Marquez.provider() });
     expect(platform.endpoints).toMatchObject({

@@ -29,6 +29,7 @@ import { Grafana } from '../plugins/observability/grafana';
 import { OtelCollector } from '../plugins/observability/otel-collector';
 import { Prometheus } from '../plugins/observability/prometheus';
 import { MinIO } from '../plugins/storage/minio';
+import { PLATFORM_CONFIG_MAP_NAME, platformConfigData } from './platform-config';
 
 /** The namespace `FloePlatform` uses when none is given. */
 export const DEFAULT_PLATFORM_NAMESPACE = 'floe-platform';
@@ -218,6 +219,8 @@ export class FloePlatform extends Chart {
   public readonly semantic?: SemanticLayerPlugin;
   /** Typed endpoints for jobs and clients. */
   public readonly endpoints: PlatformEndpoints;
+  /** The `floe-platform-config` ConfigMap runs launched in the platform namespace read. */
+  public readonly clientConfigMap: k8s.KubeConfigMap;
 
   public constructor(scope: Construct, id: string, props: FloePlatformProps = {}) {
     const namespace = props.namespace ?? DEFAULT_PLATFORM_NAMESPACE;
@@ -358,7 +361,12 @@ export class FloePlatform extends Chart {
     this.lineage = lineageProvider?.provide(observabilityTier, 'lineage', withDb(lineageProvider, observed));
 
     this.catalog = catalogProvider.provide(catalogTier, 'catalog', withDb(catalogProvider, observed));
-    const withCatalog: PlatformDependencies = { ...observed, catalog: this.catalog, lineage: this.lineage };
+    const withCatalog: PlatformDependencies = {
+      ...observed,
+      catalog: this.catalog,
+      lineage: this.lineage,
+      runConfigMaps: [PLATFORM_CONFIG_MAP_NAME],
+    };
     this.orchestrator = orchestratorProvider.provide(
       orchestratorTier,
       'orchestrator',
@@ -390,6 +398,23 @@ export class FloePlatform extends Chart {
       ...(this.metrics ? { metricsQueryUrl: this.metrics.queryUrl } : {}),
       ...(this.tracing ? { tracingQueryUrl: this.tracing.queryUrl } : {}),
     };
+
+    // The client configuration for runs the orchestrator launches in this namespace (the FloeJobs
+    // chart writes the same data into each jobs namespace).
+    this.clientConfigMap = new k8s.KubeConfigMap(foundation, 'client-config', {
+      metadata: {
+        name: PLATFORM_CONFIG_MAP_NAME,
+        labels: {
+          'app.kubernetes.io/name': 'floe-platform',
+          'app.kubernetes.io/instance': namespace,
+          'app.kubernetes.io/component': 'client-config',
+          'app.kubernetes.io/part-of': this.platformName,
+          'app.kubernetes.io/managed-by': MANAGED_BY,
+          'app.kubernetes.io/version': 'v1',
+        },
+      },
+      data: platformConfigData(this.endpoints),
+    });
   }
 
   /**
@@ -413,7 +438,9 @@ export class FloePlatform extends Chart {
 
   /** ConfigMaps the platform reads and does not create, sorted. */
   public get requiredConfigMaps(): string[] {
-    return [...new Set(this.parts().flatMap((p) => [...(p?.requiredConfigMaps ?? [])]))].sort();
+    const produced = new Set([PLATFORM_CONFIG_MAP_NAME]);
+    const wanted = this.parts().flatMap((p) => [...(p?.requiredConfigMaps ?? [])]);
+    return [...new Set(wanted.filter((name) => !produced.has(name)))].sort();
   }
 
   private parts(): (HasPrerequisites | undefined)[] {

@@ -158,6 +158,12 @@ export interface PlatformDependencies {
   readonly metrics?: MetricsBackendPlugin;
   /** OpenLineage endpoint. */
   readonly lineage?: LineagePlugin;
+  /**
+   * ConfigMaps with the platform's client configuration (telemetry, lineage, catalog, storage),
+   * produced by the platform; an orchestrator hands them to every run it launches.
+   * @default - none
+   */
+  readonly runConfigMaps?: readonly string[];
 }
 
 /**

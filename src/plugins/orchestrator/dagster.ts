@@ -249,6 +249,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
           telemetry: deps.telemetry,
+          runEnvConfigMaps: [...(options.runEnvConfigMaps ?? []), ...(deps.runConfigMaps ?? [])],
         });
       },
     };

@@ -1,0 +1,48 @@
+import type { PlatformEndpoints } from './floe-platform';
+
+/** Name of the ConfigMap that carries the platform's client configuration, in every namespace that runs work. */
+export const PLATFORM_CONFIG_MAP_NAME = 'floe-platform-config';
+
+/**
+ * The environment every pipeline run gets from the platform: where to send telemetry and lineage,
+ * which catalog and warehouse to use, and where the object store is. Values are fully qualified
+ * URLs, so the same data works in any namespace. Secrets are never part of it.
+ *
+ * Besides floe's own names, the variables the standard clients read are set, so a job needs no
+ * glue code: OpenTelemetry SDKs (`OTEL_EXPORTER_OTLP_*`), the OpenLineage client
+ * (`OPENLINEAGE_URL`, `OPENLINEAGE_NAMESPACE`), PyIceberg's default catalog
+ * (`PYICEBERG_CATALOG__DEFAULT__*`) and the AWS SDKs (`AWS_ENDPOINT_URL_S3`, `AWS_REGION`).
+ *
+ * @param endpoints the platform's endpoints
+ * @param lineageNamespace OpenLineage namespace of the jobs (e.g. the data product)
+ */
+export function platformConfigData(
+  endpoints: PlatformEndpoints,
+  lineageNamespace?: string,
+): Record<string, string> {
+  const data: Record<string, string> = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpGrpcEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    FLOE_PLATFORM_NAMESPACE: endpoints.namespace,
+    FLOE_CATALOG_URI: endpoints.catalogUri,
+    FLOE_CATALOG_WAREHOUSE: endpoints.warehouse,
+    PYICEBERG_CATALOG__DEFAULT__TYPE: 'rest',
+    PYICEBERG_CATALOG__DEFAULT__URI: endpoints.catalogUri,
+    PYICEBERG_CATALOG__DEFAULT__WAREHOUSE: endpoints.warehouse,
+    FLOE_S3_ENDPOINT: endpoints.s3Endpoint,
+    FLOE_S3_REGION: endpoints.s3Region,
+    FLOE_S3_PATH_STYLE_ACCESS: String(endpoints.s3PathStyleAccess),
+    FLOE_WAREHOUSE_BUCKET: endpoints.warehouseBucket,
+    AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
+    AWS_REGION: endpoints.s3Region,
+    FLOE_ORCHESTRATOR_URL: endpoints.orchestratorUrl,
+  };
+  if (endpoints.lineageUrl) {
+    data.OPENLINEAGE_URL = endpoints.lineageUrl;
+    data.OPENLINEAGE_NAMESPACE = lineageNamespace ?? endpoints.lineageNamespace ?? 'default';
+  }
+  if (endpoints.semanticApiUrl) {
+    data.FLOE_SEMANTIC_API_URL = endpoints.semanticApiUrl;
+  }
+  return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,11 +1,16 @@
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { ExternalCatalog } from '../src/plugins/catalog/external-catalog';
-import { Polaris, PolarisProps, renderProperties } from '../src/plugins/catalog/polaris';
+import {
+  Polaris,
+  polarisCreateCatalogRequest,
+  PolarisProps,
+  renderProperties,
+} from '../src/plugins/catalog/polaris';
 import { ExternalPostgres } from '../src/plugins/database/external-postgres';
 import { PostgreSQL } from '../src/plugins/database/postgres';
 import { ObjectStoragePlugin, PostgresDatabasePlugin, TelemetryPlugin } from '../src/plugins/interfaces';
@@ -112,6 +117,134 @@ function properties(objects: K8sObject[]): Record<string, string> {
 
 function expectError(fn: () => unknown, message: RegExp): void {
   expect(fn).toThrow(message);
+}
+
+/** The kubelet's handling of a literal env value: `$$` becomes `$` (no `$(VAR)` is defined here). */
+function kubeletValue(value: string): string {
+  return value.replace(/\$\$/g, '$');
+}
+
+function setupEnv(objects: K8sObject[]): EnvVar[] {
+  return envOf(container(objects, 'Job', 'polaris-catalog-setup'));
+}
+
+function setupEnvValue(objects: K8sObject[], name: string): string {
+  const v = setupEnv(objects).find((e) => e.name === name)?.value;
+  if (v === undefined) throw new Error(`no plain env ${name}`);
+  return kubeletValue(v);
+}
+
+function setupScript(objects: K8sObject[]): string {
+  const command = container(objects, 'Job', 'polaris-catalog-setup').command as string[];
+  expect(command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+  return command[2];
+}
+
+/** One request the fake curl received. */
+interface CurlCall {
+  argv: string[];
+  method: string;
+  url: string;
+  headers: string[];
+  form: Record<string, string>;
+  body?: string;
+}
+
+const FAKE_CLIENT_ID = 'root-client';
+// Characters that need URL-encoding or shell quoting, to show both are right.
+const FAKE_CLIENT_SECRET = 's3cr&t+=/% $x';
+const FAKE_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyb290In0.c2lnbmF0dXJl';
+
+/**
+ * A fake `curl` (node) that understands the options the script uses, records each request in
+ * `$FAKE_CURL_DIR/log` (one JSON line) and answers from `$FAKE_CURL_DIR/responses.json`
+ * (`{"METHOD /path": [status, body]}`), printing the status as `-w '%{http_code}\n'` would.
+ */
+const FAKE_CURL = `#!${process.execPath}
+const fs = require('fs');
+const path = require('path');
+const dir = process.env.FAKE_CURL_DIR;
+const args = process.argv.slice(2);
+const call = { argv: args, headers: [], form: {} };
+let out;
+let format;
+const skipValue = new Set(['--connect-timeout', '--max-time', '--retry', '--retry-delay']);
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '-sS' || a === '--retry-connrefused') continue;
+  if (skipValue.has(a)) { i++; continue; }
+  if (a === '-o') { out = args[++i]; continue; }
+  if (a === '-w') { format = args[++i]; continue; }
+  if (a === '-X') { call.method = args[++i]; continue; }
+  if (a === '-H') {
+    const v = args[++i];
+    if (v.startsWith('@')) call.headers.push(...fs.readFileSync(v.slice(1), 'utf8').split('\\n').filter(Boolean));
+    else call.headers.push(v);
+    continue;
+  }
+  if (a === '--data-urlencode') {
+    const m = /^([^=@]*)([=@])([\\s\\S]*)$/.exec(args[++i]);
+    call.form[m[1]] = m[2] === '@' ? fs.readFileSync(m[3], 'utf8') : m[3];
+    continue;
+  }
+  if (a === '--data-binary') {
+    const v = args[++i];
+    call.body = v.startsWith('@') ? fs.readFileSync(v.slice(1), 'utf8') : v;
+    continue;
+  }
+  if (a.startsWith('-')) { process.stderr.write('fake curl: unexpected option ' + a + '\\n'); process.exit(2); }
+  call.url = a;
+}
+call.method = call.method || (Object.keys(call.form).length > 0 || call.body !== undefined ? 'POST' : 'GET');
+fs.appendFileSync(path.join(dir, 'log'), JSON.stringify(call) + '\\n');
+if (!out || format !== '%{http_code}\\\\n') { process.stderr.write('fake curl: expected -o and -w\\n'); process.exit(2); }
+const responses = JSON.parse(fs.readFileSync(path.join(dir, 'responses.json'), 'utf8'));
+const [status, body] = responses[call.method + ' ' + new URL(call.url).pathname] || [404, '{"error":"no such fake"}'];
+fs.writeFileSync(out, body);
+process.stdout.write(status + '\\n');
+`;
+
+const TOKEN_PATH = 'POST /api/catalog/v1/oauth/tokens';
+const CREATE_PATH = 'POST /api/management/v1/catalogs';
+const GRANT_PATH = 'PUT /api/management/v1/catalogs/floe/catalog-roles/catalog_admin/grants';
+const OK_RESPONSES: Record<string, [number, string]> = {
+  [TOKEN_PATH]: [
+    200,
+    `{"access_token":"${FAKE_TOKEN}","issued_token_type":"urn:ietf:params:oauth:token-type:access_token","token_type":"bearer","expires_in":3600}`,
+  ],
+  [CREATE_PATH]: [201, '{"type":"INTERNAL","name":"floe"}'],
+  [GRANT_PATH]: [201, ''],
+};
+
+/** Runs the Job's script with the manifest's env, the test credentials and the fake curl on PATH. */
+function runCatalogSetup(
+  objects: K8sObject[],
+  responses: Record<string, [number, string]>,
+): { status: number | null; stdout: string; stderr: string; calls: CurlCall[]; workDir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'polaris-catalog-setup-'));
+  const bin = join(root, 'bin');
+  const workDir = join(root, 'work');
+  spawnSync('mkdir', [bin, workDir]);
+  writeFileSync(join(bin, 'curl'), FAKE_CURL);
+  chmodSync(join(bin, 'curl'), 0o755);
+  writeFileSync(join(root, 'responses.json'), JSON.stringify(responses));
+  writeFileSync(join(root, 'log'), '');
+  const env: Record<string, string> = {
+    PATH: `${bin}:/usr/bin:/bin`,
+    FAKE_CURL_DIR: root,
+    ROOT_CLIENT_ID: FAKE_CLIENT_ID,
+    ROOT_CLIENT_SECRET: FAKE_CLIENT_SECRET,
+  };
+  for (const e of setupEnv(objects)) {
+    if (e.value !== undefined) env[e.name] = kubeletValue(e.value);
+  }
+  env.SETUP_DIR = workDir;
+  const run = spawnSync('sh', ['-c', setupScript(objects)], { env, encoding: 'utf8', timeout: 20000 });
+  const calls = readFileSync(join(root, 'log'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as CurlCall);
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr, calls, workDir };
 }
 
 describe('Polaris', () => {
@@ -533,6 +666,362 @@ describe('Polaris', () => {
     ).toThrow(
       /p\/catalog: invalid database: got undefined, expected a PostgreSQL database passed by the platform/,
     );
+  });
+});
+
+describe('Polaris catalog-setup Job', () => {
+  test('runs curlimages/curl 8.18.0 as curl_user (100:101) with a read-only root and /tmp, once', () => {
+    const { objects, polaris } = synth();
+    const job = findObject(objects, 'Job', 'polaris-catalog-setup');
+    expect(polaris.catalogSetupJob).toBeDefined();
+    const c = container(objects, 'Job', 'polaris-catalog-setup');
+    expect(c.image).toBe('docker.io/curlimages/curl:8.18.0');
+    expect(get(c, 'securityContext.runAsUser')).toBe(100);
+    expect(get(c, 'securityContext.runAsGroup')).toBe(101);
+    expect(get(c, 'securityContext.runAsNonRoot')).toBe(true);
+    expect(get(c, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+    expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(get(job, 'spec.template.spec.volumes')).toEqual([{ name: 'tmp', emptyDir: {} }]);
+    expect(setupEnvValue(objects, 'SETUP_DIR')).toBe('/tmp');
+    expect(get(c, 'resources.limits.memory')).toBe('64Mi');
+    expect(get(c, 'resources.requests.cpu')).toBe('10m');
+    expect(get(job, 'spec.backoffLimit')).toBe(6);
+    expect(get(job, 'spec.ttlSecondsAfterFinished')).toBe(3600);
+    expect(get(job, 'spec.template.spec.restartPolicy')).toBe('Never');
+    expect(get(job, 'spec.template.spec.automountServiceAccountToken')).toBe(false);
+    const labels = get(job, 'spec.template.metadata.labels') as Record<string, string>;
+    expect(labels['app.kubernetes.io/component']).toBe('catalog-setup');
+    expect(labels['app.kubernetes.io/name']).toBe('polaris');
+    expect(labels['app.kubernetes.io/version']).toBe('1.7.0');
+  });
+
+  test('waits until the polaris Service (ready pods only) accepts connections on 8181', () => {
+    const { objects } = synth();
+    const init = get(
+      findObject(objects, 'Job', 'polaris-catalog-setup'),
+      'spec.template.spec.initContainers',
+    );
+    expect((init as Json[]).map((i) => i.name)).toEqual(['wait-for-polaris']);
+    expect(((init as Json[])[0].command as string[]).join(' ')).toContain(
+      'nc -z -w 2 polaris.floe-platform.svc.cluster.local 8181',
+    );
+    expect(setupEnvValue(objects, 'POLARIS_URL')).toBe('http://polaris.floe-platform.svc.cluster.local:8181');
+    expect(setupEnvValue(objects, 'POLARIS_REALM')).toBe('POLARIS');
+  });
+
+  test('creates catalog floe at s3://<bucket>/floe on the storage endpoint, path-style, STS off (external store)', () => {
+    const { objects, polaris } = synth();
+    const request = JSON.parse(setupEnvValue(objects, 'CATALOG_REQUEST')) as unknown;
+    expect(request).toEqual({
+      catalog: {
+        name: 'floe',
+        type: 'INTERNAL',
+        properties: { 'default-base-location': 's3://warehouse/floe' },
+        storageConfigInfo: {
+          storageType: 'S3',
+          allowedLocations: ['s3://warehouse/floe'],
+          endpoint: 'http://minio.floe-platform.svc.cluster.local:9000',
+          endpointInternal: 'http://minio.floe-platform.svc.cluster.local:9000',
+          pathStyleAccess: true,
+          region: 'us-east-1',
+          stsUnavailable: true,
+        },
+      },
+    });
+    expect(polaris.createCatalogRequest).toEqual(request);
+    expect(setupEnvValue(objects, 'CATALOG_NAME')).toBe('floe');
+    expect(JSON.parse(setupEnvValue(objects, 'GRANT_REQUEST'))).toEqual({
+      grant: { type: 'catalog', privilege: 'CATALOG_MANAGE_CONTENT' },
+    });
+  });
+
+  test('credential vending (STS) is on for in-cluster storage (MinIO) or with a role, else off', () => {
+    const inCluster: ObjectStoragePlugin = {
+      ...storage,
+      serviceEndpoint: {
+        serviceName: 'minio',
+        namespace: 'floe-platform',
+        port: 9000,
+        host: 'minio.floe-platform.svc.cluster.local',
+        address: 'minio.floe-platform.svc.cluster.local:9000',
+      },
+    };
+    const sts = (props: Partial<PolarisProps>): unknown =>
+      synth(props).polaris.createCatalogRequest?.catalog.storageConfigInfo.stsUnavailable;
+    expect(sts({ storage: inCluster })).toBe(false);
+    expect(sts({ storage: inCluster, catalogSetup: { credentialVending: false } })).toBe(true);
+    expect(sts({})).toBe(true); // an external store: STS may not exist
+    expect(sts({ catalogSetup: { credentialVending: true } })).toBe(false);
+    expect(sts({ catalogSetup: { roleArn: 'arn:aws:iam::123456789012:role/polaris' } })).toBe(false);
+  });
+
+  test('polarisCreateCatalogRequest: prefix, whole bucket, virtual-hosted style, credential vending', () => {
+    const base = {
+      warehouse: 'lake',
+      storage: {
+        endpoint: 'https://s3.eu-central-1.amazonaws.com',
+        region: 'eu-central-1',
+        warehouseBucket: 'acme-lake',
+        pathStyleAccess: false,
+      },
+      credentialVending: false,
+    };
+    const a = polarisCreateCatalogRequest({ ...base, baseLocationPrefix: 'iceberg/prod' });
+    expect(a.catalog.properties['default-base-location']).toBe('s3://acme-lake/iceberg/prod');
+    expect(a.catalog.storageConfigInfo.allowedLocations).toEqual(['s3://acme-lake/iceberg/prod']);
+    expect(a.catalog.storageConfigInfo.pathStyleAccess).toBe(false);
+    expect(a.catalog.storageConfigInfo.region).toBe('eu-central-1');
+    expect(a.catalog.storageConfigInfo.endpoint).toBe('https://s3.eu-central-1.amazonaws.com');
+    expect('roleArn' in a.catalog.storageConfigInfo).toBe(false);
+    const b = polarisCreateCatalogRequest({
+      ...base,
+      baseLocationPrefix: '',
+      credentialVending: true,
+      roleArn: 'arn:aws:iam::123456789012:role/polaris',
+    });
+    expect(b.catalog.properties['default-base-location']).toBe('s3://acme-lake');
+    expect(b.catalog.storageConfigInfo.stsUnavailable).toBe(false);
+    expect(b.catalog.storageConfigInfo.roleArn).toBe('arn:aws:iam::123456789012:role/polaris');
+  });
+
+  test('catalogSetup options reach the Job; the registry mirror applies to curl and busybox', () => {
+    const { objects, polaris } = synth({
+      warehouse: 'lake',
+      imageRegistry: 'mirror.example.com',
+      catalogSetup: {
+        baseLocationPrefix: 'tables/lake',
+        credentialVending: true,
+        roleArn: 'arn:aws:iam::123456789012:role/polaris',
+        backoffLimit: 2,
+        ttlSecondsAfterFinished: 60,
+        resources: { requests: { cpu: '5m', memory: '8Mi' }, limits: { memory: '32Mi' } },
+      },
+    });
+    const job = findObject(objects, 'Job', 'polaris-catalog-setup');
+    expect(get(job, 'spec.backoffLimit')).toBe(2);
+    expect(get(job, 'spec.ttlSecondsAfterFinished')).toBe(60);
+    const c = container(objects, 'Job', 'polaris-catalog-setup');
+    expect(c.image).toBe('mirror.example.com/curlimages/curl:8.18.0');
+    expect(get(job, 'spec.template.spec.initContainers.0.image')).toBe(
+      'mirror.example.com/library/busybox:1.37.0',
+    );
+    expect(get(c, 'resources.limits.memory')).toBe('32Mi');
+    const request = polaris.createCatalogRequest;
+    expect(request?.catalog.name).toBe('lake');
+    expect(request?.catalog.properties['default-base-location']).toBe('s3://warehouse/tables/lake');
+    expect(request?.catalog.storageConfigInfo.stsUnavailable).toBe(false);
+    expect(request?.catalog.storageConfigInfo.roleArn).toBe('arn:aws:iam::123456789012:role/polaris');
+    expect(setupEnvValue(objects, 'CATALOG_NAME')).toBe('lake');
+    expect(polaris.curlImage).toEqual({
+      registry: 'mirror.example.com',
+      repository: 'curlimages/curl',
+      tag: '8.18.0',
+    });
+  });
+
+  test('credentials come only from the root credentials Secret, and reach curl through files', () => {
+    const { objects } = synth({
+      rootCredentials: {
+        clientId: { name: 'polaris-root', key: 'id' },
+        clientSecret: { name: 'polaris-root', key: 'secret' },
+      },
+    });
+    const env = setupEnv(objects);
+    expect(env.filter((e) => e.name.startsWith('ROOT_'))).toEqual([
+      { name: 'ROOT_CLIENT_ID', valueFrom: { secretKeyRef: { name: 'polaris-root', key: 'id' } } },
+      { name: 'ROOT_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'polaris-root', key: 'secret' } } },
+    ]);
+    const script = setupScript(objects);
+    // The secret variables are only written to files by printf (a builtin), never passed to curl.
+    const uses = script.split('\n').filter((l) => l.includes('$ROOT_CLIENT'));
+    expect(uses).toEqual([
+      `printf '%s' "$ROOT_CLIENT_ID" > client-id`,
+      `printf '%s' "$ROOT_CLIENT_SECRET" > client-secret`,
+    ]);
+    expect(script).toContain('--data-urlencode client_secret@client-secret');
+    expect(script).toContain('-H @auth-header');
+    expect(script).not.toContain('$('); // the kubelet would try to expand it
+    expect(script).toContain('umask 077');
+  });
+
+  test('a $ in a request value is escaped for the kubelet', () => {
+    const { objects } = synth({}, { storage: false });
+    expect(objects.some((o) => o.metadata.name === 'polaris-catalog-setup')).toBe(false);
+    const odd = synth({ createCatalog: true }).objects; // sanity: the default storage works
+    expect(findObject(odd, 'Job', 'polaris-catalog-setup')).toBeDefined();
+    let polaris: Polaris | undefined;
+    const objs = synthChart((chart) => {
+      const db = new PostgreSQL(chart, 'catalog-db', { database: 'polaris', username: 'polaris' });
+      polaris = new Polaris(chart, 'polaris', {
+        database: db,
+        storage: { ...storage, endpoint: 'http://s3.example.com/$(HOME)/x' },
+      });
+    });
+    const raw = setupEnv(objs).find((e) => e.name === 'CATALOG_REQUEST')?.value ?? '';
+    expect(raw).toContain('$$(HOME)');
+    expect(JSON.parse(kubeletValue(raw))).toEqual(polaris?.createCatalogRequest);
+  });
+
+  test('the script gets a token, creates the catalog and grants content access (fake curl)', () => {
+    const { objects } = synth();
+    const run = runCatalogSetup(objects, OK_RESPONSES);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`)).toEqual([
+      TOKEN_PATH,
+      CREATE_PATH,
+      GRANT_PATH,
+    ]);
+    const [token, create, grant] = run.calls;
+    expect(token.url).toBe('http://polaris.floe-platform.svc.cluster.local:8181/api/catalog/v1/oauth/tokens');
+    expect(token.form).toEqual({
+      grant_type: 'client_credentials',
+      client_id: FAKE_CLIENT_ID,
+      client_secret: FAKE_CLIENT_SECRET,
+      scope: 'PRINCIPAL_ROLE:ALL',
+    });
+    for (const c of run.calls) {
+      expect(c.headers).toContain('Polaris-Realm: POLARIS');
+    }
+    expect(token.headers.some((h) => h.startsWith('Authorization'))).toBe(false);
+    expect(create.headers).toContain(`Authorization: Bearer ${FAKE_TOKEN}`);
+    expect(create.headers).toContain('Content-Type: application/json');
+    expect(JSON.parse(create.body ?? '')).toEqual(JSON.parse(setupEnvValue(objects, 'CATALOG_REQUEST')));
+    expect(grant.headers).toContain(`Authorization: Bearer ${FAKE_TOKEN}`);
+    expect(JSON.parse(grant.body ?? '')).toEqual({
+      grant: { type: 'catalog', privilege: 'CATALOG_MANAGE_CONTENT' },
+    });
+    expect(run.stdout).toContain('created catalog floe');
+    expect(run.stdout).toContain('granted CATALOG_MANAGE_CONTENT on floe to catalog_admin');
+    // Neither the secret nor the token was an argument of any process, printed, or left behind.
+    const argv = JSON.stringify(run.calls.map((c) => c.argv));
+    for (const hidden of [FAKE_CLIENT_SECRET, FAKE_TOKEN]) {
+      expect(argv).not.toContain(hidden);
+      expect(run.stdout + run.stderr).not.toContain(hidden);
+    }
+    for (const f of ['client-id', 'client-secret', 'token.json', 'auth-header']) {
+      expect(existsSync(join(run.workDir, f))).toBe(false);
+    }
+  });
+
+  test('409 Conflict (catalog exists) counts as success, so reruns are harmless', () => {
+    const run = runCatalogSetup(synth().objects, {
+      ...OK_RESPONSES,
+      [CREATE_PATH]: [409, '{"error":{"message":"Catalog already exists","code":409}}'],
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('catalog floe already exists; left unchanged');
+    expect(run.calls.map((c) => c.method)).toEqual(['POST', 'POST', 'PUT']);
+  });
+
+  test('any other status fails the pod with the response body, without the token', () => {
+    const body =
+      '{"error":{"message":"Unsupported storage type: S3","type":"IllegalArgumentException","code":400}}';
+    const run = runCatalogSetup(synth().objects, { ...OK_RESPONSES, [CREATE_PATH]: [400, body] });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('creating catalog floe failed with HTTP 400');
+    expect(run.stderr).toContain(body);
+    expect(run.stdout + run.stderr).not.toContain(FAKE_TOKEN);
+    expect(run.calls.map((c) => c.method)).toEqual(['POST', 'POST']); // no grant
+
+    const grantFails = runCatalogSetup(synth().objects, {
+      ...OK_RESPONSES,
+      [GRANT_PATH]: [404, '{"error":{"message":"catalog role not found"}}'],
+    });
+    expect(grantFails.status).not.toBe(0);
+    expect(grantFails.stderr).toContain('granting CATALOG_MANAGE_CONTENT on floe failed with HTTP 404');
+  });
+
+  test('a refused token request fails before any management call, without printing the secret', () => {
+    const run = runCatalogSetup(synth().objects, {
+      ...OK_RESPONSES,
+      [TOKEN_PATH]: [401, '{"error":"invalid_client"}'],
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('failed with HTTP 401');
+    expect(run.stderr).toContain('invalid_client');
+    expect(run.stdout + run.stderr).not.toContain(FAKE_CLIENT_SECRET);
+    expect(run.calls).toHaveLength(1);
+
+    const noToken = runCatalogSetup(synth().objects, { ...OK_RESPONSES, [TOKEN_PATH]: [200, '{}'] });
+    expect(noToken.status).not.toBe(0);
+    expect(noToken.stderr).toContain('the token response holds no access_token');
+    expect(noToken.calls).toHaveLength(1);
+  });
+
+  test('no Job without storage or with createCatalog: false', () => {
+    const none = synth({ replicas: 1 }, { storage: false });
+    expect(none.polaris.catalogSetupJob).toBeUndefined();
+    expect(none.objects.some((o) => o.kind === 'Job' && o.metadata.name === 'polaris-catalog-setup')).toBe(
+      false,
+    );
+    const off = synth({ createCatalog: false });
+    expect(off.polaris.catalogSetupJob).toBeUndefined();
+    expect(off.polaris.createCatalogRequest).toBeUndefined();
+    expect(off.objects.filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual([
+      'polaris-bootstrap',
+    ]);
+  });
+
+  test('refuses catalog setups that cannot work', () => {
+    expectError(
+      () => synth({ createCatalog: true }, { storage: false }),
+      /test\/polaris: invalid createCatalog: got true, expected false without storage/,
+    );
+    expectError(
+      () => synth({ supportedStorageTypes: ['GCS'] }),
+      /invalid supportedStorageTypes: got \["GCS"\], expected a list including 'S3' with createCatalog/,
+    );
+    expect(
+      synth({ supportedStorageTypes: ['GCS'], createCatalog: false }).polaris.catalogSetupJob,
+    ).toBeUndefined();
+    const long = 'p'.repeat(50);
+    expectError(
+      () => synth({ name: long }),
+      new RegExp(`invalid name: got "${long}", expected at most 49 characters with createCatalog`),
+    );
+    expect(synth({ name: long, createCatalog: false }).polaris.catalogSetupJob).toBeUndefined();
+    expectError(
+      () => synth({ catalogSetup: { baseLocationPrefix: '/abs/' } }),
+      /invalid catalogSetup\.baseLocationPrefix: got "\/abs\/", expected '' or key segments/,
+    );
+    expectError(
+      () =>
+        synth({
+          catalogSetup: { credentialVending: false, roleArn: 'arn:aws:iam::123456789012:role/polaris' },
+        }),
+      /invalid catalogSetup\.roleArn: got "arn:aws:iam::123456789012:role\/polaris", expected no value with credentialVending false/,
+    );
+    expectError(
+      () => synth({ catalogSetup: { credentialVending: true, roleArn: 'polaris' } }),
+      /invalid catalogSetup\.roleArn: got "polaris", expected an IAM role ARN/,
+    );
+    expectError(
+      () => synth({ catalogSetup: { backoffLimit: -1 } }),
+      /invalid catalogSetup\.backoffLimit: got -1, expected an integer >= 0/,
+    );
+    expectError(
+      () => synth({ catalogSetup: { image: { tag: 'latest' } } }),
+      /invalid catalogSetup\.image\.tag/,
+    );
+    let bad: ObjectStoragePlugin = { ...storage, endpoint: 'minio:9000' };
+    expectError(
+      () => synth({ storage: bad }),
+      /invalid storage\.endpoint: got "minio:9000", expected an http/,
+    );
+    bad = { ...storage, warehouseBucket: 'Bad_Bucket' };
+    expectError(() => synth({ storage: bad }), /invalid storage\.warehouseBucket: got "Bad_Bucket"/);
+  });
+
+  test('the root credentials Secret lists the Job among its users', () => {
+    const purpose = synth().polaris.requiredSecrets.find(
+      (s) => s.name === 'polaris-bootstrap-credentials',
+    )?.purpose;
+    expect(purpose).toContain('used by the catalog-setup Job');
+    const without = synth({}, { storage: false }).polaris.requiredSecrets.find(
+      (s) => s.name === 'polaris-bootstrap-credentials',
+    )?.purpose;
+    expect(without).not.toContain('catalog-setup');
   });
 });
 

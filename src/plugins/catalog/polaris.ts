@@ -13,6 +13,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resources';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { waitForTcpContainer } from '../../core/wait';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -70,6 +71,29 @@ export const POLARIS_METRICS_PATH = '/q/metrics';
 /** The realm header Polaris reads (its default `polaris.realm-context.header-name`). */
 export const POLARIS_REALM_HEADER = 'Polaris-Realm';
 
+/**
+ * The HTTP client image of the catalog-setup Job: the official curl image (Alpine, with busybox
+ * `sh`, `sed` and `tr`), published by the curl project as `curlimages/curl`.
+ */
+export const CURL_IMAGE: ContainerImage = {
+  registry: 'docker.io',
+  repository: 'curlimages/curl',
+  tag: '8.18.0',
+};
+
+/** The curl image's `curl_user` (UID 100) and `curl_group` (GID 101). */
+export const CURL_RUN_AS: RunAs = { user: 100, group: 101 };
+
+/** The catalog role Polaris creates with every catalog and grants to the `service_admin` principal role. */
+export const POLARIS_CATALOG_ADMIN_ROLE = 'catalog_admin';
+
+/**
+ * The catalog privilege the catalog-setup Job adds to `catalog_admin`. Polaris gives that role only
+ * `CATALOG_MANAGE_ACCESS` and `CATALOG_MANAGE_METADATA`; reading and writing table data (and
+ * receiving vended credentials for it) needs `CATALOG_MANAGE_CONTENT`.
+ */
+export const POLARIS_CATALOG_CONTENT_PRIVILEGE = 'CATALOG_MANAGE_CONTENT';
+
 /** Storage types a catalog may use. `FILE` is not offered: Polaris aborts start-up with it enabled. */
 export type PolarisStorageType = 'S3' | 'GCS' | 'AZURE';
 
@@ -84,6 +108,14 @@ const WAREHOUSE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const ROOT_CLIENT_ID_ENV = 'ROOT_CLIENT_ID';
 const ROOT_CLIENT_SECRET_ENV = 'ROOT_CLIENT_SECRET';
+/** Longest Job name: a Job's name becomes a pod label value (at most 63 characters). */
+const MAX_JOB_NAME = 63;
+const CATALOG_SETUP_SUFFIX = '-catalog-setup';
+const BASE_LOCATION_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+const ROLE_ARN = /^arn:[a-z0-9-]+:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
+const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_BUCKET_ALLOWED = "an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'";
 
 const DEFAULT_RESOURCES: ResourceRequirements = {
   requests: { cpu: '500m', memory: '1Gi' },
@@ -93,6 +125,11 @@ const DEFAULT_RESOURCES: ResourceRequirements = {
 const DEFAULT_BOOTSTRAP_RESOURCES: ResourceRequirements = {
   requests: { cpu: '100m', memory: '256Mi' },
   limits: { cpu: '1000m', memory: '512Mi' },
+};
+
+const DEFAULT_CATALOG_SETUP_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '10m', memory: '16Mi' },
+  limits: { cpu: '200m', memory: '64Mi' },
 };
 
 /** The root principal's credentials that the bootstrap Job creates, in existing Secrets. */
@@ -152,6 +189,136 @@ export interface PolarisBootstrapOptions {
   readonly resources?: ResourceRequirements;
 }
 
+/**
+ * The Job that creates the catalog (the Iceberg `warehouse`) on the object storage, once the server
+ * answers. See `Polaris.catalogSetupJob`.
+ */
+export interface PolarisCatalogSetupOptions {
+  /**
+   * Key prefix in the warehouse bucket under which the catalog keeps its tables: the catalog's
+   * `default-base-location` and only allowed location are `s3://<bucket>/<prefix>`. Segments of
+   * letters, digits, `.`, `_` and `-`, separated by `/`; `''` uses the whole bucket.
+   * @default - the warehouse name
+   */
+  readonly baseLocationPrefix?: string;
+  /**
+   * Let Polaris vend short-lived, table-scoped S3 credentials (STS `AssumeRole` at the storage
+   * endpoint, signed with Polaris' own S3 keys). With it on, Polaris calls STS for every table
+   * access, its own included, so the store must implement STS: MinIO does (with its root user, no
+   * role needed); AWS S3 needs `roleArn`. With it off the catalog gets `stsUnavailable: true`:
+   * Polaris uses its own keys, and clients must bring S3 credentials and must not ask for vended
+   * ones. PyIceberg asks by default (header `X-Iceberg-Access-Delegation: vended-credentials`), and
+   * Polaris 1.7.0 then refuses every table load ("Credential vending was requested ... but no
+   * credentials are available") unless the client sends that header empty.
+   * @default - true for storage that runs in the cluster (`storage.serviceEndpoint` set: MinIO) or
+   * with `roleArn`; false otherwise (an external store may lack STS)
+   */
+  readonly credentialVending?: boolean;
+  /**
+   * IAM role Polaris assumes to vend credentials (`arn:aws:iam::<account>:role/<name>`), for
+   * `credentialVending` on AWS S3.
+   * @default - none (MinIO's STS needs none)
+   */
+  readonly roleArn?: string;
+  /**
+   * curl image override (an image with `curl` 7.55 or newer, busybox or coreutils `sh`, `sed` and
+   * `tr`, running as UID 100, GID 101).
+   * @default - `docker.io/curlimages/curl` at the tag this library pins
+   */
+  readonly image?: ImageOverride;
+  /**
+   * Pods the Job may start before it is marked failed.
+   * @default 6
+   */
+  readonly backoffLimit?: number;
+  /**
+   * Seconds after which a finished Job is deleted. The next `kubectl apply` re-creates it and it
+   * runs again harmlessly (an existing catalog is left unchanged).
+   * @default 3600
+   */
+  readonly ttlSecondsAfterFinished?: number;
+  /**
+   * Resources of the curl container.
+   * @default - requests 10m/16Mi, limits 200m/64Mi
+   */
+  readonly resources?: ResourceRequirements;
+}
+
+/** The request body of `POST /api/management/v1/catalogs`, as the catalog-setup Job sends it. */
+export interface PolarisCreateCatalogRequest {
+  /** The catalog. */
+  readonly catalog: {
+    /** Catalog name (the warehouse). */
+    readonly name: string;
+    /** Always `INTERNAL`: Polaris keeps the table metadata. */
+    readonly type: 'INTERNAL';
+    /** Catalog properties: the base location of new namespaces and tables. */
+    readonly properties: { readonly 'default-base-location': string };
+    /** S3 storage configuration (`AwsStorageConfigInfo` in Polaris' management API). */
+    readonly storageConfigInfo: {
+      /** Always `S3`. */
+      readonly storageType: 'S3';
+      /** Locations tables may use: the base location only. */
+      readonly allowedLocations: string[];
+      /** S3 endpoint clients see. */
+      readonly endpoint: string;
+      /** S3 endpoint the Polaris server uses (the same in-cluster address). */
+      readonly endpointInternal: string;
+      /** Path-style addressing. */
+      readonly pathStyleAccess: boolean;
+      /** Region the S3 requests are signed for. */
+      readonly region: string;
+      /** `true` disables STS, and so credential vending. */
+      readonly stsUnavailable: boolean;
+      /** Role assumed for credential vending, when given. */
+      readonly roleArn?: string;
+    };
+  };
+}
+
+/** What `polarisCreateCatalogRequest` needs. */
+export interface PolarisCatalogRequestOptions {
+  /** Catalog (warehouse) name. */
+  readonly warehouse: string;
+  /** The object storage the catalog's tables live on. */
+  readonly storage: Pick<ObjectStoragePlugin, 'endpoint' | 'region' | 'warehouseBucket' | 'pathStyleAccess'>;
+  /** Key prefix in the bucket; `''` for the whole bucket. */
+  readonly baseLocationPrefix: string;
+  /** Whether Polaris may use STS to vend credentials. */
+  readonly credentialVending: boolean;
+  /** IAM role for credential vending. @default - none */
+  readonly roleArn?: string;
+}
+
+/**
+ * Builds the body of Polaris' create-catalog request (management API `CreateCatalogRequest`,
+ * verified against `spec/polaris-management-service.yml` of Polaris 1.7.0): an `INTERNAL` catalog
+ * on S3-compatible storage whose only allowed location is its `default-base-location`.
+ */
+export function polarisCreateCatalogRequest(opts: PolarisCatalogRequestOptions): PolarisCreateCatalogRequest {
+  const base =
+    opts.baseLocationPrefix === ''
+      ? `s3://${opts.storage.warehouseBucket}`
+      : `s3://${opts.storage.warehouseBucket}/${opts.baseLocationPrefix}`;
+  return {
+    catalog: {
+      name: opts.warehouse,
+      type: 'INTERNAL',
+      properties: { 'default-base-location': base },
+      storageConfigInfo: {
+        storageType: 'S3',
+        allowedLocations: [base],
+        endpoint: opts.storage.endpoint,
+        endpointInternal: opts.storage.endpoint,
+        pathStyleAccess: opts.storage.pathStyleAccess,
+        region: opts.storage.region,
+        stsUnavailable: !opts.credentialVending,
+        ...(opts.roleArn !== undefined ? { roleArn: opts.roleArn } : {}),
+      },
+    },
+  };
+}
+
 /** Properties of a `Polaris` catalog server. */
 export interface PolarisProps extends ComponentProps, WorkloadOptions {
   /**
@@ -186,11 +353,24 @@ export interface PolarisProps extends ComponentProps, WorkloadOptions {
    */
   readonly requireRealmHeader?: boolean;
   /**
-   * Name of the catalog (the Iceberg `warehouse`) clients use. Polaris does not create it: create
-   * it once through the management API after the bootstrap Job has completed.
+   * Name of the catalog (the Iceberg `warehouse`) clients use. With `storage`, the catalog-setup
+   * Job creates it (see `createCatalog`); without, create it through the management API.
    * @default 'floe'
    */
   readonly warehouse?: string;
+  /**
+   * Create the catalog `warehouse` on `storage` with the Job `<name>-catalog-setup`, and let the
+   * root principal read and write its tables. Requires `storage` and 'S3' among
+   * `supportedStorageTypes`. Without `storage` nothing creates the catalog: its location and
+   * storage type are unknown, so create it through the management API.
+   * @default - true with `storage`, false without
+   */
+  readonly createCatalog?: boolean;
+  /**
+   * The catalog-setup Job, with `createCatalog`.
+   * @default - see `PolarisCatalogSetupOptions`
+   */
+  readonly catalogSetup?: PolarisCatalogSetupOptions;
   /**
    * The root principal's client ID and secret, which the bootstrap Job sets.
    * @default - Secret `<name>-bootstrap-credentials`, keys `client-id` and `client-secret`
@@ -259,11 +439,14 @@ export type PolarisProviderOptions = Omit<
  * Apache Polaris, an Iceberg REST catalog, on PostgreSQL (`relational-jdbc` persistence).
  *
  * Deploys a Deployment and a Service `polaris` (8181 REST, 8182 management), a ConfigMap with
- * `application.properties`, and the Job `polaris-bootstrap` that runs the admin tool once per realm
- * to create the schema and the root principal. The server pods wait for the database and for that
- * Job's schema before they start. Clients authenticate with the root credentials (OAuth2 client
- * credentials at `/api/catalog/v1/oauth/tokens`) and must use a catalog (warehouse) that has been
- * created through the management API.
+ * `application.properties`, the Job `polaris-bootstrap` that runs the admin tool once per realm
+ * to create the schema and the root principal, and (with storage) the Job `polaris-catalog-setup`
+ * that creates the catalog (warehouse) clients use. The server pods wait for the database and for
+ * the bootstrap Job's schema before they start. Clients authenticate with the root credentials
+ * (OAuth2 client credentials at `/api/catalog/v1/oauth/tokens`, scope `PRINCIPAL_ROLE:ALL`).
+ *
+ * Not done here (follow-ups): a dedicated, less privileged principal and principal role for
+ * pipeline jobs (they use the root principal), and catalogs on GCS or Azure storage.
  */
 export class Polaris extends Construct implements CatalogPlugin {
   /**
@@ -339,6 +522,17 @@ export class Polaris extends Construct implements CatalogPlugin {
   public readonly service: k8s.KubeService;
   /** The Job that bootstraps the realm; it must complete before clients use the catalog. */
   public readonly bootstrapJob: k8s.KubeJob;
+  /**
+   * The Job that creates the catalog `warehouse` (idempotent: an existing catalog is left as it
+   * is) and grants `CATALOG_MANAGE_CONTENT` on it to `catalog_admin`; absent without `createCatalog`.
+   */
+  public readonly catalogSetupJob?: k8s.KubeJob;
+  /** Labels of the catalog-setup Job and its pod, with `createCatalog`. */
+  public readonly catalogSetupIdentity?: WorkloadIdentity;
+  /** The resolved curl image of the catalog-setup Job, with `createCatalog`. */
+  public readonly curlImage?: ContainerImage;
+  /** The create-catalog request the catalog-setup Job sends, with `createCatalog`. */
+  public readonly createCatalogRequest?: PolarisCreateCatalogRequest;
 
   public constructor(scope: Construct, id: string, props: PolarisProps) {
     super(scope, id);
@@ -379,6 +573,11 @@ export class Polaris extends Construct implements CatalogPlugin {
       this,
       props.supportedStorageTypes ?? (props.storage ? ['S3'] : ['S3', 'GCS', 'AZURE']),
     );
+    const createCatalog = props.createCatalog ?? props.storage !== undefined;
+    const setup = props.catalogSetup ?? {};
+    const setupStorage = createCatalog
+      ? validateCatalogSetup(this, name, props.storage, storageTypes, setup)
+      : undefined;
     const logLevel = props.logLevel ?? 'INFO';
     if (!LOG_LEVELS.includes(logLevel)) {
       throw new FloeValidationError(this, 'logLevel', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
@@ -433,6 +632,15 @@ export class Polaris extends Construct implements CatalogPlugin {
       partOf,
       version: this.adminToolImage.tag,
     };
+    if (setupStorage) {
+      this.curlImage = resolveImage(this, 'catalogSetup.image', CURL_IMAGE, setup.image, props.imageRegistry);
+      // The Job configures this Polaris version's API, so it carries the server's version.
+      this.catalogSetupIdentity = {
+        ...this.bootstrapIdentity,
+        component: 'catalog-setup',
+        version: this.image.tag,
+      };
+    }
     this.serviceEndpoint = serviceEndpoint(this, name, POLARIS_HTTP_PORT);
     this.managementEndpoint = serviceEndpoint(this, name, POLARIS_MANAGEMENT_PORT);
     this.catalogUri = endpointUrl(this.serviceEndpoint, POLARIS_CATALOG_PATH);
@@ -510,12 +718,12 @@ export class Polaris extends Construct implements CatalogPlugin {
       {
         name: this.rootCredentials.clientId.name,
         keys: [this.rootCredentials.clientId.key],
-        purpose: `client ID of the Polaris root principal of realm '${this.realm}' (set by the bootstrap Job)`,
+        purpose: `client ID of the Polaris root principal of realm '${this.realm}' (set by the bootstrap Job${setupStorage ? ', used by the catalog-setup Job' : ''})`,
       },
       {
         name: this.rootCredentials.clientSecret.name,
         keys: [this.rootCredentials.clientSecret.key],
-        purpose: `client secret of the Polaris root principal of realm '${this.realm}' (set by the bootstrap Job)`,
+        purpose: `client secret of the Polaris root principal of realm '${this.realm}' (set by the bootstrap Job${setupStorage ? ', used by the catalog-setup Job' : ''})`,
       },
     ];
     if (props.storage) {
@@ -700,11 +908,90 @@ export class Polaris extends Construct implements CatalogPlugin {
         }),
       },
     });
+
+    // --- Catalog-setup Job --------------------------------------------------------------------
+    if (setupStorage && this.curlImage && this.catalogSetupIdentity) {
+      this.createCatalogRequest = polarisCreateCatalogRequest({
+        warehouse: this.warehouse,
+        storage: setupStorage,
+        baseLocationPrefix: setup.baseLocationPrefix ?? this.warehouse,
+        credentialVending: credentialVendingOf(setupStorage, setup),
+        roleArn: setup.roleArn,
+      });
+      const setupBackoffLimit = validateInteger(
+        this,
+        'catalogSetup.backoffLimit',
+        setup.backoffLimit ?? 6,
+        0,
+      );
+      const setupTtl = validateInteger(
+        this,
+        'catalogSetup.ttlSecondsAfterFinished',
+        setup.ttlSecondsAfterFinished ?? 3600,
+        0,
+      );
+      const curl = buildContainer(
+        this,
+        {
+          name: 'catalog-setup',
+          image: this.curlImage,
+          command: ['/bin/sh', '-c', catalogSetupScript()],
+          env: [
+            plainEnv('SETUP_DIR', '/tmp'),
+            plainEnv('POLARIS_URL', endpointUrl(this.serviceEndpoint)),
+            plainEnv('POLARIS_REALM', this.realm),
+            plainEnv('CATALOG_NAME', this.warehouse),
+            literalEnv('CATALOG_REQUEST', JSON.stringify(this.createCatalogRequest)),
+            literalEnv(
+              'GRANT_REQUEST',
+              JSON.stringify({ grant: { type: 'catalog', privilege: POLARIS_CATALOG_CONTENT_PRIVILEGE } }),
+            ),
+            secretEnv(ROOT_CLIENT_ID_ENV, this.rootCredentials.clientId),
+            secretEnv(ROOT_CLIENT_SECRET_ENV, this.rootCredentials.clientSecret),
+          ],
+          resources: setup.resources ?? DEFAULT_CATALOG_SETUP_RESOURCES,
+          resourcesField: 'catalogSetup.resources',
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+        CURL_RUN_AS,
+      );
+      this.catalogSetupJob = new k8s.KubeJob(this, 'catalog-setup', {
+        metadata: objectMeta(`${name}${CATALOG_SETUP_SUFFIX}`, this.catalogSetupIdentity),
+        spec: {
+          backoffLimit: setupBackoffLimit,
+          ttlSecondsAfterFinished: setupTtl,
+          template: buildPodTemplate({
+            identity: this.catalogSetupIdentity,
+            runAs: CURL_RUN_AS,
+            restartPolicy: 'Never',
+            // The Service routes only to ready server pods, so a TCP connection to it means that
+            // one replica has passed /q/health/ready.
+            initContainers: [
+              waitForTcpContainer(
+                this,
+                { name: 'wait-for-polaris', host: this.serviceEndpoint.host, port: POLARIS_HTTP_PORT },
+                props.imageRegistry,
+              ),
+            ],
+            containers: [curl],
+            volumes: [emptyDirVolume('tmp')],
+            scheduling: props,
+            imagePullSecrets: props.imagePullSecrets,
+          }),
+        },
+      });
+    }
   }
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
-    return [this.configMap, this.service, this.bootstrapJob, this.deployment];
+    return [
+      this.configMap,
+      this.service,
+      this.bootstrapJob,
+      this.deployment,
+      ...(this.catalogSetupJob ? [this.catalogSetupJob] : []),
+    ];
   }
 }
 
@@ -760,6 +1047,153 @@ function mergeRequirements(reqs: SecretRequirement[]): SecretRequirement[] {
     byName.set(r.name, entry);
   }
   return [...byName.entries()].map(([name, e]) => ({ name, keys: e.keys, purpose: e.purposes.join('; ') }));
+}
+
+/** Checks what the catalog-setup Job needs and returns the storage it creates the catalog on. */
+function validateCatalogSetup(
+  scope: IConstruct,
+  name: string,
+  storage: ObjectStoragePlugin | undefined,
+  storageTypes: readonly string[],
+  setup: PolarisCatalogSetupOptions,
+): ObjectStoragePlugin {
+  if (!storage) {
+    throw new FloeValidationError(
+      scope,
+      'createCatalog',
+      true,
+      'false without storage (the catalog needs a bucket and endpoint; create it through the management API)',
+    );
+  }
+  if (!storageTypes.includes('S3')) {
+    throw new FloeValidationError(
+      scope,
+      'supportedStorageTypes',
+      storageTypes,
+      "a list including 'S3' with createCatalog (the catalog is created on S3-compatible storage)",
+    );
+  }
+  if (name.length + CATALOG_SETUP_SUFFIX.length > MAX_JOB_NAME) {
+    throw new FloeValidationError(
+      scope,
+      'name',
+      name,
+      `at most ${MAX_JOB_NAME - CATALOG_SETUP_SUFFIX.length} characters with createCatalog (the Job '<name>${CATALOG_SETUP_SUFFIX}' must fit in ${MAX_JOB_NAME})`,
+    );
+  }
+  if (typeof storage.endpoint !== 'string' || !HTTP_URL.test(storage.endpoint)) {
+    throw new FloeValidationError(
+      scope,
+      'storage.endpoint',
+      storage.endpoint,
+      "an http:// or https:// URL without query, e.g. 'http://minio:9000'",
+    );
+  }
+  validatePattern(scope, 'storage.warehouseBucket', storage.warehouseBucket, S3_BUCKET, S3_BUCKET_ALLOWED);
+  if (typeof storage.region !== 'string' || !/^[A-Za-z0-9_-]+$/.test(storage.region)) {
+    throw new FloeValidationError(scope, 'storage.region', storage.region, "a region name, e.g. 'us-east-1'");
+  }
+  if (
+    setup.baseLocationPrefix !== undefined &&
+    setup.baseLocationPrefix !== '' &&
+    !BASE_LOCATION_PREFIX.test(setup.baseLocationPrefix)
+  ) {
+    throw new FloeValidationError(
+      scope,
+      'catalogSetup.baseLocationPrefix',
+      setup.baseLocationPrefix,
+      "'' or key segments of letters, digits, '.', '_' and '-' separated by single '/', without leading or trailing '/'",
+    );
+  }
+  if (setup.roleArn !== undefined) {
+    if (!credentialVendingOf(storage, setup)) {
+      throw new FloeValidationError(
+        scope,
+        'catalogSetup.roleArn',
+        setup.roleArn,
+        'no value with credentialVending false (the role is only assumed to vend credentials)',
+      );
+    }
+    validatePattern(
+      scope,
+      'catalogSetup.roleArn',
+      setup.roleArn,
+      ROLE_ARN,
+      "an IAM role ARN, e.g. 'arn:aws:iam::123456789012:role/polaris'",
+    );
+  }
+  return storage;
+}
+
+/** Whether the catalog lets Polaris vend credentials (see `PolarisCatalogSetupOptions.credentialVending`). */
+function credentialVendingOf(storage: ObjectStoragePlugin, setup: PolarisCatalogSetupOptions): boolean {
+  return setup.credentialVending ?? (storage.serviceEndpoint !== undefined || setup.roleArn !== undefined);
+}
+
+/**
+ * A plain variable whose value the kubelet passes through unchanged: it expands `$(VAR)` in env
+ * values and turns `$$` into `$`, so every `$` is doubled.
+ */
+function literalEnv(name: string, value: string): k8s.EnvVar {
+  return { name, value: value.replace(/\$/g, '$$$$') };
+}
+
+/**
+ * The catalog-setup script (POSIX `sh`, for the curl image's busybox). It works in `$SETUP_DIR`
+ * (the `/tmp` emptyDir) with files only its user can read:
+ *
+ * 1. Writes the root client ID and secret to files with `printf` (a shell builtin) and lets curl
+ *    read and URL-encode them (`--data-urlencode name@file`), so they appear in no process's
+ *    arguments. Requests a token: `POST /api/catalog/v1/oauth/tokens`, form fields `grant_type`,
+ *    `client_id`, `client_secret`, `scope=PRINCIPAL_ROLE:ALL`.
+ * 2. Turns the token response into a header file (`-H @file`), so the token never reaches an
+ *    argument list or the log either.
+ * 3. `POST /api/management/v1/catalogs` with `$CATALOG_REQUEST`: 201 creates it, 409 means it
+ *    exists (left unchanged); anything else fails the pod with the response body printed.
+ * 4. `PUT .../catalog-roles/catalog_admin/grants` with `$GRANT_REQUEST` (idempotent in Polaris).
+ *
+ * Every request carries `Polaris-Realm: $POLARIS_REALM`. The script contains no `$(`, which the
+ * kubelet would try to expand.
+ */
+function catalogSetupScript(): string {
+  const curl =
+    'curl -sS --connect-timeout 5 --max-time 60 --retry 5 --retry-connrefused --retry-delay 3 ' +
+    '-o "$out" -w \'%{http_code}\\n\' -H "Polaris-Realm: $POLARIS_REALM" "$@" > http-status';
+  const fail = (what: string): string =>
+    `echo "${what} failed with HTTP $status:" >&2; cat "$out" >&2; echo >&2; exit 1`;
+  return [
+    'set -eu',
+    'umask 077',
+    'cd "$SETUP_DIR"',
+    // call <response file> <curl arguments...>: sets $status to the HTTP status code.
+    `call() { out="$1"; shift; ${curl}; read -r status < http-status; }`,
+    `printf '%s' "$${ROOT_CLIENT_ID_ENV}" > client-id`,
+    `printf '%s' "$${ROOT_CLIENT_SECRET_ENV}" > client-secret`,
+    'call token.json --data-urlencode grant_type=client_credentials --data-urlencode client_id@client-id ' +
+      `--data-urlencode client_secret@client-secret --data-urlencode scope=PRINCIPAL_ROLE:ALL "$POLARIS_URL${POLARIS_TOKEN_PATH}"`,
+    'rm -f client-id client-secret',
+    // The error body of a failed token request holds no token.
+    `if [ "$status" != 200 ]; then ${fail('token request to $POLARIS_URL')}; fi`,
+    'tr -d \'\\r\\n\' < token.json | sed -n \'s/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/Authorization: Bearer \\1/p\' > auth-header',
+    'rm -f token.json',
+    'if [ ! -s auth-header ]; then echo "the token response holds no access_token" >&2; exit 1; fi',
+    `printf '%s' "$CATALOG_REQUEST" > catalog.json`,
+    "call response.json -X POST -H @auth-header -H 'Content-Type: application/json' -H 'Accept: application/json' " +
+      `--data-binary @catalog.json "$POLARIS_URL${POLARIS_MANAGEMENT_API_PATH}/catalogs"`,
+    'case "$status" in',
+    '  2??) echo "created catalog $CATALOG_NAME" ;;',
+    '  409) echo "catalog $CATALOG_NAME already exists; left unchanged" ;;',
+    `  *) ${fail('creating catalog $CATALOG_NAME')} ;;`,
+    'esac',
+    `printf '%s' "$GRANT_REQUEST" > grant.json`,
+    "call response.json -X PUT -H @auth-header -H 'Content-Type: application/json' -H 'Accept: application/json' " +
+      `--data-binary @grant.json "$POLARIS_URL${POLARIS_MANAGEMENT_API_PATH}/catalogs/$CATALOG_NAME/catalog-roles/${POLARIS_CATALOG_ADMIN_ROLE}/grants"`,
+    'case "$status" in',
+    `  2??) echo "granted ${POLARIS_CATALOG_CONTENT_PRIVILEGE} on $CATALOG_NAME to ${POLARIS_CATALOG_ADMIN_ROLE}" ;;`,
+    `  *) ${fail(`granting ${POLARIS_CATALOG_CONTENT_PRIVILEGE} on $CATALOG_NAME`)} ;;`,
+    'esac',
+    'rm -f auth-header',
+  ].join('\n');
 }
 
 /**

@@ -142,6 +142,7 @@ describe('FloePlatform', () => {
       'marquez 5000/metrics',
       'minio 9000/minio/v2/metrics/cluster',
       'otel-collector 8888/metrics',
+      'polaris 8182/q/metrics',
     ]);
     const prometheusYaml = (findObject(objects, 'ConfigMap', 'prometheus').data as Record<string, string>)[
       'prometheus.yml'

@@ -29,6 +29,7 @@ import {
   TelemetryPlugin,
 } from '../interfaces';
 import { POSTGRES_ALPINE_RUN_AS, POSTGRES_IMAGE } from '../database/postgres';
+import { scrapeAnnotations } from '../../core/metrics';
 
 /** The Polaris server image (UBI 9 OpenJDK 21 runtime, Quarkus fast-jar in `/deployments`). */
 export const POLARIS_IMAGE: ContainerImage = {
@@ -834,6 +835,8 @@ export class Polaris extends Construct implements CatalogPlugin {
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
+      // Quarkus serves Prometheus metrics at /q/metrics on the management port.
+      annotations: scrapeAnnotations(POLARIS_MANAGEMENT_PORT, '/q/metrics'),
       ports: [
         { name: 'polaris-http', port: POLARIS_HTTP_PORT, targetPort: 'polaris-http', appProtocol: 'http' },
         {

@@ -24,3 +24,8 @@ export * from './plugins/orchestrator/dagster-code-location';
 export * from './plugins/semantic/cube';
 export * from './plugins/semantic/cube-store';
 export * from './platform/floe-platform';
+export * from './jobs/schedule';
+export * from './jobs/steps';
+export * from './jobs/pipeline';
+export * from './jobs/floe-jobs';
+export * from './platform/platform-config';

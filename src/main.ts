@@ -1,8 +1,11 @@
 /**
  * The example app `npx cdk8s synth` runs: a complete floe platform with lineage and tracing on,
- * one Dagster code location and Cube reading the lakehouse through DuckDB, written to dist/.
+ * one Dagster code location and Cube reading the lakehouse through DuckDB, plus a data team's
+ * pipelines in their own namespace, written to dist/.
  */
 import { App, YamlOutputType } from 'cdk8s';
+import { FloeJobs } from './jobs/floe-jobs';
+import { dbt, ingest, quality } from './jobs/steps';
 import { FloePlatform } from './platform/floe-platform';
 import { Jaeger } from './plugins/observability/jaeger';
 import { Marquez } from './plugins/observability/marquez';
@@ -14,7 +17,7 @@ import { Dagster } from './plugins/orchestrator/dagster';
  */
 export function buildExampleApp(outdir?: string): App {
   const app = new App({ ...(outdir ? { outdir } : {}), yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  new FloePlatform(app, 'platform', {
+  const platform = new FloePlatform(app, 'platform', {
     platformName: 'floe',
     lineage: Marquez.provider(),
     tracing: Jaeger.provider(),
@@ -27,6 +30,42 @@ export function buildExampleApp(outdir?: string): App {
         },
       ],
     }),
+  });
+
+  const sales = new FloeJobs(app, 'sales', { platform, namespace: 'floe-sales' });
+  sales.addDependency(platform);
+  sales.addPipeline('customer-360', {
+    image: 'registry.example.com/sales/customer-360:1.4.2',
+    schedule: '0 6 * * *',
+    timeZone: 'Europe/Berlin',
+    activeDeadlineSeconds: 4 * 3600,
+    steps: [
+      ingest.dlt({ source: 'shopify' }),
+      dbt.run({ select: 'tag:daily' }),
+      dbt.test({ select: 'tag:daily' }),
+      quality.check(),
+    ],
+    credentials: [
+      {
+        secretName: 'shopify-api',
+        env: { SOURCES__SHOPIFY_DLT__PRIVATE_APP_PASSWORD: 'private-app-password' },
+      },
+      {
+        secretName: 'sales-warehouse',
+        env: { AWS_ACCESS_KEY_ID: 'access-key-id', AWS_SECRET_ACCESS_KEY: 'secret-access-key' },
+      },
+    ],
+    artifacts: { configMapName: 'customer-360-artifacts' },
+  });
+  sales.addPipeline('customer-360-backfill', {
+    image: 'registry.example.com/sales/customer-360:1.4.2',
+    steps: [dbt.run({ select: 'tag:daily', fullRefresh: true }), dbt.test({ select: 'tag:daily' })],
+    credentials: [
+      {
+        secretName: 'sales-warehouse',
+        env: { AWS_ACCESS_KEY_ID: 'access-key-id', AWS_SECRET_ACCESS_KEY: 'secret-access-key' },
+      },
+    ],
   });
   return app;
 }

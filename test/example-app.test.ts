@@ -2,20 +2,43 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
+import { FloeJobs } from '../src/jobs/floe-jobs';
 import { buildExampleApp } from '../src/main';
 import { FloePlatform } from '../src/platform/floe-platform';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
 import { K8sObject } from './support/synth';
 
-function exampleObjects(): { platform: FloePlatform; objects: K8sObject[] } {
+const DIST = path.join(__dirname, '..', 'dist');
+
+function example(): { platform: FloePlatform; jobs: FloeJobs; objects: K8sObject[] } {
   const app = buildExampleApp(fs.mkdtempSync(path.join(os.tmpdir(), 'floe-example-')));
   const platform = app.node.findChild('platform') as FloePlatform;
-  return { platform, objects: Testing.synth(platform) as K8sObject[] };
+  const jobs = app.node.findChild('sales') as FloeJobs;
+  const objects = [...Testing.synth(platform), ...Testing.synth(jobs)] as K8sObject[];
+  return { platform, jobs, objects };
+}
+
+function synthFiles(): Map<string, string> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-example-'));
+  buildExampleApp(outdir).synth();
+  const files = new Map(
+    fs.readdirSync(outdir).map((f) => [f, fs.readFileSync(path.join(outdir, f), 'utf8')]),
+  );
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return files;
 }
 
 describe('example app (src/main.ts, what `npx cdk8s synth` runs)', () => {
-  const { platform, objects } = exampleObjects();
+  const { platform, jobs, objects } = example();
+
+  test('has a platform and a jobs chart with a scheduled and a manual pipeline', () => {
+    expect(jobs.namespaceName).toBe('floe-sales');
+    expect(jobs.pipelines.map((p) => `${p.name}:${p.trigger}`)).toEqual([
+      'customer-360:schedule',
+      'customer-360-backfill:manual',
+    ]);
+  });
 
   test('passes strict schema validation', () => {
     expect(validateObjects(objects)).toEqual([]);
@@ -24,17 +47,18 @@ describe('example app (src/main.ts, what `npx cdk8s synth` runs)', () => {
   test('passes the policy check with the README prerequisites', () => {
     expect(
       checkPolicy(objects, {
-        prerequisiteSecrets: platform.requiredSecrets.map((s) => s.name),
-        prerequisiteConfigMaps: platform.requiredConfigMaps,
+        prerequisiteSecrets: [...platform.requiredSecrets, ...jobs.requiredSecrets].map((s) => s.name),
+        prerequisiteConfigMaps: [...platform.requiredConfigMaps, ...jobs.requiredConfigMaps],
       }),
     ).toEqual([]);
   });
 
   test('the README gives the command for every prerequisite of the example', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    for (const command of platform.prerequisiteCommands()) {
-      expect(readme).toContain(command);
-    }
+    const missing = [...platform.prerequisiteCommands(), ...jobs.prerequisiteCommands()].filter(
+      (c) => !readme.includes(c),
+    );
+    expect(missing).toEqual([]);
   });
 
   test('no string opens a Helm template action, so the Helm chart renders objects literally', () => {
@@ -47,13 +71,16 @@ describe('example app (src/main.ts, what `npx cdk8s synth` runs)', () => {
     expect(offending).toEqual([]);
   });
 
-  test('the committed dist/platform.k8s.yaml is what the example synthesizes today', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-example-'));
-    buildExampleApp(outdir).synth();
-    const fresh = fs.readFileSync(path.join(outdir, 'platform.k8s.yaml'), 'utf8');
-    const committed = fs.readFileSync(path.join(__dirname, '..', 'dist', 'platform.k8s.yaml'), 'utf8');
-    fs.rmSync(outdir, { recursive: true, force: true });
+  test('the committed dist/ is what the example synthesizes today (platform first, then jobs)', () => {
+    const fresh = synthFiles();
+    expect([...fresh.keys()]).toEqual(['0000-platform.k8s.yaml', '0001-sales.k8s.yaml']);
+    const committed = fs
+      .readdirSync(DIST)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
+    expect(committed).toEqual([...fresh.keys()]);
     // On failure: run `npx cdk8s synth`, review the diff of dist/ and commit it.
-    expect(committed === fresh).toBe(true);
+    const stale = committed.filter((f) => fs.readFileSync(path.join(DIST, f), 'utf8') !== fresh.get(f));
+    expect(stale).toEqual([]);
   });
 });

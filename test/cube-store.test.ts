@@ -3,10 +3,8 @@ import { ObjectStoragePlugin } from '../src/plugins/interfaces';
 import { CubeStore, CubeStoreProps } from '../src/plugins/semantic/cube-store';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
-import { findObject, get, K8sObject, synthChart } from './support/synth';
-
-type Json = Record<string, unknown>;
-type EnvVar = { name: string; value?: string; valueFrom?: Json };
+import { envNames, envValue, envVars, Json, workloadContainer, thrownMessage } from './support/helpers';
+import { findObject, get, K8sObject, synthBuilt } from './support/synth';
 
 const storage: ObjectStoragePlugin = {
   endpoint: 'http://minio.floe-platform.svc.cluster.local:9000',
@@ -25,37 +23,13 @@ const ROUTER_HOST = `cubestore-router.${NS}.svc.cluster.local`;
 const worker = (i: number): string => `cubestore-workers-${i}.cubestore-workers.${NS}.svc.cluster.local:9001`;
 
 function build(props: CubeStoreProps = { storage }): { objects: K8sObject[]; store: CubeStore } {
-  let store: CubeStore | undefined;
-  const objects = synthChart((chart: Chart) => {
-    store = new CubeStore(chart, 'cubestore', props);
-  });
-  if (!store) throw new Error('not built');
-  return { objects, store };
+  const { objects, built } = synthBuilt((chart: Chart) => new CubeStore(chart, 'cubestore', props));
+  return { objects, store: built };
 }
 
+/** The first container of StatefulSet `sts`. */
 function container(objects: K8sObject[], sts: string): Json {
-  return get(findObject(objects, 'StatefulSet', sts), 'spec.template.spec.containers.0') as Json;
-}
-
-function env(c: Json): EnvVar[] {
-  return (c.env as EnvVar[]) ?? [];
-}
-
-function envValue(c: Json, name: string): string | undefined {
-  return env(c).find((e) => e.name === name)?.value;
-}
-
-function envNames(c: Json): string[] {
-  return env(c).map((e) => e.name);
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-  throw new Error('expected an error');
+  return workloadContainer(objects, 'StatefulSet', sts);
 }
 
 describe('CubeStore', () => {
@@ -212,7 +186,10 @@ describe('CubeStore', () => {
   test('worker identity: POD_NAME from the downward API, server name in the workers list, metastore address', () => {
     const c = container(build().objects, 'cubestore-workers');
     const names = envNames(c);
-    expect(env(c)[0]).toEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    expect(envVars(c)[0]).toEqual({
+      name: 'POD_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+    });
     // $(POD_NAME) only expands when POD_NAME is defined before it.
     expect(names.indexOf('POD_NAME')).toBeLessThan(names.indexOf('CUBESTORE_SERVER_NAME'));
     const serverName = envValue(c, 'CUBESTORE_SERVER_NAME') ?? '';
@@ -264,11 +241,11 @@ describe('CubeStore', () => {
         'http://minio.floe-platform.svc.cluster.local:9000',
       );
       expect(envValue(c, 'CUBESTORE_MINIO_REGION')).toBe('us-east-1');
-      expect(env(c)).toContainEqual({
+      expect(envVars(c)).toContainEqual({
         name: 'CUBESTORE_MINIO_ACCESS_KEY_ID',
         valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'root-user' } },
       });
-      expect(env(c)).toContainEqual({
+      expect(envVars(c)).toContainEqual({
         name: 'CUBESTORE_MINIO_SECRET_ACCESS_KEY',
         valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'root-password' } },
       });
@@ -342,26 +319,26 @@ describe('CubeStore', () => {
       'cubestore-workers',
     );
     expect(envValue(c, 'CUBESTORE_JOB_RUNNERS')).toBe('8');
-    expect(errorOf(() => build({ storage, router: { extraEnv: { CUBESTORE_WORKERS: 'x:1' } } }))).toContain(
-      'invalid router.extraEnv.CUBESTORE_WORKERS',
-    );
+    expect(
+      thrownMessage(() => build({ storage, router: { extraEnv: { CUBESTORE_WORKERS: 'x:1' } } })),
+    ).toContain('invalid router.extraEnv.CUBESTORE_WORKERS');
   });
 
   describe('validation', () => {
     test('more than one router is refused', () => {
-      expect(errorOf(() => build({ storage, router: { replicas: 2 } }))).toBe(
+      expect(thrownMessage(() => build({ storage, router: { replicas: 2 } }))).toBe(
         'test/cubestore: invalid router.replicas: got 2, expected 1 (Cube Store supports a single router, which owns the metastore)',
       );
     });
 
     test('workers need at least one replica', () => {
-      expect(errorOf(() => build({ storage, workers: { replicas: 0 } }))).toBe(
+      expect(thrownMessage(() => build({ storage, workers: { replicas: 0 } }))).toBe(
         'test/cubestore: invalid workers.replicas: got 0, expected an integer >= 1',
       );
     });
 
     test('remote storage must be chosen explicitly', () => {
-      const msg = errorOf(() => build({}));
+      const msg = thrownMessage(() => build({}));
       expect(msg).toContain(
         'test/cubestore: invalid storage: got undefined, expected an ObjectStoragePlugin',
       );
@@ -370,47 +347,47 @@ describe('CubeStore', () => {
     });
 
     test('object storage and a shared volume together are refused', () => {
-      expect(errorOf(() => build({ storage, remoteDirClaimName: 'x' }))).toContain(
+      expect(thrownMessage(() => build({ storage, remoteDirClaimName: 'x' }))).toContain(
         'invalid remoteDirClaimName: got "x", expected unset when `storage` is given',
       );
     });
 
     test('bucket and sub path need object storage, and must be well-formed', () => {
-      expect(errorOf(() => build({ remoteDirClaimName: 'x', bucket: 'b' }))).toContain(
+      expect(thrownMessage(() => build({ remoteDirClaimName: 'x', bucket: 'b' }))).toContain(
         'invalid bucket: got "b", expected unset unless `storage` is given',
       );
-      expect(errorOf(() => build({ storage, subPath: '/leading' }))).toContain(
+      expect(thrownMessage(() => build({ storage, subPath: '/leading' }))).toContain(
         'invalid subPath: got "/leading"',
       );
-      expect(errorOf(() => build({ storage, bucket: 'Upper_Case' }))).toContain(
+      expect(thrownMessage(() => build({ storage, bucket: 'Upper_Case' }))).toContain(
         'invalid bucket: got "Upper_Case", expected an S3 bucket name',
       );
     });
 
     test('the storage endpoint must be an http(s) URL', () => {
-      expect(errorOf(() => build({ storage: { ...storage, endpoint: 'minio:9000' } }))).toContain(
+      expect(thrownMessage(() => build({ storage: { ...storage, endpoint: 'minio:9000' } }))).toContain(
         'invalid storage.endpoint: got "minio:9000", expected an http:// or https:// URL',
       );
     });
 
     test('data volume options are checked', () => {
       expect(
-        errorOf(() =>
+        thrownMessage(() =>
           build({ storage, router: { dataVolume: { type: 'emptyDir', storageClassName: 'fast' } } }),
         ),
       ).toContain('invalid router.dataVolume.storageClassName: got "fast", expected unset for an emptyDir');
       expect(
-        errorOf(() =>
+        thrownMessage(() =>
           build({ storage, workers: { dataVolume: { type: 'persistentVolumeClaim', size: 'ten' } } }),
         ),
       ).toContain('invalid workers.dataVolume.size: got "ten"');
     });
 
     test('names are DNS labels short enough for StatefulSet pod names', () => {
-      expect(errorOf(() => build({ storage, name: 'Cube_Store' }))).toContain(
+      expect(thrownMessage(() => build({ storage, name: 'Cube_Store' }))).toContain(
         'invalid name: got "Cube_Store"',
       );
-      expect(errorOf(() => build({ storage, name: 'a'.repeat(41) }))).toContain('1 to 40 characters');
+      expect(thrownMessage(() => build({ storage, name: 'a'.repeat(41) }))).toContain('1 to 40 characters');
     });
   });
 });

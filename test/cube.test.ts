@@ -4,10 +4,8 @@ import { Cube, CubeProps } from '../src/plugins/semantic/cube';
 import { CubeStore } from '../src/plugins/semantic/cube-store';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
-import { findObject, get, K8sObject, synthChart } from './support/synth';
-
-type Json = Record<string, unknown>;
-type EnvVar = { name: string; value?: string; valueFrom?: Json };
+import { envNames, envValue, envVars, Json, workloadContainer, thrownMessage } from './support/helpers';
+import { findObject, get, K8sObject, synthBuilt, synthChart } from './support/synth';
 
 const NS = 'floe-platform';
 const storage: ObjectStoragePlugin = {
@@ -32,12 +30,8 @@ const trino: CubeProps['dataSource'] = {
 };
 
 function build(props: CubeProps = { storage }): { objects: K8sObject[]; cube: Cube } {
-  let cube: Cube | undefined;
-  const objects = synthChart((chart: Chart) => {
-    cube = new Cube(chart, 'cube', props);
-  });
-  if (!cube) throw new Error('not built');
-  return { objects, cube };
+  const { objects, built } = synthBuilt((chart: Chart) => new Cube(chart, 'cube', props));
+  return { objects, cube: built };
 }
 
 /** How the platform builds the default semantic layer. */
@@ -45,37 +39,15 @@ function buildWithProvider(deps: Partial<PlatformDependencies> = {}): {
   objects: K8sObject[];
   plugin: SemanticLayerPlugin;
 } {
-  let plugin: SemanticLayerPlugin | undefined;
-  const objects = synthChart((chart: Chart) => {
-    plugin = Cube.provider().provide(chart, 'semantic', { platformName: 'floe', storage, ...deps });
-  });
-  if (!plugin) throw new Error('not built');
-  return { objects, plugin };
+  const { objects, built } = synthBuilt((chart: Chart) =>
+    Cube.provider().provide(chart, 'semantic', { platformName: 'floe', storage, ...deps }),
+  );
+  return { objects, plugin: built };
 }
 
+/** The first container of Deployment `deployment`. */
 function container(objects: K8sObject[], deployment: string): Json {
-  return get(findObject(objects, 'Deployment', deployment), 'spec.template.spec.containers.0') as Json;
-}
-
-function env(c: Json): EnvVar[] {
-  return (c.env as EnvVar[]) ?? [];
-}
-
-function envValue(c: Json, name: string): string | undefined {
-  return env(c).find((e) => e.name === name)?.value;
-}
-
-function envNames(c: Json): string[] {
-  return env(c).map((e) => e.name);
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-  throw new Error('expected an error');
+  return workloadContainer(objects, 'Deployment', deployment);
 }
 
 const ROLES = ['cube', 'cube-refresh-worker'];
@@ -209,12 +181,12 @@ describe('Cube', () => {
 
   test('CUBEJS_API_SECRET comes from a Secret reference (default cube-api-secret/api-secret)', () => {
     const c = container(build().objects, 'cube');
-    expect(env(c)).toContainEqual({
+    expect(envVars(c)).toContainEqual({
       name: 'CUBEJS_API_SECRET',
       valueFrom: { secretKeyRef: { name: 'cube-api-secret', key: 'api-secret' } },
     });
     const custom = container(build({ storage, apiSecret: { name: 'jwt', key: 'k' } }).objects, 'cube');
-    expect(env(custom)).toContainEqual({
+    expect(envVars(custom)).toContainEqual({
       name: 'CUBEJS_API_SECRET',
       valueFrom: { secretKeyRef: { name: 'jwt', key: 'k' } },
     });
@@ -284,11 +256,11 @@ describe('Cube', () => {
     expect(envValue(c, 'CUBEJS_DB_DUCKDB_S3_USE_SSL')).toBe('false');
     expect(envValue(c, 'CUBEJS_DB_DUCKDB_S3_URL_STYLE')).toBe('path');
     expect(envValue(c, 'CUBEJS_DB_DUCKDB_S3_REGION')).toBe('us-east-1');
-    expect(env(c)).toContainEqual({
+    expect(envVars(c)).toContainEqual({
       name: 'CUBEJS_DB_DUCKDB_S3_ACCESS_KEY_ID',
       valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'root-user' } },
     });
-    expect(env(c)).toContainEqual({
+    expect(envVars(c)).toContainEqual({
       name: 'CUBEJS_DB_DUCKDB_S3_SECRET_ACCESS_KEY',
       valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'root-password' } },
     });
@@ -311,7 +283,7 @@ describe('Cube', () => {
     expect(envValue(c, 'CUBEJS_DB_PRESTO_CATALOG')).toBe('iceberg');
     expect(envValue(c, 'CUBEJS_DB_NAME')).toBe('marts');
     expect(envValue(c, 'CUBEJS_DB_USER')).toBe('cube');
-    expect(env(c)).toContainEqual({
+    expect(envVars(c)).toContainEqual({
       name: 'CUBEJS_DB_PASS',
       valueFrom: { secretKeyRef: { name: 'trino-credentials', key: 'password' } },
     });
@@ -329,7 +301,7 @@ describe('Cube', () => {
     });
     const c = container(objects, 'cube');
     expect(envValue(c, 'CUBEJS_DB_DUCKDB_EXTENSIONS')).toBe('httpfs,iceberg');
-    expect(env(c)).toContainEqual({
+    expect(envVars(c)).toContainEqual({
       name: 'CUBEJS_DB_DUCKDB_MOTHERDUCK_TOKEN',
       valueFrom: { secretKeyRef: { name: 'motherduck', key: 'token' } },
     });
@@ -394,37 +366,39 @@ describe('Cube', () => {
 
   describe('validation', () => {
     test('more than one refresh worker is refused', () => {
-      expect(errorOf(() => build({ storage, refreshWorker: { replicas: 2 } }))).toBe(
+      expect(thrownMessage(() => build({ storage, refreshWorker: { replicas: 2 } }))).toBe(
         'test/cube: invalid refreshWorker.replicas: got 2, expected 1 (a single refresh worker builds ' +
           'pre-aggregations; more would run the same builds concurrently)',
       );
     });
 
     test('API replicas must be at least 1', () => {
-      expect(errorOf(() => build({ storage, api: { replicas: 0 } }))).toBe(
+      expect(thrownMessage(() => build({ storage, api: { replicas: 0 } }))).toBe(
         'test/cube: invalid api.replicas: got 0, expected an integer >= 1',
       );
     });
 
     test('Cube and Cube Store must run the same version', () => {
-      expect(errorOf(() => build({ storage, image: { tag: 'v1.5.4' } }))).toContain(
+      expect(thrownMessage(() => build({ storage, image: { tag: 'v1.5.4' } }))).toContain(
         'test/cube: invalid image.tag: got "v1.5.4", expected a tag of the same Cube release as the Cube Store image \'v1.5.3\'',
       );
-      expect(errorOf(() => build({ storage, cubeStoreOptions: { image: { tag: 'v1.4.0' } } }))).toContain(
-        "the Cube Store image 'v1.4.0'",
-      );
-      expect(errorOf(() => build({ storage, image: { tag: 'custom' } }))).toContain(
+      expect(
+        thrownMessage(() => build({ storage, cubeStoreOptions: { image: { tag: 'v1.4.0' } } })),
+      ).toContain("the Cube Store image 'v1.4.0'");
+      expect(thrownMessage(() => build({ storage, image: { tag: 'custom' } }))).toContain(
         'invalid image.tag: got "custom"',
       );
       // Equal versions pass, with or without the 'v' and with a suffix.
       expect(() =>
         build({ storage, image: { tag: '1.5.4-jdk' }, cubeStoreOptions: { image: { tag: 'v1.5.4' } } }),
       ).not.toThrow();
-      expect(errorOf(() => build({ storage, image: { tag: 'v1.5.30' } }))).toContain('invalid image.tag');
+      expect(thrownMessage(() => build({ storage, image: { tag: 'v1.5.30' } }))).toContain(
+        'invalid image.tag',
+      );
     });
 
     test('Cube Store needs remote storage: without storage the error says what to choose', () => {
-      expect(errorOf(() => build({ dataSource: trino }))).toContain(
+      expect(thrownMessage(() => build({ dataSource: trino }))).toContain(
         'test/cube/cubestore: invalid storage: got undefined, expected an ObjectStoragePlugin',
       );
       expect(() =>
@@ -434,7 +408,7 @@ describe('Cube', () => {
 
     test('cubeStore and cubeStoreOptions are exclusive', () => {
       expect(
-        errorOf(() =>
+        thrownMessage(() =>
           synthChart((chart: Chart) => {
             const store = new CubeStore(chart, 'store', { storage });
             new Cube(chart, 'cube', { cubeStore: store, cubeStoreOptions: { workers: { replicas: 3 } } });
@@ -444,42 +418,44 @@ describe('Cube', () => {
     });
 
     test('data source checks', () => {
-      expect(errorOf(() => build({ storage, dataSource: { type: 'trino' } }))).toBe(
+      expect(thrownMessage(() => build({ storage, dataSource: { type: 'trino' } }))).toBe(
         'test/cube: invalid dataSource.host: got undefined, expected a host name or IP address without spaces ' +
           '(required for a trino data source)',
       );
-      expect(errorOf(() => build({ storage, dataSource: { type: 'duckdb', host: 'x' } }))).toContain(
+      expect(thrownMessage(() => build({ storage, dataSource: { type: 'duckdb', host: 'x' } }))).toContain(
         'invalid dataSource.host: got "x", expected unset for duckdb',
       );
       expect(
-        errorOf(() => build({ storage, dataSource: { type: 'postgres', host: 'pg', catalog: 'c' } })),
+        thrownMessage(() => build({ storage, dataSource: { type: 'postgres', host: 'pg', catalog: 'c' } })),
       ).toContain('invalid dataSource.catalog: got "c", expected unset unless type is trino or prestodb');
-      expect(errorOf(() => build({ storage, dataSource: { ...trino, port: 70000 } }))).toContain(
+      expect(thrownMessage(() => build({ storage, dataSource: { ...trino, port: 70000 } }))).toContain(
         'invalid dataSource.port: got 70000, expected an integer from 1 to 65535',
       );
       expect(
-        errorOf(() => build({ storage, dataSource: { type: 'duckdb', extra: { NODE_OPTIONS: '--x' } } })),
+        thrownMessage(() =>
+          build({ storage, dataSource: { type: 'duckdb', extra: { NODE_OPTIONS: '--x' } } }),
+        ),
       ).toContain(
         'invalid dataSource.extra.NODE_OPTIONS: got "NODE_OPTIONS", expected a data source variable',
       );
       expect(
-        errorOf(() => build({ storage, dataSource: { ...trino, extra: { CUBEJS_DB_HOST: 'other' } } })),
+        thrownMessage(() => build({ storage, dataSource: { ...trino, extra: { CUBEJS_DB_HOST: 'other' } } })),
       ).toContain(
         'invalid dataSource.extra.CUBEJS_DB_HOST: got "CUBEJS_DB_HOST", expected a variable not already set',
       );
     });
 
     test('extraEnv may not override what Cube sets', () => {
-      expect(errorOf(() => build({ storage, api: { extraEnv: { CUBEJS_DEV_MODE: 'true' } } }))).toContain(
-        'test/cube: invalid api.extraEnv.CUBEJS_DEV_MODE: got "true"',
-      );
+      expect(
+        thrownMessage(() => build({ storage, api: { extraEnv: { CUBEJS_DEV_MODE: 'true' } } })),
+      ).toContain('test/cube: invalid api.extraEnv.CUBEJS_DEV_MODE: got "true"');
     });
 
     test('model and name checks', () => {
-      expect(errorOf(() => build({ storage, model: { configMapName: 'Bad_Name' } }))).toContain(
+      expect(thrownMessage(() => build({ storage, model: { configMapName: 'Bad_Name' } }))).toContain(
         'invalid model.configMapName: got "Bad_Name"',
       );
-      expect(errorOf(() => build({ storage, name: 'Cube' }))).toContain('invalid name: got "Cube"');
+      expect(thrownMessage(() => build({ storage, name: 'Cube' }))).toContain('invalid name: got "Cube"');
     });
   });
 });

@@ -6,11 +6,18 @@ import { DagsterCodeLocation } from '../src/plugins/orchestrator/dagster-code-lo
 import { renderWorkspaceYaml } from '../src/plugins/orchestrator/dagster-config';
 import { Dagster, DagsterProps } from '../src/plugins/orchestrator/dagster';
 import { PostgresDatabasePlugin, TelemetryPlugin } from '../src/plugins/interfaces';
+import {
+  asArray,
+  asJson,
+  configMapFile,
+  envMap,
+  Json,
+  workloadContainer,
+  workloadPodSpec,
+} from './support/helpers';
 import { findObject, get, K8sObject, synthChart } from './support/synth';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
-
-type Json = Record<string, unknown>;
 
 const NS = 'floe-platform';
 const IMAGE = 'docker.io/dagster/dagster-celery-k8s:1.13.25';
@@ -50,50 +57,17 @@ function build(props: Partial<DagsterProps>): () => void {
     });
 }
 
-function asJson(v: unknown): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new Error(`expected an object, got ${JSON.stringify(v)}`);
-  }
-  return v as Json;
-}
-
-function asArray(v: unknown): unknown[] {
-  if (!Array.isArray(v)) {
-    throw new Error(`expected an array, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 function podSpec(objects: K8sObject[], name: string): Json {
-  return asJson(get(findObject(objects, 'Deployment', name), 'spec.template.spec'));
+  return workloadPodSpec(objects, 'Deployment', name);
 }
 
+/** The first container of Deployment `deployment`, or the one called `name`. */
 function container(objects: K8sObject[], deployment: string, name?: string): Json {
-  const containers = asArray(podSpec(objects, deployment).containers).map(asJson);
-  const found = name === undefined ? containers[0] : containers.find((c) => c.name === name);
-  return asJson(found);
+  return workloadContainer(objects, 'Deployment', deployment, name);
 }
 
 function initContainerNames(objects: K8sObject[], deployment: string): unknown[] {
   return asArray(podSpec(objects, deployment).initContainers).map((c) => asJson(c).name);
-}
-
-function env(c: Json): Record<string, unknown> {
-  return Object.fromEntries(
-    asArray(c.env).map((e) => {
-      const v = asJson(e);
-      return [String(v.name), v.value ?? v.valueFrom];
-    }),
-  );
-}
-
-/** A key of a ConfigMap's data (keys contain dots, which `get` would split). */
-function configMapFile(objects: K8sObject[], name: string, key: string): string {
-  const value = asJson(findObject(objects, 'ConfigMap', name).data)[key];
-  if (typeof value !== 'string') {
-    throw new Error(`ConfigMap ${name} has no ${key}`);
-  }
-  return value;
 }
 
 function dagsterYaml(objects: K8sObject[]): Json {
@@ -272,7 +246,7 @@ describe('Dagster', () => {
         expect(Number(get(c, `${probe}.timeoutSeconds`))).toBeGreaterThanOrEqual(30);
       }
       expect(Number(get(c, 'livenessProbe.periodSeconds'))).toBeGreaterThanOrEqual(60);
-      expect(env(c).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('1800');
+      expect(envMap(c).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('1800');
     });
 
     test('default resources: requests 250m/256Mi, limits 500m/512Mi', () => {
@@ -294,7 +268,7 @@ describe('Dagster', () => {
 
     test('heartbeat tolerance is configurable', () => {
       const o = synth({ daemon: { heartbeatToleranceSeconds: 300 } });
-      expect(env(container(o, 'dagster-daemon')).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('300');
+      expect(envMap(container(o, 'dagster-daemon')).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('300');
     });
   });
 
@@ -321,8 +295,8 @@ describe('Dagster', () => {
       for (const m of writable) {
         expect(volumes.find((v) => v.name === m.name)?.emptyDir).toEqual({});
       }
-      expect(env(container(objects, name)).HOME).toBe('/tmp');
-      expect(env(container(objects, name)).DAGSTER_HOME).toBe('/opt/dagster/dagster_home');
+      expect(envMap(container(objects, name)).HOME).toBe('/tmp');
+      expect(envMap(container(objects, name)).DAGSTER_HOME).toBe('/opt/dagster/dagster_home');
     });
 
     test.each(deployments)('%s mounts dagster.yaml by subPath over DAGSTER_HOME', (name) => {
@@ -342,7 +316,7 @@ describe('Dagster', () => {
     test.each(deployments)(
       '%s reads the database password from the Secret key postgresql-password',
       (name) => {
-        expect(env(container(objects, name)).DAGSTER_PG_PASSWORD).toEqual(passwordRef);
+        expect(envMap(container(objects, name)).DAGSTER_PG_PASSWORD).toEqual(passwordRef);
       },
     );
 
@@ -606,7 +580,7 @@ describe('Dagster', () => {
     });
 
     test('publish their image and run container context for the run launcher', () => {
-      const e = env(analytics);
+      const e = envMap(analytics);
       expect(e.DAGSTER_CURRENT_IMAGE).toBe('ghcr.io/acme/analytics:1.4.0');
       expect(e.DAGSTER_HOME).toBe('/opt/dagster/dagster_home');
       expect(e.WAREHOUSE).toBe('lake');
@@ -631,8 +605,8 @@ describe('Dagster', () => {
       });
       const c = container(o, 'dagster-analytics');
       expect(get(podSpec(o, 'dagster-analytics'), 'securityContext.runAsUser')).toBe(1000);
-      expect(env(c).HOME).toBe('/home/app');
-      const ctx = asJson(JSON.parse(String(env(c).DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT)));
+      expect(envMap(c).HOME).toBe('/home/app');
+      const ctx = asJson(JSON.parse(String(envMap(c).DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT)));
       expect(get(ctx, 'k8s.env_vars')).toEqual(['PYTHONDONTWRITEBYTECODE=1', 'HOME=/home/app']);
       expect(get(ctx, 'k8s.security_context.run_as_user')).toBe(1000);
     });
@@ -655,7 +629,7 @@ describe('Dagster', () => {
     const objects = synth({ codeLocations: [ANALYTICS], telemetry });
 
     test('code servers and their run pods get the OTLP/HTTP endpoint and their service name', () => {
-      const e = env(container(objects, 'dagster-analytics'));
+      const e = envMap(container(objects, 'dagster-analytics'));
       expect(e.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel.floe-platform.svc.cluster.local:4318');
       expect(e.OTEL_EXPORTER_OTLP_PROTOCOL).toBe('http/protobuf');
       expect(e.OTEL_SERVICE_NAME).toBe('analytics');
@@ -670,7 +644,9 @@ describe('Dagster', () => {
 
     test('the webserver and daemon get none (Dagster itself reads no OTEL_* variable)', () => {
       for (const name of ['dagster-webserver', 'dagster-daemon']) {
-        expect(Object.keys(env(container(objects, name))).filter((k) => k.startsWith('OTEL_'))).toEqual([]);
+        expect(Object.keys(envMap(container(objects, name))).filter((k) => k.startsWith('OTEL_'))).toEqual(
+          [],
+        );
       }
     });
   });

@@ -1,12 +1,17 @@
 import { parse } from 'yaml';
-import { FloeValidationError } from '../src/core/errors';
 import { MetricsBackendPlugin, PlatformDependencies, TracingBackendPlugin } from '../src/plugins/interfaces';
 import { Grafana, GrafanaProps } from '../src/plugins/observability/grafana';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
+import {
+  asArray,
+  asJson,
+  configMapFile,
+  Json,
+  workloadContainer,
+  thrownValidationError,
+} from './support/helpers';
 import { findObject, get, K8sObject, synthChart } from './support/synth';
-
-type Json = Record<string, unknown>;
 
 const metrics: MetricsBackendPlugin = {
   queryUrl: 'http://prometheus.floe-platform.svc.cluster.local:9090',
@@ -25,11 +30,7 @@ function synth(props: GrafanaProps = { metrics }): K8sObject[] {
 }
 
 function container(objects: K8sObject[]): Json {
-  return get(findObject(objects, 'Deployment', 'grafana'), 'spec.template.spec.containers.0') as Json;
-}
-
-function data(objects: K8sObject[], name: string, key: string): string {
-  return (get(findObject(objects, 'ConfigMap', name), 'data') as Record<string, string>)[key];
+  return workloadContainer(objects, 'Deployment', 'grafana');
 }
 
 /** A small INI reader: `{ section: { key: value } }`, unquoting `"""..."""`. */
@@ -58,27 +59,15 @@ function parseIni(text: string): Record<string, Record<string, string>> {
 }
 
 function ini(objects: K8sObject[]): Record<string, Record<string, string>> {
-  return parseIni(data(objects, 'grafana', 'grafana.ini'));
+  return parseIni(configMapFile(objects, 'grafana', 'grafana.ini'));
 }
 
 function datasources(objects: K8sObject[]): Json {
-  return parse(data(objects, 'grafana-datasources', 'datasources.yaml')) as Json;
+  return asJson(parse(configMapFile(objects, 'grafana-datasources', 'datasources.yaml')));
 }
 
 function env(objects: K8sObject[]): Json[] {
-  return container(objects).env as Json[];
-}
-
-function errorOf(fn: () => unknown): FloeValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FloeValidationError) {
-      return e;
-    }
-    throw e;
-  }
-  throw new Error('expected a FloeValidationError');
+  return asArray(container(objects).env).map(asJson);
 }
 
 describe('Grafana', () => {
@@ -263,7 +252,7 @@ describe('Grafana', () => {
     });
     expect(cfg.smtp).toEqual({ from_name: 'Grafana; floe' });
     expect(
-      data(synth({ metrics, settings: { smtp: { from_name: 'a;b' } } }), 'grafana', 'grafana.ini'),
+      configMapFile(synth({ metrics, settings: { smtp: { from_name: 'a;b' } } }), 'grafana', 'grafana.ini'),
     ).toContain('from_name = """a;b"""');
     expect(ini(synth()).plugins).toBeUndefined();
   });
@@ -374,7 +363,9 @@ describe('Grafana', () => {
   });
 
   test('the secret refusal never echoes the value', () => {
-    const e = errorOf(() => synth({ metrics, settings: { database: { password: 'hunter2' } } }));
+    const e = thrownValidationError(() =>
+      synth({ metrics, settings: { database: { password: 'hunter2' } } }),
+    );
     expect(e.message).not.toContain('hunter2');
     expect(e.field).toBe('settings.database.password');
     expect(e.constructPath).toBe('test/dashboards');

@@ -1,11 +1,11 @@
 import { createHash } from 'crypto';
 import { parse } from 'yaml';
-import { FloeValidationError } from '../src/core/errors';
 import { TracingBackendPlugin } from '../src/plugins/interfaces';
 import { Jaeger, JaegerProps } from '../src/plugins/observability/jaeger';
 import { OtelCollector } from '../src/plugins/observability/otel-collector';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
+import { asJson, configMapFile, Json, workloadContainer, thrownValidationError } from './support/helpers';
 import { findObject, get, K8sObject, synthChart } from './support/synth';
 
 function synth(props: JaegerProps = {}): K8sObject[] {
@@ -16,33 +16,16 @@ function deployment(objects: K8sObject[]): K8sObject {
   return findObject(objects, 'Deployment', 'jaeger');
 }
 
-function container(objects: K8sObject[]): Record<string, unknown> {
-  return get(deployment(objects), 'spec.template.spec.containers.0') as Record<string, unknown>;
+function container(objects: K8sObject[]): Json {
+  return workloadContainer(objects, 'Deployment', 'jaeger');
 }
 
 function rendered(objects: K8sObject[]): string {
-  const data = get(findObject(objects, 'ConfigMap', 'jaeger'), 'data') as Record<string, unknown>;
-  const raw = data['config.yaml'];
-  if (typeof raw !== 'string') {
-    throw new Error('ConfigMap jaeger has no config.yaml');
-  }
-  return raw;
+  return configMapFile(objects, 'jaeger', 'config.yaml');
 }
 
-function config(objects: K8sObject[]): Record<string, unknown> {
-  return parse(rendered(objects)) as Record<string, unknown>;
-}
-
-function errorOf(fn: () => unknown): FloeValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FloeValidationError) {
-      return e;
-    }
-    throw e;
-  }
-  throw new Error('expected a FloeValidationError');
+function config(objects: K8sObject[]): Json {
+  return asJson(parse(rendered(objects)));
 }
 
 describe('Jaeger', () => {
@@ -230,38 +213,40 @@ describe('Jaeger', () => {
 
   describe('validation', () => {
     test('only one replica', () => {
-      expect(errorOf(() => synth({ replicas: 2 })).message).toBe(
+      expect(thrownValidationError(() => synth({ replicas: 2 })).message).toBe(
         'test/tracing: invalid replicas: got 2, expected 1 (the memory and badger stores live in a single process)',
       );
-      expect(errorOf(() => synth({ replicas: 0 })).message).toBe(
+      expect(thrownValidationError(() => synth({ replicas: 0 })).message).toBe(
         'test/tracing: invalid replicas: got 0, expected an integer >= 1',
       );
     });
 
     test('maxTraces must be a positive integer and only with memory storage', () => {
-      expect(errorOf(() => synth({ maxTraces: 0 })).message).toBe(
+      expect(thrownValidationError(() => synth({ maxTraces: 0 })).message).toBe(
         'test/tracing: invalid maxTraces: got 0, expected an integer >= 1',
       );
-      expect(errorOf(() => synth({ storage: 'badger', maxTraces: 10 })).message).toBe(
+      expect(thrownValidationError(() => synth({ storage: 'badger', maxTraces: 10 })).message).toBe(
         "test/tracing: invalid maxTraces: got 10, expected no value unless storage is 'memory'",
       );
     });
 
     test('volume settings are refused with memory storage', () => {
-      expect(errorOf(() => synth({ storageSize: '5Gi' })).message).toBe(
+      expect(thrownValidationError(() => synth({ storageSize: '5Gi' })).message).toBe(
         `test/tracing: invalid storageSize: got "5Gi", expected no value unless storage is 'badger'`,
       );
     });
 
     test('unknown storage, bad retention and bad volume size are refused', () => {
       const bad = JSON.parse('{"storage":"cassandra"}') as JaegerProps;
-      expect(errorOf(() => synth(bad)).message).toBe(
+      expect(thrownValidationError(() => synth(bad)).message).toBe(
         `test/tracing: invalid storage: got "cassandra", expected 'memory' or 'badger'`,
       );
-      expect(errorOf(() => synth({ storage: 'badger', spanRetention: '3 days' })).field).toBe(
+      expect(thrownValidationError(() => synth({ storage: 'badger', spanRetention: '3 days' })).field).toBe(
         'spanRetention',
       );
-      expect(errorOf(() => synth({ storage: 'badger', storageSize: 'big' })).field).toBe('storageSize');
+      expect(thrownValidationError(() => synth({ storage: 'badger', storageSize: 'big' })).field).toBe(
+        'storageSize',
+      );
     });
   });
 });

@@ -1,8 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { Json } from './support/helpers';
 import { isKnownKind, schemaSummary, validateObject, validateObjects } from './support/k8s-schema';
-
-type Json = Record<string, unknown>;
 
 const labels = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/part-of': 'floe' };
 

@@ -1,14 +1,14 @@
 import { Chart } from 'cdk8s';
 import { parse } from 'yaml';
 import { createHash } from 'crypto';
-import { FloeValidationError } from '../src/core/errors';
 import { ExternalPostgres } from '../src/plugins/database/external-postgres';
 import { PostgreSQL } from '../src/plugins/database/postgres';
 import { PlatformDependencies } from '../src/plugins/interfaces';
 import { Marquez, MarquezProps } from '../src/plugins/observability/marquez';
 import { checkPolicy } from './support/policy';
 import { validateObjects } from './support/k8s-schema';
-import { findObject, get, K8sObject, synthChart } from './support/synth';
+import { configMapFile, envMap, expectValidationError, Json, workloadContainer } from './support/helpers';
+import { findObject, get, K8sObject, synthBuilt, synthChart } from './support/synth';
 
 const NS = 'floe-platform';
 const API_HOST = `marquez.${NS}.svc.cluster.local`;
@@ -16,15 +16,11 @@ const DB_SECRET = 'lineage-db-credentials';
 
 /** Builds a `lineage-db` PostgreSQL and a Marquez on it, as the platform would. */
 function build(props: Partial<MarquezProps> = {}): { objects: K8sObject[]; marquez: Marquez } {
-  let marquez: Marquez | undefined;
-  const objects = synthChart((chart) => {
+  const { objects, built } = synthBuilt((chart) => {
     const database = new PostgreSQL(chart, 'lineage-db', { database: 'marquez', username: 'marquez' });
-    marquez = new Marquez(chart, 'lineage', { database, ...props });
+    return new Marquez(chart, 'lineage', { database, ...props });
   });
-  if (!marquez) {
-    throw new Error('not built');
-  }
-  return { objects, marquez };
+  return { objects, marquez: built };
 }
 
 /** Builds only the Marquez objects, against an external database (no PostgreSQL objects). */
@@ -40,38 +36,13 @@ function buildAlone(props: Partial<MarquezProps> = {}): K8sObject[] {
   });
 }
 
-function expectThrows(fn: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(FloeValidationError);
-  expect((error as Error).message).toBe(message);
-}
-
-function container(objects: K8sObject[], deployment: string, index = 0): Record<string, unknown> {
-  return get(
-    findObject(objects, 'Deployment', deployment),
-    `spec.template.spec.containers.${index}`,
-  ) as Record<string, unknown>;
-}
-
-function envOf(c: unknown): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const e of (get(c, 'env') as { name: string; value?: string; valueFrom?: unknown }[]) ?? []) {
-    result[e.name] = e.value ?? e.valueFrom;
-  }
-  return result;
+/** Container `index` (the first by default) of Deployment `deployment`. */
+function container(objects: K8sObject[], deployment: string, index = 0): Json {
+  return workloadContainer(objects, 'Deployment', deployment, index);
 }
 
 function configOf(objects: K8sObject[]): { text: string; parsed: Record<string, unknown> } {
-  const data = findObject(objects, 'ConfigMap', 'marquez-config').data as Record<string, unknown>;
-  const text = data['config.yml'];
-  if (typeof text !== 'string') {
-    throw new Error('no config.yml');
-  }
+  const text = configMapFile(objects, 'marquez-config', 'config.yml');
   return { text, parsed: parse(text) as Record<string, unknown> };
 }
 
@@ -168,7 +139,7 @@ describe('Marquez', () => {
     });
 
     test('env: config path, password from the database Secret, JVM options', () => {
-      const env = envOf(container(build().objects, 'marquez'));
+      const env = envMap(container(build().objects, 'marquez'));
       expect(env).toEqual({
         MARQUEZ_CONFIG: '/etc/marquez/config.yml',
         POSTGRES_PASSWORD: { secretKeyRef: { name: DB_SECRET, key: 'postgresql-password' } },
@@ -177,9 +148,9 @@ describe('Marquez', () => {
     });
 
     test('extra env is appended; a variable Marquez sets is refused', () => {
-      const env = envOf(container(buildAlone({ extraEnv: { SENTRY_ENVIRONMENT: 'prod' } }), 'marquez'));
+      const env = envMap(container(buildAlone({ extraEnv: { SENTRY_ENVIRONMENT: 'prod' } }), 'marquez'));
       expect(env.SENTRY_ENVIRONMENT).toBe('prod');
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ extraEnv: { POSTGRES_PASSWORD: 'x' } }),
         'test/lineage: invalid extraEnv.POSTGRES_PASSWORD: got "x", expected a variable the component does not ' +
           'set itself (it sets JAVA_OPTS, MARQUEZ_CONFIG, POSTGRES_PASSWORD)',
@@ -342,7 +313,7 @@ describe('Marquez', () => {
     });
 
     test('the three variables setupProxy.js requires point at the API Service', () => {
-      const env = envOf(container(build().objects, 'marquez-web'));
+      const env = envMap(container(build().objects, 'marquez-web'));
       expect(env).toEqual({ MARQUEZ_HOST: API_HOST, MARQUEZ_PORT: '5000', WEB_PORT: '3000' });
     });
 
@@ -443,7 +414,7 @@ describe('Marquez', () => {
 
     test('provider without a database fails with a clear error', () => {
       const provider = Marquez.provider();
-      expectThrows(
+      expectValidationError(
         () =>
           synthChart((chart: Chart) => {
             provider.provide(chart, 'lineage', { platformName: 'floe' });
@@ -455,11 +426,11 @@ describe('Marquez', () => {
 
   describe('validation', () => {
     test('replicas below 1', () => {
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ replicas: 0 }),
         'test/lineage: invalid replicas: got 0, expected an integer >= 1',
       );
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ web: { replicas: 1.5 } }),
         'test/lineage: invalid web.replicas: got 1.5, expected an integer >= 1',
       );
@@ -470,12 +441,12 @@ describe('Marquez', () => {
     });
 
     test('lineage namespace outside Marquez rules', () => {
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ lineageNamespace: 'my namespace' }),
         'test/lineage: invalid lineageNamespace: got "my namespace", expected 1 to 1024 letters, digits or \':\', ' +
           "';', '=', '/', '_', '-', '.', '@', '+' (Marquez's namespace name rule)",
       );
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ lineageNamespace: '' }),
         'test/lineage: invalid lineageNamespace: got "", expected 1 to 1024 letters, digits or \':\', ' +
           "';', '=', '/', '_', '-', '.', '@', '+' (Marquez's namespace name rule)",
@@ -483,32 +454,32 @@ describe('Marquez', () => {
     });
 
     test('unknown log level', () => {
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ logLevel: 'VERBOSE' as unknown as MarquezProps['logLevel'] }),
         'test/lineage: invalid logLevel: got "VERBOSE", expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF',
       );
     });
 
     test('pool size and retention', () => {
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ maxDatabaseConnections: 1 }),
         'test/lineage: invalid maxDatabaseConnections: got 1, expected an integer >= 2',
       );
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ retention: { retentionDays: 0 } }),
         'test/lineage: invalid retention.retentionDays: got 0, expected an integer >= 1',
       );
     });
 
     test('JVM options on several lines', () => {
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ javaOptions: '-Xmx1g\n-Xms1g' }),
         'test/lineage: invalid javaOptions: got "-Xmx1g\\n-Xms1g", expected JVM options on one line',
       );
     });
 
     test('missing database', () => {
-      expectThrows(
+      expectValidationError(
         () =>
           synthChart((chart) => {
             new Marquez(chart, 'lineage', {} as unknown as MarquezProps);
@@ -518,7 +489,7 @@ describe('Marquez', () => {
     });
 
     test('image tag latest', () => {
-      expectThrows(
+      expectValidationError(
         () => buildAlone({ web: { image: { tag: 'latest' } } }),
         "test/lineage: invalid web.image.tag: got \"latest\", expected a pinned tag (letters, digits, '_', '.', '-'; not 'latest')",
       );

@@ -6,24 +6,25 @@ import { ExternalS3, ExternalS3Props, validateBucketName } from '../src/plugins/
 import { MinIO, MinIOProps } from '../src/plugins/storage/minio';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
+import { Json, workloadContainer } from './support/helpers';
 import { findObject, get, K8sObject, synthChart } from './support/synth';
 
 const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
 const MC_IMAGE = 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z';
 const HOST = 'minio.floe-platform.svc.cluster.local';
 
-type Json = Record<string, unknown>;
-
 function synth(props: MinIOProps = {}): K8sObject[] {
   return synthChart((chart) => new MinIO(chart, 'storage', props));
 }
 
+/** The MinIO server container (StatefulSet `name`). */
 function server(objects: K8sObject[], name = 'minio'): Json {
-  return get(findObject(objects, 'StatefulSet', name), 'spec.template.spec.containers.0') as Json;
+  return workloadContainer(objects, 'StatefulSet', name);
 }
 
+/** The bucket Job's container. */
 function jobContainer(objects: K8sObject[], name = 'minio-buckets'): Json {
-  return get(findObject(objects, 'Job', name), 'spec.template.spec.containers.0') as Json;
+  return workloadContainer(objects, 'Job', name);
 }
 
 function script(objects: K8sObject[]): string {

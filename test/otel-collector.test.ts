@@ -1,7 +1,6 @@
 import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import { parse } from 'yaml';
-import { FloeValidationError } from '../src/core/errors';
 import { MetricsBackendPlugin, TelemetryPlugin, TracingBackendPlugin } from '../src/plugins/interfaces';
 import {
   goMemLimitFor,
@@ -12,6 +11,14 @@ import {
 import { Prometheus } from '../src/plugins/observability/prometheus';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
+import {
+  asJson,
+  configMapFile,
+  envValue,
+  Json,
+  workloadContainer,
+  thrownValidationError,
+} from './support/helpers';
 import { findObject, get, K8sObject, synthChart } from './support/synth';
 
 /** A tracing backend as a plain object, the way any TracingBackendPlugin may look. */
@@ -38,17 +45,13 @@ function workload(objects: K8sObject[]): K8sObject {
   return found[0];
 }
 
-function container(objects: K8sObject[]): Record<string, unknown> {
-  return get(workload(objects), 'spec.template.spec.containers.0') as Record<string, unknown>;
+function container(objects: K8sObject[]): Json {
+  const w = workload(objects);
+  return workloadContainer(objects, w.kind, w.metadata.name);
 }
 
-function config(objects: K8sObject[]): Record<string, unknown> {
-  const data = get(findObject(objects, 'ConfigMap', 'otel-collector'), 'data') as Record<string, unknown>;
-  const raw = data['relay.yaml'];
-  if (typeof raw !== 'string') {
-    throw new Error('ConfigMap otel-collector has no relay.yaml');
-  }
-  return parse(raw) as Record<string, unknown>;
+function config(objects: K8sObject[]): Json {
+  return asJson(parse(configMapFile(objects, 'otel-collector', 'relay.yaml')));
 }
 
 function pipeline(
@@ -60,23 +63,6 @@ function pipeline(
     processors: string[];
     exporters: string[];
   };
-}
-
-function envValue(c: Record<string, unknown>, name: string): unknown {
-  const env = (c.env as { name: string; value?: string }[]) ?? [];
-  return env.find((e) => e.name === name)?.value;
-}
-
-function errorOf(fn: () => unknown): FloeValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FloeValidationError) {
-      return e;
-    }
-    throw e;
-  }
-  throw new Error('expected a FloeValidationError');
 }
 
 describe('OtelCollector', () => {
@@ -356,35 +342,35 @@ describe('OtelCollector', () => {
 
   describe('validation', () => {
     test('replicas are refused in daemonset mode', () => {
-      const e = errorOf(() => synth({ mode: 'daemonset', replicas: 2 }));
+      const e = thrownValidationError(() => synth({ mode: 'daemonset', replicas: 2 }));
       expect(e.message).toBe(
         "test/telemetry: invalid replicas: got 2, expected no value in 'daemonset' mode (Kubernetes runs one pod per node; use nodeSelector/tolerations to choose the nodes)",
       );
     });
 
     test('replicas must be at least 1', () => {
-      expect(errorOf(() => synth({ replicas: 0 })).message).toBe(
+      expect(thrownValidationError(() => synth({ replicas: 0 })).message).toBe(
         'test/telemetry: invalid replicas: got 0, expected an integer >= 1',
       );
     });
 
     test('a node-local Service is refused in deployment mode', () => {
-      expect(errorOf(() => synth({ nodeLocalService: true })).message).toMatch(
+      expect(thrownValidationError(() => synth({ nodeLocalService: true })).message).toMatch(
         /^test\/telemetry: invalid nodeLocalService: got true, expected false or unset in 'deployment' mode/,
       );
     });
 
     test('unknown mode and debug verbosity are refused', () => {
       const badMode = JSON.parse('{"mode":"statefulset"}') as OtelCollectorProps;
-      expect(errorOf(() => synth(badMode)).message).toBe(
+      expect(thrownValidationError(() => synth(badMode)).message).toBe(
         `test/telemetry: invalid mode: got "statefulset", expected 'deployment' or 'daemonset'`,
       );
       const badVerbosity = JSON.parse('{"debugVerbosity":"loud"}') as OtelCollectorProps;
-      expect(errorOf(() => synth(badVerbosity)).field).toBe('debugVerbosity');
+      expect(thrownValidationError(() => synth(badVerbosity)).field).toBe('debugVerbosity');
     });
 
     test('a memory limit below 128Mi is refused', () => {
-      const e = errorOf(() =>
+      const e = thrownValidationError(() =>
         synth({ resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '64Mi' } } }),
       );
       expect(e.message).toBe(
@@ -393,18 +379,20 @@ describe('OtelCollector', () => {
     });
 
     test('a name that is not a DNS label is refused', () => {
-      expect(errorOf(() => synth({ name: 'Otel_Collector' })).field).toBe('name');
+      expect(thrownValidationError(() => synth({ name: 'Otel_Collector' })).field).toBe('name');
     });
 
     test('backend endpoints of the wrong shape are refused', () => {
       expect(
-        errorOf(() => synth({ tracing: { ...tracing, otlpGrpcAddress: 'http://jaeger:4317' } })).message,
+        thrownValidationError(() => synth({ tracing: { ...tracing, otlpGrpcAddress: 'http://jaeger:4317' } }))
+          .message,
       ).toBe(
         'test/telemetry: invalid tracing.otlpGrpcAddress: got "http://jaeger:4317", expected host:port, e.g. jaeger.floe-platform.svc.cluster.local:4317',
       );
-      expect(errorOf(() => synth({ metrics: { ...metrics, otlpMetricsUrl: 'prometheus:9090' } })).field).toBe(
-        'metrics.otlpMetricsUrl',
-      );
+      expect(
+        thrownValidationError(() => synth({ metrics: { ...metrics, otlpMetricsUrl: 'prometheus:9090' } }))
+          .field,
+      ).toBe('metrics.otlpMetricsUrl');
     });
   });
 });

@@ -1,24 +1,21 @@
 import { parse } from 'yaml';
-import { FloeValidationError } from '../src/core/errors';
 import { MetricsBackendPlugin, PlatformDependencies } from '../src/plugins/interfaces';
 import { Prometheus, PrometheusProps } from '../src/plugins/observability/prometheus';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
+import { asJson, configMapFile, Json, workloadContainer, thrownValidationError } from './support/helpers';
 import { findObject, get, K8sObject, synthChart } from './support/synth';
-
-type Json = Record<string, unknown>;
 
 function synth(props: PrometheusProps = {}): K8sObject[] {
   return synthChart((chart) => new Prometheus(chart, 'metrics', props));
 }
 
 function container(objects: K8sObject[]): Json {
-  return get(findObject(objects, 'StatefulSet', 'prometheus'), 'spec.template.spec.containers.0') as Json;
+  return workloadContainer(objects, 'StatefulSet', 'prometheus');
 }
 
 function prometheusYml(objects: K8sObject[]): Json {
-  const data = get(findObject(objects, 'ConfigMap', 'prometheus'), 'data') as Record<string, string>;
-  return parse(data['prometheus.yml']) as Json;
+  return asJson(parse(configMapFile(objects, 'prometheus', 'prometheus.yml')));
 }
 
 function job(cfg: Json, name: string): Json {
@@ -42,18 +39,6 @@ function relabel(rule: Json, values: string[]): string | undefined {
 
 function keeps(rule: Json, values: string[]): boolean {
   return new RegExp(`^(?:${String(rule.regex)})$`).test(values.join(';'));
-}
-
-function errorOf(fn: () => unknown): FloeValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FloeValidationError) {
-      return e;
-    }
-    throw e;
-  }
-  throw new Error('expected a FloeValidationError');
 }
 
 describe('Prometheus', () => {
@@ -417,7 +402,7 @@ describe('Prometheus', () => {
   });
 
   test('validation errors name the construct path and field', () => {
-    const e = errorOf(() => synth({ retentionTime: '2 weeks' }));
+    const e = thrownValidationError(() => synth({ retentionTime: '2 weeks' }));
     expect(e.constructPath).toBe('test/metrics');
     expect(e.field).toBe('retentionTime');
     expect(e.value).toBe('2 weeks');

@@ -24,6 +24,24 @@ export function synthChart(
   return Testing.synth(chart) as K8sObject[];
 }
 
+/**
+ * Like {@link synthChart}, and also hands back what `build` returned (typically the construct
+ * under test, so a test can check its public properties against the manifests).
+ */
+export function synthBuilt<T>(
+  build: (chart: Chart) => T,
+  namespace: string | null = 'floe-platform',
+): { objects: K8sObject[]; built: T } {
+  let result: { value: T } | undefined;
+  const objects = synthChart((chart) => {
+    result = { value: build(chart) };
+  }, namespace);
+  if (result === undefined) {
+    throw new Error('not built');
+  }
+  return { objects, built: result.value };
+}
+
 /** Finds exactly one object by kind and name, or throws listing what there is. */
 export function findObject(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);

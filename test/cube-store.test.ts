@@ -252,7 +252,7 @@ describe('CubeStore', () => {
       expect(envNames(c)).not.toContain('CUBESTORE_REMOTE_DIR');
     }
     expect(store.requiredSecrets).toEqual([
-      { name: 'minio-credentials', keys: ['root-user', 'root-password'], purpose: expect.any(String) },
+      { name: 'minio-credentials', keys: ['root-password', 'root-user'], purpose: expect.any(String) },
     ]);
     expect(store.requiredPersistentVolumeClaims).toEqual([]);
   });

@@ -312,8 +312,8 @@ describe('Cube', () => {
     const { cube } = build({ storage, dataSource: trino });
     expect(cube.requiredSecrets.map((s) => [s.name, s.keys])).toEqual([
       ['cube-api-secret', ['api-secret']],
+      ['minio-credentials', ['root-password', 'root-user']],
       ['trino-credentials', ['password']],
-      ['minio-credentials', ['root-user', 'root-password']],
     ]);
     // DuckDB and Cube Store read the same storage Secret: listed once.
     const duck = build().cube.requiredSecrets;

@@ -576,13 +576,13 @@ describe('Polaris', () => {
         keys: ['postgresql-password'],
         purpose: expect.stringContaining("PostgreSQL user 'polaris'"),
       },
+      { name: 'minio-credentials', keys: ['root-password', 'root-user'], purpose: expect.any(String) },
       {
         name: 'polaris-bootstrap-credentials',
         keys: ['client-id', 'client-secret'],
         purpose: expect.stringContaining('root principal'),
       },
-      { name: 'minio-credentials', keys: ['root-user', 'root-password'], purpose: expect.any(String) },
-      { name: 'polaris-token-keys', keys: ['public.pem', 'private.pem'], purpose: expect.any(String) },
+      { name: 'polaris-token-keys', keys: ['private.pem', 'public.pem'], purpose: expect.any(String) },
     ]);
     const single = synth({ replicas: 1 }, { storage: false }).polaris.requiredSecrets.map((s) => s.name);
     expect(single).toEqual(['catalog-db-credentials', 'polaris-bootstrap-credentials']);

@@ -21,3 +21,20 @@ export interface SecretRequirement {
   /** What the Secret is for, one sentence. */
   readonly purpose: string;
 }
+
+/**
+ * Merges Secret requirements by name (keys united, purposes joined), sorted by name, so a Secret
+ * several parts read is listed once with every key any of them needs.
+ */
+export function mergeSecretRequirements(requirements: Iterable<SecretRequirement>): SecretRequirement[] {
+  const byName = new Map<string, { keys: Set<string>; purposes: string[] }>();
+  for (const req of requirements) {
+    const entry = byName.get(req.name) ?? { keys: new Set<string>(), purposes: [] };
+    req.keys.forEach((k) => entry.keys.add(k));
+    if (!entry.purposes.includes(req.purpose)) entry.purposes.push(req.purpose);
+    byName.set(req.name, entry);
+  }
+  return [...byName.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, e]) => ({ name, keys: [...e.keys].sort(), purpose: e.purposes.join('; ') }));
+}

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { FloeValidationError } from '../core/errors';
 import { recommendedLabels, WorkloadIdentity } from '../core/labels';
-import { SecretRequirement } from '../core/secrets';
+import { mergeSecretRequirements, SecretRequirement } from '../core/secrets';
 import { validateDnsLabel, validateDnsSubdomain, validateLabelValue } from '../core/validation';
 import { FloePlatform, PlatformEndpoints } from '../platform/floe-platform';
 import { PLATFORM_CONFIG_MAP_NAME, platformConfigData } from '../platform/platform-config';
@@ -256,16 +256,7 @@ export class FloeJobs extends Chart {
    * a Secret read whole (`envFrom`). Create them in the jobs namespace before a run.
    */
   public get requiredSecrets(): SecretRequirement[] {
-    const byName = new Map<string, { keys: Set<string>; purposes: string[] }>();
-    for (const req of this.pipelines.flatMap((p) => [...p.requiredSecrets])) {
-      const entry = byName.get(req.name) ?? { keys: new Set<string>(), purposes: [] };
-      req.keys.forEach((k) => entry.keys.add(k));
-      if (!entry.purposes.includes(req.purpose)) entry.purposes.push(req.purpose);
-      byName.set(req.name, entry);
-    }
-    return [...byName.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, e]) => ({ name, keys: [...e.keys].sort(), purpose: e.purposes.join('; ') }));
+    return mergeSecretRequirements(this.pipelines.flatMap((p) => [...p.requiredSecrets]));
   }
 
   /**

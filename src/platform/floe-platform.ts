@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { FloeValidationError } from '../core/errors';
 import { MANAGED_BY } from '../core/labels';
-import { SecretKeyRef, SecretRequirement } from '../core/secrets';
+import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../core/secrets';
 import { validateDnsLabel, validateLabelValue } from '../core/validation';
 import { ExternalPostgres, ExternalPostgresProps } from '../plugins/database/external-postgres';
 import { PostgreSQL, PostgreSQLProps } from '../plugins/database/postgres';
@@ -422,18 +422,7 @@ export class FloePlatform extends Chart {
    * These must exist in the namespace before the pods can start.
    */
   public get requiredSecrets(): SecretRequirement[] {
-    const byName = new Map<string, { keys: Set<string>; purposes: string[] }>();
-    for (const part of this.parts()) {
-      for (const req of part?.requiredSecrets ?? []) {
-        const entry = byName.get(req.name) ?? { keys: new Set<string>(), purposes: [] };
-        req.keys.forEach((k) => entry.keys.add(k));
-        if (!entry.purposes.includes(req.purpose)) entry.purposes.push(req.purpose);
-        byName.set(req.name, entry);
-      }
-    }
-    return [...byName.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, e]) => ({ name, keys: [...e.keys].sort(), purpose: e.purposes.join('; ') }));
+    return mergeSecretRequirements(this.parts().flatMap((part) => [...(part?.requiredSecrets ?? [])]));
   }
 
   /** ConfigMaps the platform reads and does not create, sorted. */

@@ -11,7 +11,7 @@ import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
 import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resources';
-import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
+import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { waitForTcpContainer } from '../../core/wait';
 import {
@@ -748,7 +748,7 @@ export class Polaris extends Construct implements CatalogPlugin {
         purpose: 'RSA key pair (PEM) every Polaris replica signs and verifies access tokens with',
       });
     }
-    this.requiredSecrets = mergeRequirements(requirements);
+    this.requiredSecrets = mergeSecretRequirements(requirements);
 
     // --- Environment shared by server and admin tool ------------------------------------------
     // Quarkus' environment config source matches a variable named exactly like the property, so
@@ -1036,20 +1036,6 @@ function validateStorageTypes(scope: IConstruct, types: readonly string[]): stri
     }
   }
   return [...new Set(types)];
-}
-
-/** One requirement per Secret name, keys united. */
-function mergeRequirements(reqs: SecretRequirement[]): SecretRequirement[] {
-  const byName = new Map<string, { keys: string[]; purposes: string[] }>();
-  for (const r of reqs) {
-    const entry = byName.get(r.name) ?? { keys: [], purposes: [] };
-    for (const k of r.keys) {
-      if (!entry.keys.includes(k)) entry.keys.push(k);
-    }
-    if (!entry.purposes.includes(r.purpose)) entry.purposes.push(r.purpose);
-    byName.set(r.name, entry);
-  }
-  return [...byName.entries()].map(([name, e]) => ({ name, keys: e.keys, purpose: e.purposes.join('; ') }));
 }
 
 /** Checks what the catalog-setup Job needs and returns the storage it creates the catalog on. */

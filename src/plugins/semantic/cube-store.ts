@@ -10,7 +10,7 @@ import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe, tcpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
-import { SecretRequirement } from '../../core/secrets';
+import { mergeSecretRequirements, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import {
   validateDnsLabel,
@@ -528,18 +528,6 @@ export function secretRequirements(
   return mergeSecretRequirements(
     refs.map(({ ref, purpose }) => ({ name: ref.name, keys: [ref.key], purpose })),
   );
-}
-
-/** Merges requirements on the same Secret (keys united, purposes joined), in first-seen order. */
-export function mergeSecretRequirements(reqs: readonly SecretRequirement[]): SecretRequirement[] {
-  const byName = new Map<string, { keys: string[]; purposes: string[] }>();
-  for (const req of reqs) {
-    const entry = byName.get(req.name) ?? { keys: [], purposes: [] };
-    for (const key of req.keys) if (!entry.keys.includes(key)) entry.keys.push(key);
-    if (!entry.purposes.includes(req.purpose)) entry.purposes.push(req.purpose);
-    byName.set(req.name, entry);
-  }
-  return [...byName.entries()].map(([name, e]) => ({ name, keys: e.keys, purpose: e.purposes.join('; ') }));
 }
 
 interface DataVolumeParts {

@@ -10,7 +10,7 @@ import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
-import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
+import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import {
   validateDnsLabel,
@@ -21,7 +21,7 @@ import {
 } from '../../core/validation';
 import { waitForTcpContainer } from '../../core/wait';
 import { ObjectStoragePlugin, PluginProvider, SemanticLayerPlugin } from '../interfaces';
-import { CubeStore, CubeStoreProps, mergeSecretRequirements, secretRequirements } from './cube-store';
+import { CubeStore, CubeStoreProps, secretRequirements } from './cube-store';
 
 /**
  * The Cube API image (Node.js on debian bookworm-slim, WORKDIR `/cube/conf`, CMD `cubejs server`).

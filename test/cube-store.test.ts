@@ -61,10 +61,11 @@ describe('CubeStore', () => {
       workers: { dataVolume: { type: 'emptyDir' } },
     }).objects;
     expect(validateObjects(objects)).toEqual([]);
-    // The policy helper has no option for prerequisite claims: exactly these two findings remain.
+    expect(checkPolicy(objects, { prerequisitePersistentVolumeClaims: ['cubestore-remote'] })).toEqual([]);
+    // Without declaring the claim as a prerequisite, both pods' references are reported.
     expect(checkPolicy(objects)).toEqual([
-      'StatefulSet/cubestore-router: PersistentVolumeClaim cubestore-remote is not produced',
-      'StatefulSet/cubestore-workers: PersistentVolumeClaim cubestore-remote is not produced',
+      'StatefulSet/cubestore-router: PersistentVolumeClaim cubestore-remote is neither produced nor a prerequisite',
+      'StatefulSet/cubestore-workers: PersistentVolumeClaim cubestore-remote is neither produced nor a prerequisite',
     ]);
   });
 

@@ -19,6 +19,8 @@ export interface PolicyOptions {
   readonly prerequisiteConfigMaps?: string[];
   /** ServiceAccounts that are documented prerequisites. */
   readonly prerequisiteServiceAccounts?: string[];
+  /** PersistentVolumeClaims that are documented prerequisites (e.g. a shared RWX volume). */
+  readonly prerequisitePersistentVolumeClaims?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -250,8 +252,12 @@ function checkReferences(objects: K8sObject[], pods: PodTemplate[], opts: Policy
           errors.push(`${where}: Secret ${ps} is neither produced nor a prerequisite`);
       }
       const claim = str(obj(v.persistentVolumeClaim).claimName);
-      if (claim && !produced.has(key('PersistentVolumeClaim', ns, claim))) {
-        errors.push(`${where}: PersistentVolumeClaim ${claim} is not produced`);
+      if (
+        claim &&
+        !produced.has(key('PersistentVolumeClaim', ns, claim)) &&
+        !(opts.prerequisitePersistentVolumeClaims ?? []).includes(claim)
+      ) {
+        errors.push(`${where}: PersistentVolumeClaim ${claim} is neither produced nor a prerequisite`);
       }
     }
     for (const { c } of containersOf(p.spec)) {

@@ -1,0 +1,184 @@
+/**
+ * The `floe` command line. `bin/floe` calls `main(process.argv.slice(2))` and exits with the code
+ * it resolves to: 0 success, 1 problems found (or an unexpected error), 2 wrong usage.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { formatProblem } from '../manifest/errors';
+import { loadManifestFile } from '../manifest/loader';
+
+/** Where a command writes. */
+export interface CliIo {
+  /** Writes one line to standard output. */
+  out(line: string): void;
+  /** Writes one line to standard error. */
+  err(line: string): void;
+}
+
+/** A `floe` sub-command. */
+export interface CliCommand {
+  /** The name typed after `floe`. */
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full help text (`floe <name> --help`). */
+  readonly help: string;
+  /** Runs with the arguments after the name (`--help` and `--debug` already removed). */
+  run(args: readonly string[], io: CliIo): number | Promise<number>;
+}
+
+/** Thrown for wrong usage: printed with the command's help, exit code 2. */
+export class UsageError extends Error {}
+
+/** Exit codes. */
+export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+const VALIDATE_HELP = `Usage: floe validate [--debug] FILE...
+
+Checks manifests (PlatformManifest, DataProduct, EnterpriseManifest, DomainManifest) against
+their schemas. Prints one line per problem:
+
+  FILE:LINE:COL: field.path: what is wrong (got VALUE, expected ...)
+
+Exit status: 0 when every file is valid, 1 when any file has a problem, 2 on wrong usage.
+
+Options:
+  --debug     show stack traces of unexpected errors
+  -h, --help  show this help`;
+
+const validate: CliCommand = {
+  name: 'validate',
+  summary: 'check manifests against their schemas',
+  help: VALIDATE_HELP,
+  run(args, io) {
+    const files = operands(args);
+    if (files.length === 0) {
+      throw new UsageError('no FILE given');
+    }
+    let problems = 0;
+    let failed = 0;
+    for (const file of files) {
+      const result = loadManifestFile(file);
+      if (result.ok) {
+        io.out(`${file}: valid ${result.manifest.kind} '${result.manifest.metadata.name}'`);
+      } else {
+        failed++;
+        problems += result.problems.length;
+        result.problems.forEach((p) => io.out(formatProblem(p)));
+      }
+    }
+    if (failed > 0) {
+      io.err(
+        `floe validate: ${problems} problem${problems === 1 ? '' : 's'} in ${failed} of ${files.length} file${files.length === 1 ? '' : 's'}`,
+      );
+      return EXIT.problems;
+    }
+    return EXIT.ok;
+  },
+};
+
+/** Every command, in help order. */
+export const COMMANDS: CliCommand[] = [validate];
+
+/** Operands of a command: no options allowed except after `--`. */
+export function operands(args: readonly string[]): string[] {
+  const out: string[] = [];
+  let options = true;
+  for (const arg of args) {
+    if (options && arg === '--') {
+      options = false;
+    } else if (options && arg.startsWith('-') && arg !== '-') {
+      throw new UsageError(`unknown option '${arg}'`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: floe <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     show help (also after a command: floe validate --help)',
+    '  -v, --version  show the version',
+    '  --debug        show stack traces of unexpected errors',
+  ].join('\n');
+}
+
+function lines(io: CliIo, write: 'out' | 'err', text: string): void {
+  text.split('\n').forEach((l) => io[write](l));
+}
+
+const defaultIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Runs `floe` with `argv` (without node and the script) and resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const wantsHelp = (a: readonly string[]): boolean => {
+    const end = a.indexOf('--');
+    return (end === -1 ? a : a.slice(0, end)).some((x) => x === '--help' || x === '-h');
+  };
+  const [name, ...rest] = args;
+  if (name === undefined) {
+    lines(io, 'err', usage());
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const command = COMMANDS.find((c) => c.name === rest[0]);
+    lines(io, 'out', command ? command.help : usage());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(version());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+    io.err(`floe: ${what}`);
+    lines(io, 'err', usage());
+    return EXIT.usage;
+  }
+  if (wantsHelp(rest)) {
+    lines(io, 'out', command.help);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`floe ${command.name}: ${error.message}`);
+      lines(io, 'err', command.help);
+      return EXIT.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`floe ${command.name}: ${message}`);
+    if (debug && error instanceof Error && error.stack) {
+      lines(io, 'err', error.stack);
+    } else {
+      io.err('(run with --debug for the stack trace)');
+    }
+    return EXIT.problems;
+  }
+}

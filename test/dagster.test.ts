@@ -266,6 +266,33 @@ describe('Dagster', () => {
       ]);
     });
 
+    test('by default a stuck daemon is restarted after 3 failed checks a minute apart', () => {
+      expect(get(c, 'livenessProbe.periodSeconds')).toBe(60);
+      expect(get(c, 'livenessProbe.failureThreshold')).toBe(3);
+    });
+
+    test("the docs' health_check_interval and restart_timeout set the liveness probe", () => {
+      const o = synth({ daemon: { healthCheckIntervalSeconds: 30, restartTimeoutSeconds: 60 } });
+      const probe = asJson(get(container(o, 'dagster-daemon'), 'livenessProbe'));
+      expect(probe.periodSeconds).toBe(30);
+      expect(probe.failureThreshold).toBe(2);
+      expect(probe.timeoutSeconds).toBe(30);
+      const fast = synth({ daemon: { healthCheckIntervalSeconds: 15, restartTimeoutSeconds: 50 } });
+      const fastProbe = asJson(get(container(fast, 'dagster-daemon'), 'livenessProbe'));
+      expect([fastProbe.periodSeconds, fastProbe.failureThreshold, fastProbe.timeoutSeconds]).toEqual([
+        15, 3, 15,
+      ]);
+    });
+
+    test('a restart timeout shorter than the check interval is refused', () => {
+      expect(build({ daemon: { healthCheckIntervalSeconds: 60, restartTimeoutSeconds: 30 } })).toThrow(
+        'test/orchestrator: invalid daemon.restartTimeoutSeconds: got 30, expected an integer >= 60',
+      );
+      expect(build({ daemon: { healthCheckIntervalSeconds: 5 } })).toThrow(
+        'test/orchestrator: invalid daemon.healthCheckIntervalSeconds: got 5, expected an integer from 10 to 3600',
+      );
+    });
+
     test('heartbeat tolerance is configurable', () => {
       const o = synth({ daemon: { heartbeatToleranceSeconds: 300 } });
       expect(envMap(container(o, 'dagster-daemon')).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('300');

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { FloeValidationError } from '../core/errors';
+import { addIngress, IngressOptions } from '../core/ingress';
 import { MANAGED_BY } from '../core/labels';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../core/secrets';
 import { validateDnsLabel, validateLabelValue } from '../core/validation';
@@ -10,6 +11,7 @@ import { ExternalPostgres, ExternalPostgresProps } from '../plugins/database/ext
 import { PostgreSQL, PostgreSQLProps } from '../plugins/database/postgres';
 import {
   CatalogPlugin,
+  Exposable,
   HasPrerequisites,
   LineagePlugin,
   MetricsBackendPlugin,
@@ -45,6 +47,64 @@ export type DatabaseOptions = Omit<PostgreSQLProps, 'name' | 'database' | 'usern
  */
 export type ExternalDatabaseProps = Omit<ExternalPostgresProps, 'database' | 'username'> &
   Partial<Pick<ExternalPostgresProps, 'database' | 'username'>>;
+
+/**
+ * Ingresses of the platform's HTTP services, by slot. A slot given here must be deployed by this
+ * chart (not `'none'`, not external, not taken from `sharedServices`).
+ */
+export interface PlatformIngressProps {
+  /**
+   * The orchestrator UI (Dagster webserver, port 3000).
+   * @default - no Ingress
+   */
+  readonly orchestrator?: IngressOptions;
+  /**
+   * The Iceberg REST catalog API (Polaris, port 8181).
+   * @default - no Ingress
+   */
+  readonly catalog?: IngressOptions;
+  /**
+   * The semantic layer API (Cube, port 4000).
+   * @default - no Ingress
+   */
+  readonly semantic?: IngressOptions;
+  /**
+   * The S3 API of the object storage (MinIO, port 9000).
+   * @default - no Ingress
+   */
+  readonly storage?: IngressOptions;
+  /**
+   * Dashboards (Grafana, port 3000).
+   * @default - no Ingress
+   */
+  readonly dashboards?: IngressOptions;
+  /**
+   * The lineage UI (Marquez web, port 3000).
+   * @default - no Ingress
+   */
+  readonly lineage?: IngressOptions;
+  /**
+   * The trace UI (Jaeger query, port 16686).
+   * @default - no Ingress
+   */
+  readonly tracing?: IngressOptions;
+  /**
+   * The metrics UI and query API (Prometheus, port 9090).
+   * @default - no Ingress
+   */
+  readonly metrics?: IngressOptions;
+}
+
+/** The slots a platform can take from another platform's shared services (`sharedServices`). */
+export const SHARED_SERVICE_SLOTS = [
+  'storage',
+  'catalog',
+  'telemetry',
+  'tracing',
+  'metrics',
+  'dashboards',
+  'lineage',
+] as const;
 
 /** Properties of `FloePlatform`. Every one is optional. */
 export interface FloePlatformProps {
@@ -110,10 +170,11 @@ export interface FloePlatformProps {
    */
   readonly lineage?: PluginProvider<LineagePlugin> | Disabled;
   /**
-   * Orchestrator slot.
+   * Orchestrator slot, or `'none'` (e.g. for the shared services of a data mesh, whose domains
+   * run their own orchestrators).
    * @default Dagster.provider() - Dagster on its own PostgreSQL `orchestrator-db`
    */
-  readonly orchestrator?: PluginProvider<OrchestratorPlugin>;
+  readonly orchestrator?: PluginProvider<OrchestratorPlugin> | Disabled;
   /**
    * Semantic layer slot, or `'none'`.
    * @default Cube.provider() - Cube API, refresh worker and Cube Store
@@ -130,6 +191,20 @@ export interface FloePlatformProps {
    * @default - PostgreSQL's defaults
    */
   readonly databaseOptions?: DatabaseOptions;
+  /**
+   * Ingresses for the HTTP services, by slot.
+   * @default - no Ingress
+   */
+  readonly ingress?: PlatformIngressProps;
+  /**
+   * Another platform whose storage, catalog, telemetry, tracing, metrics, dashboards and lineage
+   * this one uses instead of deploying its own: a data-mesh domain on the enterprise's shared
+   * services. This chart then deploys only its orchestrator and semantic layer (with their
+   * databases) and its client configuration, which points at the shared services by fully
+   * qualified DNS names. Those slots must then be left unset.
+   * @default - none: the platform deploys every slot itself
+   */
+  readonly sharedServices?: FloePlatform;
 }
 
 /**
@@ -159,8 +234,8 @@ export interface PlatformEndpoints {
   readonly s3AccessKeyId: SecretKeyRef;
   /** S3 secret access key Secret reference. */
   readonly s3SecretAccessKey: SecretKeyRef;
-  /** Orchestrator UI/API URL. */
-  readonly orchestratorUrl: string;
+  /** Orchestrator UI/API URL, when an orchestrator is deployed. */
+  readonly orchestratorUrl?: string;
   /** OpenLineage base URL (`OPENLINEAGE_URL`), when lineage is on. */
   readonly lineageUrl?: string;
   /** Default OpenLineage namespace, when lineage is on. */
@@ -181,6 +256,14 @@ function enabled<T>(
     return undefined;
   }
   return slot ?? fallback?.();
+}
+
+/** A provider that the platform's configuration guarantees is there. */
+function required<T>(provider: PluginProvider<T> | undefined): PluginProvider<T> {
+  if (provider === undefined) {
+    throw new Error('internal: a slot without provider');
+  }
+  return provider;
 }
 
 /**
@@ -213,14 +296,19 @@ export class FloePlatform extends Chart {
   public readonly dashboards?: Grafana;
   /** Lineage, if on. */
   public readonly lineage?: LineagePlugin;
-  /** Orchestrator. */
-  public readonly orchestrator: OrchestratorPlugin;
+  /** Orchestrator, if on. */
+  public readonly orchestrator?: OrchestratorPlugin;
   /** Semantic layer, if on. */
   public readonly semantic?: SemanticLayerPlugin;
   /** Typed endpoints for jobs and clients. */
   public readonly endpoints: PlatformEndpoints;
   /** The `floe-platform-config` ConfigMap runs launched in the platform namespace read. */
   public readonly clientConfigMap: k8s.KubeConfigMap;
+  /** The platform whose shared services this one uses, if any. */
+  public readonly sharedServices?: FloePlatform;
+  /** Ingresses by slot, for the slots `ingress` names. */
+  public readonly ingresses: Readonly<Partial<Record<keyof PlatformIngressProps, k8s.KubeIngress>>>;
+  private readonly ingressSecrets: SecretRequirement[] = [];
 
   public constructor(scope: Construct, id: string, props: FloePlatformProps = {}) {
     const namespace = props.namespace ?? DEFAULT_PLATFORM_NAMESPACE;
@@ -230,14 +318,29 @@ export class FloePlatform extends Chart {
     this.platformName = props.platformName ?? DEFAULT_PLATFORM_NAME;
     validateLabelValue(this, 'platformName', this.platformName);
 
-    const storageProvider = props.storage ?? MinIO.provider();
-    const catalogProvider = props.catalog ?? Polaris.provider();
-    const tracingProvider = enabled(props.tracing);
-    const metricsProvider = enabled(props.metrics, () => Prometheus.provider());
-    const telemetryProvider = props.telemetry ?? OtelCollector.provider();
-    const dashboardsProvider = enabled(props.dashboards, () => Grafana.provider());
-    const lineageProvider = enabled(props.lineage);
-    const orchestratorProvider = props.orchestrator ?? Dagster.provider();
+    const shared = props.sharedServices;
+    this.sharedServices = shared;
+    if (shared) {
+      for (const slot of SHARED_SERVICE_SLOTS) {
+        if (props[slot] !== undefined) {
+          throw new FloeValidationError(
+            this,
+            slot,
+            props[slot] === 'none' ? 'none' : 'a provider',
+            `unset: with sharedServices the ${slot} comes from platform '${shared.node.path}'`,
+          );
+        }
+      }
+    }
+    const own = shared === undefined;
+    const storageProvider = own ? (props.storage ?? MinIO.provider()) : undefined;
+    const catalogProvider = own ? (props.catalog ?? Polaris.provider()) : undefined;
+    const tracingProvider = own ? enabled(props.tracing) : undefined;
+    const metricsProvider = own ? enabled(props.metrics, () => Prometheus.provider()) : undefined;
+    const telemetryProvider = own ? (props.telemetry ?? OtelCollector.provider()) : undefined;
+    const dashboardsProvider = own ? enabled(props.dashboards, () => Grafana.provider()) : undefined;
+    const lineageProvider = own ? enabled(props.lineage) : undefined;
+    const orchestratorProvider = enabled(props.orchestrator, () => Dagster.provider());
     const semanticProvider = enabled(props.semantic, () => Cube.provider());
 
     // Tiers in startup order. Each tier depends on the one before, which is what orders the output;
@@ -277,14 +380,14 @@ export class FloePlatform extends Chart {
       this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
 
-    const shared: PlatformDependencies = {
+    const deps: PlatformDependencies = {
       platformName: this.platformName,
       imageRegistry: props.imageRegistry,
       imagePullSecrets: props.imagePullSecrets,
     };
 
     // Storage and databases.
-    this.storage = storageProvider.provide(storageTier, 'object-storage', shared);
+    this.storage = shared?.storage ?? required(storageProvider).provide(storageTier, 'object-storage', deps);
     const requests = [
       catalogProvider,
       lineageProvider,
@@ -335,39 +438,43 @@ export class FloePlatform extends Chart {
     ): PlatformDependencies => (p?.database ? { ...deps, database: databases[p.database.name] } : deps);
 
     // Observability backends first in creation, so every service can be wired to them.
-    const withStorage: PlatformDependencies = { ...shared, storage: this.storage };
-    this.tracing = tracingProvider?.provide(
-      observabilityTier,
-      'tracing',
-      withDb(tracingProvider, withStorage),
-    );
-    this.metrics = metricsProvider?.provide(
-      observabilityTier,
-      'metrics',
-      withDb(metricsProvider, withStorage),
-    );
-    this.telemetry = telemetryProvider.provide(observabilityTier, 'telemetry', {
-      ...withStorage,
-      tracing: this.tracing,
-      metrics: this.metrics,
-    });
+    const withStorage: PlatformDependencies = { ...deps, storage: this.storage };
+    this.tracing = shared
+      ? shared.tracing
+      : tracingProvider?.provide(observabilityTier, 'tracing', withDb(tracingProvider, withStorage));
+    this.metrics = shared
+      ? shared.metrics
+      : metricsProvider?.provide(observabilityTier, 'metrics', withDb(metricsProvider, withStorage));
+    this.telemetry =
+      shared?.telemetry ??
+      required(telemetryProvider).provide(observabilityTier, 'telemetry', {
+        ...withStorage,
+        tracing: this.tracing,
+        metrics: this.metrics,
+      });
     const observed: PlatformDependencies = {
       ...withStorage,
       telemetry: this.telemetry,
       tracing: this.tracing,
       metrics: this.metrics,
     };
-    this.dashboards = dashboardsProvider?.provide(observabilityTier, 'dashboards', observed);
-    this.lineage = lineageProvider?.provide(observabilityTier, 'lineage', withDb(lineageProvider, observed));
+    this.dashboards = shared
+      ? shared.dashboards
+      : dashboardsProvider?.provide(observabilityTier, 'dashboards', observed);
+    this.lineage = shared
+      ? shared.lineage
+      : lineageProvider?.provide(observabilityTier, 'lineage', withDb(lineageProvider, observed));
 
-    this.catalog = catalogProvider.provide(catalogTier, 'catalog', withDb(catalogProvider, observed));
+    this.catalog =
+      shared?.catalog ??
+      required(catalogProvider).provide(catalogTier, 'catalog', withDb(catalogProvider, observed));
     const withCatalog: PlatformDependencies = {
       ...observed,
       catalog: this.catalog,
       lineage: this.lineage,
       runConfigMaps: [PLATFORM_CONFIG_MAP_NAME],
     };
-    this.orchestrator = orchestratorProvider.provide(
+    this.orchestrator = orchestratorProvider?.provide(
       orchestratorTier,
       'orchestrator',
       withDb(orchestratorProvider, withCatalog),
@@ -377,6 +484,62 @@ export class FloePlatform extends Chart {
       'semantic',
       withDb(semanticProvider, withCatalog),
     );
+
+    // Ingresses, after everything they may front.
+    const exposure = new Construct(this, 'exposure');
+    exposure.node.addDependency(semanticTier);
+    const exposable: Record<keyof PlatformIngressProps, Exposable | undefined> = {
+      orchestrator: this.orchestrator,
+      catalog: this.catalog,
+      semantic: this.semantic,
+      storage: this.storage,
+      dashboards: this.dashboards,
+      lineage: this.lineage,
+      tracing: this.tracing,
+      metrics: this.metrics,
+    };
+    const ingresses: Partial<Record<keyof PlatformIngressProps, k8s.KubeIngress>> = {};
+    for (const [slot, options] of Object.entries(props.ingress ?? {}) as [
+      keyof PlatformIngressProps,
+      IngressOptions | undefined,
+    ][]) {
+      if (options === undefined) continue;
+      if (!(slot in exposable)) {
+        throw new FloeValidationError(
+          this,
+          `ingress.${slot}`,
+          slot,
+          `one of ${Object.keys(exposable).join(', ')}`,
+        );
+      }
+      const target = exposable[slot]?.webExposure;
+      const deployedHere = !(shared && (SHARED_SERVICE_SLOTS as readonly string[]).includes(slot));
+      if (target === undefined || !deployedHere) {
+        throw new FloeValidationError(
+          this,
+          `ingress.${slot}`,
+          options,
+          `no Ingress: the ${slot} slot has no HTTP service in this chart (${
+            !deployedHere
+              ? `it comes from platform '${shared?.node.path}'`
+              : "it is 'none' or outside the cluster"
+          })`,
+        );
+      }
+      ingresses[slot] = addIngress(exposure, `ingress-${slot}`, `ingress.${slot}`, target, options);
+      // cert-manager writes the TLS Secret itself when an issuer annotation asks it to.
+      const viaCertManager = Object.keys(options.annotations ?? {}).some((k) =>
+        k.startsWith('cert-manager.io/'),
+      );
+      if (options.tlsSecretName !== undefined && !viaCertManager) {
+        this.ingressSecrets.push({
+          name: options.tlsSecretName,
+          keys: ['tls.crt', 'tls.key'],
+          purpose: `TLS certificate of the ${slot} Ingress`,
+        });
+      }
+    }
+    this.ingresses = ingresses;
 
     this.endpoints = {
       namespace,
@@ -390,7 +553,7 @@ export class FloePlatform extends Chart {
       warehouseBucket: this.storage.warehouseBucket,
       s3AccessKeyId: this.storage.accessKeyId,
       s3SecretAccessKey: this.storage.secretAccessKey,
-      orchestratorUrl: this.orchestrator.webserverUrl,
+      ...(this.orchestrator ? { orchestratorUrl: this.orchestrator.webserverUrl } : {}),
       ...(this.lineage
         ? { lineageUrl: this.lineage.lineageUrl, lineageNamespace: this.lineage.lineageNamespace }
         : {}),
@@ -433,6 +596,10 @@ export class FloePlatform extends Chart {
   }
 
   private parts(): (HasPrerequisites | undefined)[] {
+    if (this.sharedServices) {
+      // The shared services and their Secrets live in the other platform's namespace.
+      return [...Object.values(this.databases), this.orchestrator, this.semantic, this.ingressTls()];
+    }
     return [
       this.storage,
       ...Object.values(this.databases),
@@ -444,7 +611,13 @@ export class FloePlatform extends Chart {
       this.lineage,
       this.orchestrator,
       this.semantic,
+      this.ingressTls(),
     ];
+  }
+
+  /** The Ingress TLS Secrets that must exist. */
+  private ingressTls(): HasPrerequisites {
+    return { requiredSecrets: this.ingressSecrets };
   }
 
   /**
@@ -452,12 +625,13 @@ export class FloePlatform extends Chart {
    * (`<key>`); keys that name a file (`public.pem`) are read from a file of that name.
    */
   public prerequisiteCommands(): string[] {
-    const secrets = this.requiredSecrets.map(
-      (s) =>
-        `kubectl -n ${this.namespaceName} create secret generic ${s.name} ` +
-        s.keys
-          .map((k) => (k.includes('.') ? `--from-file=${k}=./${k}` : `--from-literal=${k}=<${k}>`))
-          .join(' '),
+    const secrets = this.requiredSecrets.map((s) =>
+      s.keys.join(',') === 'tls.crt,tls.key'
+        ? `kubectl -n ${this.namespaceName} create secret tls ${s.name} --cert=./tls.crt --key=./tls.key`
+        : `kubectl -n ${this.namespaceName} create secret generic ${s.name} ` +
+          s.keys
+            .map((k) => (k.includes('.') ? `--from-file=${k}=./${k}` : `--from-literal=${k}=<${k}>`))
+            .join(' '),
     );
     const configMaps = this.requiredConfigMaps.map(
       (name) => `kubectl -n ${this.namespaceName} create configmap ${name} --from-file=<directory>/`,

@@ -9,7 +9,7 @@ export const PLATFORM_CONFIG_MAP_NAME = 'floe-platform-config';
  * URLs, so the same data works in any namespace. Secrets are never part of it.
  *
  * Besides floe's own names, the variables the standard clients read are set, so a job needs no
- * glue code: OpenTelemetry SDKs (`OTEL_EXPORTER_OTLP_*`), the OpenLineage client
+ * glue code: floe's mesh variables (`POLARIS_HOST`, `OTLP_ENDPOINT`, `OPENLINEAGE_URL`), OpenTelemetry SDKs (`OTEL_EXPORTER_OTLP_*`), the OpenLineage client
  * (`OPENLINEAGE_URL`, `OPENLINEAGE_NAMESPACE`), PyIceberg's default catalog
  * (`PYICEBERG_CATALOG__DEFAULT__*`) and the AWS SDKs (`AWS_ENDPOINT_URL_S3`, `AWS_REGION`).
  *
@@ -35,8 +35,13 @@ export function platformConfigData(
     FLOE_WAREHOUSE_BUCKET: endpoints.warehouseBucket,
     AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
     AWS_REGION: endpoints.s3Region,
-    FLOE_ORCHESTRATOR_URL: endpoints.orchestratorUrl,
+    // The names floe's data-mesh docs give domain workloads for the shared services.
+    POLARIS_HOST: new URL(endpoints.catalogUri).hostname,
+    OTLP_ENDPOINT: endpoints.otlpGrpcEndpoint,
   };
+  if (endpoints.orchestratorUrl) {
+    data.FLOE_ORCHESTRATOR_URL = endpoints.orchestratorUrl;
+  }
   if (endpoints.lineageUrl) {
     data.OPENLINEAGE_URL = endpoints.lineageUrl;
     data.OPENLINEAGE_NAMESPACE = lineageNamespace ?? endpoints.lineageNamespace ?? 'default';

@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ServiceEndpoint } from '../core/endpoints';
+import { IngressTarget } from '../core/ingress';
 import { SecretKeyRef, SecretRequirement } from '../core/secrets';
 
 /**
@@ -18,6 +19,18 @@ export interface HasPrerequisites {
    * @default - none
    */
   readonly requiredConfigMaps?: readonly string[];
+}
+
+/**
+ * A part with an HTTP UI or API that the platform can put behind an Ingress
+ * (`FloePlatformProps.ingress`).
+ */
+export interface Exposable {
+  /**
+   * The Service and port an Ingress for this part sends traffic to, and the labels it carries.
+   * @default - nothing to expose (e.g. a service outside the cluster)
+   */
+  readonly webExposure?: IngressTarget;
 }
 
 /** A PostgreSQL database a service stores its state in (in-cluster or external). */
@@ -45,7 +58,7 @@ export interface PostgresDatabasePlugin extends HasPrerequisites {
 }
 
 /** An S3-compatible object store holding the lakehouse warehouse. */
-export interface ObjectStoragePlugin extends HasPrerequisites {
+export interface ObjectStoragePlugin extends HasPrerequisites, Exposable {
   /** S3 endpoint URL, e.g. `http://minio.floe-platform.svc.cluster.local:9000`. */
   readonly endpoint: string;
   /** Region the S3 clients sign requests for (MinIO accepts any; the SDKs need one). */
@@ -73,7 +86,7 @@ export interface TelemetryPlugin extends HasPrerequisites {
 }
 
 /** A trace store and UI that accepts OTLP (Jaeger). */
-export interface TracingBackendPlugin extends HasPrerequisites {
+export interface TracingBackendPlugin extends HasPrerequisites, Exposable {
   /** Host:port the collector exports OTLP/gRPC to. */
   readonly otlpGrpcAddress: string;
   /** Query/UI base URL (for Grafana's datasource). */
@@ -81,7 +94,7 @@ export interface TracingBackendPlugin extends HasPrerequisites {
 }
 
 /** A metrics store (Prometheus). */
-export interface MetricsBackendPlugin extends HasPrerequisites {
+export interface MetricsBackendPlugin extends HasPrerequisites, Exposable {
   /** Query API base URL (for Grafana's datasource). */
   readonly queryUrl: string;
   /** URL the collector pushes OTLP/HTTP metrics to, e.g. `http://prometheus:9090/api/v1/otlp`. */
@@ -89,7 +102,7 @@ export interface MetricsBackendPlugin extends HasPrerequisites {
 }
 
 /** An OpenLineage endpoint (Marquez). */
-export interface LineagePlugin extends HasPrerequisites {
+export interface LineagePlugin extends HasPrerequisites, Exposable {
   /** Base URL for `OPENLINEAGE_URL`, e.g. `http://marquez.floe-platform.svc.cluster.local:5000`. */
   readonly lineageUrl: string;
   /** Default `OPENLINEAGE_NAMESPACE`. */
@@ -97,7 +110,7 @@ export interface LineagePlugin extends HasPrerequisites {
 }
 
 /** An Iceberg REST catalog (Polaris). */
-export interface CatalogPlugin extends HasPrerequisites {
+export interface CatalogPlugin extends HasPrerequisites, Exposable {
   /** Iceberg REST catalog URI, e.g. `http://polaris.floe-platform.svc.cluster.local:8181/api/catalog`. */
   readonly catalogUri: string;
   /** The warehouse (catalog name) clients use. */
@@ -107,7 +120,7 @@ export interface CatalogPlugin extends HasPrerequisites {
 }
 
 /** An orchestrator (Dagster). */
-export interface OrchestratorPlugin extends HasPrerequisites {
+export interface OrchestratorPlugin extends HasPrerequisites, Exposable {
   /** URL of the orchestrator's UI and API. */
   readonly webserverUrl: string;
   /** The UI Service. */
@@ -115,7 +128,7 @@ export interface OrchestratorPlugin extends HasPrerequisites {
 }
 
 /** A semantic layer (Cube). */
-export interface SemanticLayerPlugin extends HasPrerequisites {
+export interface SemanticLayerPlugin extends HasPrerequisites, Exposable {
   /** Base URL of the semantic layer's API. */
   readonly apiUrl: string;
   /** The API Service. */

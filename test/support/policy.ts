@@ -329,6 +329,32 @@ function checkReferences(objects: K8sObject[], pods: PodTemplate[], opts: Policy
     }
   }
 
+  for (const ing of objects.filter((o) => o.kind === 'Ingress')) {
+    const ns = ing.metadata.namespace ?? 'default';
+    for (const rule of arr(obj(ing.spec).rules)) {
+      for (const path of arr(obj(rule.http).paths)) {
+        const backend = obj(obj(path.backend).service);
+        const name = str(backend.name);
+        const port = obj(backend.port);
+        const svc = objects.find(
+          (o) =>
+            o.kind === 'Service' && o.metadata.name === name && (o.metadata.namespace ?? 'default') === ns,
+        );
+        if (!svc) {
+          errors.push(`Ingress/${ing.metadata.name}: Service ${ns}/${String(name)} is not produced`);
+        } else if (
+          !arr(obj(svc.spec).ports).some((p) =>
+            port.number !== undefined ? p.port === port.number : p.name === port.name,
+          )
+        ) {
+          errors.push(
+            `Ingress/${ing.metadata.name}: Service ${String(name)} has no port ${JSON.stringify(port)}`,
+          );
+        }
+      }
+    }
+  }
+
   for (const sts of objects.filter((o) => o.kind === 'StatefulSet')) {
     const serviceName = str(obj(sts.spec).serviceName);
     if (serviceName) {

@@ -30,6 +30,7 @@ import {
 } from '../interfaces';
 import { POSTGRES_ALPINE_RUN_AS, POSTGRES_IMAGE } from '../database/postgres';
 import { scrapeAnnotations } from '../../core/metrics';
+import { IngressTarget } from '../../core/ingress';
 
 /** The Polaris server image (UBI 9 OpenJDK 21 runtime, Quarkus fast-jar in `/deployments`). */
 export const POLARIS_IMAGE: ContainerImage = {
@@ -534,6 +535,11 @@ export class Polaris extends Construct implements CatalogPlugin {
   public readonly curlImage?: ContainerImage;
   /** The create-catalog request the catalog-setup Job sends, with `createCatalog`. */
   public readonly createCatalogRequest?: PolarisCreateCatalogRequest;
+
+  /** The Iceberg REST and management API on port 8181. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return { endpoint: this.serviceEndpoint, identity: this.identity };
+  }
 
   public constructor(scope: Construct, id: string, props: PolarisProps) {
     super(scope, id);

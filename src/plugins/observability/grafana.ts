@@ -28,6 +28,7 @@ import {
   TracingBackendPlugin,
 } from '../interfaces';
 import { Prometheus } from './prometheus';
+import { IngressTarget } from '../../core/ingress';
 
 /** The official Grafana OSS image. */
 export const GRAFANA_IMAGE: ContainerImage = {
@@ -188,6 +189,11 @@ export class Grafana extends Construct implements HasPrerequisites {
   public readonly configMap: k8s.KubeConfigMap;
   /** The ConfigMap holding `datasources.yaml`. */
   public readonly datasourcesConfigMap: k8s.KubeConfigMap;
+
+  /** The Grafana UI on port 3000. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return { endpoint: this.serviceEndpoint, identity: this.identity };
+  }
 
   public constructor(scope: Construct, id: string, props: GrafanaProps = {}) {
     super(scope, id);

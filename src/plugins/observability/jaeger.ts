@@ -18,6 +18,7 @@ import { validateDnsLabel, validateInteger, validateQuantity, validateReplicas }
 import { PluginProvider, TracingBackendPlugin } from '../interfaces';
 import { goMemLimitFor } from './otel-collector';
 import { scrapeAnnotations } from '../../core/metrics';
+import { IngressTarget } from '../../core/ingress';
 
 /** Jaeger v2 (built on the OpenTelemetry Collector); v1's `all-in-one` image is end-of-life. */
 export const JAEGER_IMAGE: ContainerImage = {
@@ -154,6 +155,11 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
   public readonly service: k8s.KubeService;
   /** The badger data volume claim, with `badger` storage. */
   public readonly dataClaim?: k8s.KubePersistentVolumeClaim;
+
+  /** The query UI and API on port 16686. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return { endpoint: this.queryEndpoint, identity: this.identity };
+  }
 
   public constructor(scope: Construct, id: string, props: JaegerProps = {}) {
     super(scope, id);

@@ -18,6 +18,7 @@ import { validateInteger, validateReplicas } from '../../core/validation';
 import { waitForTcpContainer } from '../../core/wait';
 import { LineagePlugin, PluginProvider, PostgresDatabasePlugin } from '../interfaces';
 import { scrapeAnnotations } from '../../core/metrics';
+import { IngressTarget } from '../../core/ingress';
 
 /** The Marquez API server (Dropwizard on eclipse-temurin 17). */
 export const MARQUEZ_IMAGE: ContainerImage = {
@@ -261,6 +262,14 @@ export class Marquez extends Construct implements LineagePlugin {
   public readonly webDeployment?: k8s.KubeDeployment;
   /** The web UI Service, when enabled. */
   public readonly webService?: k8s.KubeService;
+
+  /** The web UI on port 3000, or the API on port 5000 without the UI. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return {
+      endpoint: this.webEndpoint ?? this.serviceEndpoint,
+      identity: this.webIdentity ?? this.identity,
+    };
+  }
 
   public constructor(scope: Construct, id: string, props: MarquezProps) {
     super(scope, id);

@@ -17,6 +17,7 @@ import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { validateDnsLabel, validatePort, validateQuantity, validateReplicas } from '../../core/validation';
 import { MetricsBackendPlugin, PlatformDependencies, PluginProvider } from '../interfaces';
+import { IngressTarget } from '../../core/ingress';
 
 /** The official Prometheus image (busybox based, runs as `nobody`). */
 export const PROMETHEUS_IMAGE: ContainerImage = {
@@ -240,6 +241,11 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
   public readonly roles: readonly k8s.KubeRole[];
   /** One RoleBinding per discovered namespace. */
   public readonly roleBindings: readonly k8s.KubeRoleBinding[];
+
+  /** The UI and query API on port 9090. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return { endpoint: this.serviceEndpoint, identity: this.identity };
+  }
 
   public constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, id);

@@ -49,6 +49,7 @@ import {
   renderDagsterYaml,
   renderWorkspaceYaml,
 } from './dagster-config';
+import { IngressTarget } from '../../core/ingress';
 
 /**
  * Dagster's image for the webserver and daemon (no user code), `dagster/dagster-celery-k8s`.
@@ -128,6 +129,19 @@ export interface DagsterDaemonOptions extends Omit<WorkloadOptions, 'image'> {
    * @default 1800
    */
   readonly heartbeatToleranceSeconds?: number;
+  /**
+   * Seconds between two runs of the liveness check (`dagster-daemon liveness-check`), the docs'
+   * `health_check_interval`. The check starts Python and queries PostgreSQL, so at least 10.
+   * @default 60
+   */
+  readonly healthCheckIntervalSeconds?: number;
+  /**
+   * Longest time from a stuck daemon to Kubernetes restarting it, the docs' `restart_timeout`:
+   * the liveness probe fails after `floor(restartTimeoutSeconds / healthCheckIntervalSeconds)`
+   * failed checks in a row. At least `healthCheckIntervalSeconds`.
+   * @default 180
+   */
+  readonly restartTimeoutSeconds?: number;
 }
 
 /** Properties of `Dagster`. */
@@ -304,6 +318,11 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   /** Binds `role` to the ServiceAccount. */
   public readonly roleBinding: k8s.KubeRoleBinding;
 
+  /** The webserver (UI and GraphQL API) on port 3000. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return { endpoint: this.serviceEndpoint, identity: this.webserverIdentity };
+  }
+
   public constructor(scope: Construct, id: string, props: DagsterProps) {
     super(scope, id);
     const instance = validateDnsLabel(this, 'id', id);
@@ -336,6 +355,19 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       'daemon.heartbeatToleranceSeconds',
       daemonOpts.heartbeatToleranceSeconds ?? 1800,
       60,
+    );
+    const healthCheckInterval = validateInteger(
+      this,
+      'daemon.healthCheckIntervalSeconds',
+      daemonOpts.healthCheckIntervalSeconds ?? 60,
+      10,
+      3600,
+    );
+    const restartTimeout = validateInteger(
+      this,
+      'daemon.restartTimeoutSeconds',
+      daemonOpts.restartTimeoutSeconds ?? 180,
+      healthCheckInterval,
     );
     const maxConcurrentRuns = validateInteger(this, 'maxConcurrentRuns', props.maxConcurrentRuns ?? 10, -1);
     this.jobNamespace = validateDnsLabel(this, 'jobNamespace', props.jobNamespace ?? namespace);
@@ -689,10 +721,11 @@ export class Dagster extends Construct implements OrchestratorPlugin {
           timeoutSeconds: 30,
           failureThreshold: 3,
         }),
+        // Restarted at most `restartTimeout` seconds after its checks start failing.
         livenessProbe: execProbe(livenessCheck, {
-          periodSeconds: 60,
-          timeoutSeconds: 30,
-          failureThreshold: 3,
+          periodSeconds: healthCheckInterval,
+          timeoutSeconds: Math.min(30, healthCheckInterval),
+          failureThreshold: Math.floor(restartTimeout / healthCheckInterval),
         }),
         volumeMounts: [...instanceMounts, workspaceMount],
       },

@@ -22,6 +22,7 @@ import {
 import { waitForTcpContainer } from '../../core/wait';
 import { ObjectStoragePlugin, PluginProvider, SemanticLayerPlugin } from '../interfaces';
 import { CubeStore, CubeStoreProps, secretRequirements } from './cube-store';
+import { IngressTarget } from '../../core/ingress';
 
 /**
  * The Cube API image (Node.js on debian bookworm-slim, WORKDIR `/cube/conf`, CMD `cubejs server`).
@@ -287,6 +288,11 @@ export class Cube extends Construct implements SemanticLayerPlugin {
   public readonly refreshWorkerDeployment: k8s.KubeDeployment;
   /** The API Service. */
   public readonly service: k8s.KubeService;
+
+  /** The Cube API (REST, GraphQL) on port 4000. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return { endpoint: this.serviceEndpoint, identity: this.apiIdentity };
+  }
 
   public constructor(scope: Construct, id: string, props: CubeProps = {}) {
     super(scope, id);

@@ -23,6 +23,7 @@ import { waitForTcpContainer } from '../../core/wait';
 import { ObjectStoragePlugin, PlatformDependencies, PluginProvider } from '../interfaces';
 import { validateBucketName, validateS3Region } from './external-s3';
 import { scrapeAnnotations } from '../../core/metrics';
+import { IngressTarget } from '../../core/ingress';
 
 /**
  * MinIO server image. Docker Hub's `minio/minio` is gone; quay.io still serves the frozen
@@ -232,6 +233,11 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
   public readonly bucketJob: k8s.KubeJob;
   /** Keeps voluntary disruptions (drains) to one node at a time; distributed mode only. */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  /** The S3 API on port 9000. What an Ingress for this service targets. */
+  public get webExposure(): IngressTarget {
+    return { endpoint: this.serviceEndpoint, identity: this.identity };
+  }
 
   public constructor(scope: Construct, id: string, props: MinIOProps = {}) {
     super(scope, id);

@@ -6,32 +6,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { formatProblem } from '../manifest/errors';
 import { loadManifestFile } from '../manifest/loader';
+import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { synthCommand } from './synth';
 
-/** Where a command writes. */
-export interface CliIo {
-  /** Writes one line to standard output. */
-  out(line: string): void;
-  /** Writes one line to standard error. */
-  err(line: string): void;
-}
-
-/** A `floe` sub-command. */
-export interface CliCommand {
-  /** The name typed after `floe`. */
-  readonly name: string;
-  /** One line for the command list. */
-  readonly summary: string;
-  /** Full help text (`floe <name> --help`). */
-  readonly help: string;
-  /** Runs with the arguments after the name (`--help` and `--debug` already removed). */
-  run(args: readonly string[], io: CliIo): number | Promise<number>;
-}
-
-/** Thrown for wrong usage: printed with the command's help, exit code 2. */
-export class UsageError extends Error {}
-
-/** Exit codes. */
-export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+export type { CliCommand, CliIo };
+export { EXIT, UsageError };
 
 const VALIDATE_HELP = `Usage: floe validate [--debug] FILE...
 
@@ -78,7 +57,7 @@ const validate: CliCommand = {
 };
 
 /** Every command, in help order. */
-export const COMMANDS: CliCommand[] = [validate];
+export const COMMANDS: CliCommand[] = [validate, synthCommand];
 
 /** Operands of a command: no options allowed except after `--`. */
 export function operands(args: readonly string[]): string[] {

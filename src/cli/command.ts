@@ -1,0 +1,27 @@
+/** What every `floe` sub-command shares: its interface, usage errors and exit codes. */
+
+/** Where a command writes. */
+export interface CliIo {
+  /** Writes one line to standard output. */
+  out(line: string): void;
+  /** Writes one line to standard error. */
+  err(line: string): void;
+}
+
+/** A `floe` sub-command. */
+export interface CliCommand {
+  /** The name typed after `floe`. */
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full help text (`floe <name> --help`). */
+  readonly help: string;
+  /** Runs with the arguments after the name (`--help` and `--debug` already removed). */
+  run(args: readonly string[], io: CliIo): number | Promise<number>;
+}
+
+/** Thrown for wrong usage: printed with the command's help, exit code 2. */
+export class UsageError extends Error {}
+
+/** Exit codes. */
+export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;

@@ -1,0 +1,71 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..');
+
+/** Runs the real binary, as `npx floe` does, from the repository root. */
+function floe(...args: string[]): { status: number | null; stdout: string[]; stderr: string[] } {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'floe'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+  return { status: r.status, stdout: lines(r.stdout), stderr: lines(r.stderr) };
+}
+
+jest.setTimeout(120_000);
+
+describe('floe synth (the real binary)', () => {
+  test('writes the mesh, one file per chart in apply order, and says what it wrote', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'floe-cli-')), 'dist');
+    const r = floe(
+      'synth',
+      '--manifest',
+      'examples/mesh/enterprise.yaml',
+      '--domain',
+      'examples/mesh/domains/sales.yaml',
+      '--domain',
+      'examples/mesh/domains/marketing.yaml',
+      '--out',
+      out,
+    );
+    expect(r.stderr).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.map((l) => l.replace(out, 'OUT'))).toEqual([
+      'platform: 41 objects -> OUT/0000-platform.k8s.yaml',
+      'floe-sales-domain: 21 objects -> OUT/0001-floe-sales-domain.k8s.yaml',
+      'floe-sales-domain-products: 2 objects -> OUT/0002-floe-sales-domain-products.k8s.yaml',
+      'floe-marketing-domain: 10 objects -> OUT/0003-floe-marketing-domain.k8s.yaml',
+      'floe-marketing-domain-products: 2 objects -> OUT/0004-floe-marketing-domain-products.k8s.yaml',
+    ]);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      '0000-platform.k8s.yaml',
+      '0001-floe-sales-domain.k8s.yaml',
+      '0002-floe-sales-domain-products.k8s.yaml',
+      '0003-floe-marketing-domain.k8s.yaml',
+      '0004-floe-marketing-domain-products.k8s.yaml',
+    ]);
+  });
+
+  test('exit 1 with positioned problems and no stack trace; --help exits 0', () => {
+    const r = floe(
+      'synth',
+      '--manifest',
+      'test/fixtures/synth/unsupported-settings.yaml',
+      '--out',
+      os.tmpdir(),
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout[0]).toMatch(
+      /^test\/fixtures\/synth\/unsupported-settings\.yaml:10:11: orchestrator\.daemon\.mode: /,
+    );
+    expect(r.stderr).toEqual(['floe synth: 5 problems; nothing was written']);
+    expect([...r.stdout, ...r.stderr].join('\n')).not.toMatch(/\n\s+at /);
+    const help = floe('synth', '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout[0]).toBe('Usage: floe synth --manifest FILE [--domain FILE ...] [--product FILE ...]');
+  });
+});

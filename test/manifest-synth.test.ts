@@ -240,6 +240,23 @@ describe('floe synth problems', () => {
   });
 });
 
+describe('floe validate and referenced files', () => {
+  test('a floe.yaml a domain lists must exist and be a valid DataProduct of that domain', async () => {
+    const r = await floe(
+      'validate',
+      'test/fixtures/synth/domain-missing-product.yaml',
+      'examples/mesh/domains/sales.yaml',
+    );
+    expect([r.code, r.out]).toEqual([
+      1,
+      [
+        "test/fixtures/synth/domain-missing-product.yaml:10:5: products[0]: cannot read 'test/fixtures/synth/missing/floe.yaml' (no such file)",
+        "examples/mesh/domains/sales.yaml: valid DomainManifest 'sales'",
+      ],
+    ]);
+  });
+});
+
 describe('floe synth output directory', () => {
   const okArgs = ['--manifest', 'examples/platform-with-products/platform-manifest.yaml'];
 

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatProblem } from '../manifest/errors';
+import { checkReferencedFiles } from '../manifest/build';
 import { loadManifestFile } from '../manifest/loader';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
 import { synthCommand } from './synth';
@@ -15,7 +16,7 @@ export { EXIT, UsageError };
 const VALIDATE_HELP = `Usage: floe validate [--debug] FILE...
 
 Checks manifests (PlatformManifest, DataProduct, EnterpriseManifest, DomainManifest) against
-their schemas. Prints one line per problem:
+their schemas, and the floe.yaml files a DomainManifest lists. Prints one line per problem:
 
   FILE:LINE:COL: field.path: what is wrong (got VALUE, expected ...)
 
@@ -38,12 +39,13 @@ const validate: CliCommand = {
     let failed = 0;
     for (const file of files) {
       const result = loadManifestFile(file);
-      if (result.ok) {
+      const found = result.ok ? checkReferencedFiles(result) : result.problems;
+      if (result.ok && found.length === 0) {
         io.out(`${file}: valid ${result.manifest.kind} '${result.manifest.metadata.name}'`);
       } else {
         failed++;
-        problems += result.problems.length;
-        result.problems.forEach((p) => io.out(formatProblem(p)));
+        problems += found.length;
+        found.forEach((p) => io.out(formatProblem(p)));
       }
     }
     if (failed > 0) {

@@ -252,6 +252,65 @@ function addProducts(
   }
 }
 
+/**
+ * The products a domain lists: inline ones as they are, paths (relative to the domain file) read
+ * and checked: the file exists, is a valid `DataProduct`, and its `platform.ref` names the domain.
+ */
+function domainProducts(d: LoadedManifest<DomainManifest>, problems: Problems): ProductSource[] {
+  const name = d.manifest.metadata.name;
+  const sources: ProductSource[] = [];
+  (d.manifest.products ?? []).forEach((entry, i) => {
+    if (typeof entry !== 'string') {
+      sources.push({ product: entry, file: d, at: ['products', i] });
+      return;
+    }
+    const file = path.join(path.dirname(d.file), entry);
+    const loaded = loadManifestFile(file);
+    if (!loaded.ok) {
+      if (loaded.problems.length === 1 && loaded.problems[0].message.startsWith('cannot read')) {
+        problems.add(
+          d,
+          ['products', i],
+          loaded.problems[0].message.replace('cannot read the file', `cannot read ${showValue(file)}`),
+        );
+      } else {
+        problems.addAll(loaded.problems);
+      }
+      return;
+    }
+    if (loaded.manifest.kind !== 'DataProduct') {
+      problems.add(
+        d,
+        ['products', i],
+        `not allowed (got a ${loaded.manifest.kind} in ${showValue(file)}, expected a DataProduct)`,
+      );
+      return;
+    }
+    if (!refersTo(loaded.manifest.platform.ref, name)) {
+      problems.add(
+        loaded,
+        ['platform', 'ref'],
+        `not allowed (got ${showValue(loaded.manifest.platform.ref)}, expected ${showValue(name)}, the domain that lists it in ${d.file})`,
+      );
+    }
+    sources.push({ product: loaded.manifest, file: loaded as LoadedManifest, at: [] });
+  });
+  return sources;
+}
+
+/**
+ * Checks what a valid manifest refers to in other files: the products a `DomainManifest` lists
+ * by path. Returns the problems (none for other kinds).
+ */
+export function checkReferencedFiles(loaded: LoadedManifest): ManifestProblem[] {
+  if (loaded.manifest.kind !== 'DomainManifest') {
+    return [];
+  }
+  const problems = new Problems();
+  domainProducts(loaded as LoadedManifest<DomainManifest>, problems);
+  return problems.sorted();
+}
+
 /** Reads the manifests and builds the app. `outdir` is where a later `app.synth()` writes. */
 export function buildFromManifests(inputs: ManifestInputs, outdir: string): BuildResult {
   const problems = new Problems();
@@ -364,43 +423,7 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
         usedIds.set(namespace, `the chart of domain ${showValue(name)}`);
         if (domainChart === undefined) continue;
         charts.push({ chart: domainChart, role: 'domain', version, helmName: namespace });
-        const sources: ProductSource[] = [];
-        (d.manifest.products ?? []).forEach((entry, i) => {
-          if (typeof entry !== 'string') {
-            sources.push({ product: entry, file: d, at: ['products', i] });
-            return;
-          }
-          const file = path.join(path.dirname(d.file), entry);
-          const loaded = loadManifestFile(file);
-          if (!loaded.ok) {
-            if (loaded.problems.length === 1 && loaded.problems[0].message.startsWith('cannot read')) {
-              problems.add(
-                d,
-                ['products', i],
-                `${loaded.problems[0].message.replace('cannot read the file', `cannot read ${showValue(file)}`)}`,
-              );
-            } else {
-              problems.addAll(loaded.problems);
-            }
-            return;
-          }
-          if (loaded.manifest.kind !== 'DataProduct') {
-            problems.add(
-              d,
-              ['products', i],
-              `not allowed (got a ${loaded.manifest.kind} in ${showValue(file)}, expected a DataProduct)`,
-            );
-            return;
-          }
-          if (!refersTo(loaded.manifest.platform.ref, name)) {
-            problems.add(
-              loaded,
-              ['platform', 'ref'],
-              `not allowed (got ${showValue(loaded.manifest.platform.ref)}, expected ${showValue(name)}, the domain that lists it in ${d.file})`,
-            );
-          }
-          sources.push({ product: loaded.manifest, file: loaded as LoadedManifest, at: [] });
-        });
+        const sources = [...domainProducts(d, problems)];
         sources.push(...(standalone.get(name) ?? []));
         addProducts(app, domainChart, () => namespace, sources, version, usedIds, problems, charts);
       }

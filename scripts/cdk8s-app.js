@@ -28,7 +28,7 @@ function baseKey() {
 let typescript;
 let compilerOptions;
 
-/** Transpiles one file exactly as `ts-node --transpile-only` would, with an inline source map. */
+/** Transpiles one file as `ts-node --transpile-only` would, with an inline source map (lines only). */
 function transpile(source, file) {
   if (!typescript) {
     typescript = require(require.resolve('typescript', { paths: [root] }));
@@ -54,7 +54,6 @@ function transpile(source, file) {
       noEmit: false,
       sourceMap: false,
       inlineSourceMap: true,
-      inlineSources: true,
     };
   }
   const result = typescript.transpileModule(source, {

@@ -343,20 +343,19 @@ export class FloePlatform extends Chart {
     const orchestratorProvider = enabled(props.orchestrator, () => Dagster.provider());
     const semanticProvider = enabled(props.semantic, () => Cube.provider());
 
-    // Tiers in startup order. Each tier depends on the one before, which is what orders the output;
+    // Tiers in startup order. cdk8s writes a chart's objects in construct-tree order (preorder)
+    // when they have no dependencies, so the tiers, created in this order, order the output;
     // plugins are created in the order their wiring needs (observability before the catalog, so the
-    // catalog can send traces), which may differ.
+    // catalog can send traces), which may differ. No dependencies between the tiers: cdk8s turns a
+    // construct dependency into one between every pair of their objects and checks every new edge
+    // for cycles by walking all paths, which made synth time grow with the product of the tier
+    // sizes and again for every chart that depends on the platform (bench/README.md).
     const foundation = new Construct(this, 'foundation');
     const storageTier = new Construct(this, 'storage');
     const catalogTier = new Construct(this, 'catalog');
     const observabilityTier = new Construct(this, 'observability');
     const orchestratorTier = new Construct(this, 'orchestrator');
     const semanticTier = new Construct(this, 'semantic');
-    storageTier.node.addDependency(foundation);
-    catalogTier.node.addDependency(storageTier);
-    observabilityTier.node.addDependency(catalogTier);
-    orchestratorTier.node.addDependency(observabilityTier);
-    semanticTier.node.addDependency(orchestratorTier);
 
     if (props.createNamespace ?? true) {
       this.namespaceObject = new k8s.KubeNamespace(foundation, 'namespace', {
@@ -485,9 +484,8 @@ export class FloePlatform extends Chart {
       withDb(semanticProvider, withCatalog),
     );
 
-    // Ingresses, after everything they may front.
+    // Ingresses, after everything they may front (the last tier in the tree).
     const exposure = new Construct(this, 'exposure');
-    exposure.node.addDependency(semanticTier);
     const exposable: Record<keyof PlatformIngressProps, Exposable | undefined> = {
       orchestrator: this.orchestrator,
       catalog: this.catalog,

@@ -1,20 +1,7 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-
-const root = path.join(__dirname, '..');
-
-/** Runs the real binary, as `npx floe` does, from the repository root. */
-function floe(...args: string[]): { status: number | null; stdout: string[]; stderr: string[] } {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'floe'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
-  return { status: r.status, stdout: lines(r.stdout), stderr: lines(r.stderr) };
-}
+import { runFloe as floe } from './support/cli';
 
 jest.setTimeout(120_000);
 

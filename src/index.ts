@@ -35,3 +35,4 @@ export * from './manifest/errors';
 export * from './manifest/loader';
 export * from './manifest/to-props';
 export * from './manifest/build';
+export * from './core/synth';

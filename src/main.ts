@@ -4,6 +4,7 @@
  * pipelines in their own namespace, written to dist/.
  */
 import { App, YamlOutputType } from 'cdk8s';
+import { synthesize } from './core/synth';
 import { FloeJobs } from './jobs/floe-jobs';
 import { dbt, ingest, quality } from './jobs/steps';
 import { FloePlatform } from './platform/floe-platform';
@@ -71,5 +72,5 @@ export function buildExampleApp(outdir?: string): App {
 }
 
 if (require.main === module) {
-  buildExampleApp().synth();
+  synthesize(buildExampleApp());
 }

@@ -7,6 +7,7 @@ import { Names } from 'cdk8s';
 import { formatProblem } from '../manifest/errors';
 import { BuiltChart, buildFromManifests } from '../manifest/build';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { synthesize } from '../core/synth';
 
 const SYNTH_HELP = `Usage: floe synth --manifest FILE [--domain FILE ...] [--product FILE ...]
                   [--out DIR] [--format yaml|helm] [--debug]
@@ -193,7 +194,7 @@ export const synthCommand: CliCommand = {
         }
       }
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      built.app.synth();
+      synthesize(built.app);
       const files = fs.readdirSync(tmp).sort();
       let written: Written[] = built.app.charts.map((chart) => {
         const label = Names.toDnsLabel(chart);

@@ -4,6 +4,7 @@
  * pipelines in their own namespace, written to dist/.
  */
 import { App, YamlOutputType } from 'cdk8s';
+import { IngressOptions } from './core/ingress';
 import { synthesize } from './core/synth';
 import { FloeJobs } from './jobs/floe-jobs';
 import { dbt, ingest, quality } from './jobs/steps';
@@ -18,8 +19,24 @@ import { Dagster } from './plugins/orchestrator/dagster';
  */
 export function buildExampleApp(outdir?: string): App {
   const app = new App({ ...(outdir ? { outdir } : {}), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  // Every HTTP UI and API behind an Ingress, as floe's Helm values show them: one host each, the
+  // nginx class, TLS certificates that cert-manager issues into the named Secrets.
+  const exposed = (host: string, tlsSecretName: string): IngressOptions => ({
+    host: `${host}.floe.example.com`,
+    className: 'nginx',
+    tlsSecretName,
+    annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' },
+  });
   const platform = new FloePlatform(app, 'platform', {
     platformName: 'floe',
+    ingress: {
+      orchestrator: exposed('dagster', 'dagster-tls'),
+      catalog: exposed('catalog', 'catalog-tls'),
+      semantic: exposed('cube', 'cube-tls'),
+      dashboards: exposed('grafana', 'grafana-tls'),
+      tracing: exposed('traces', 'traces-tls'),
+      lineage: exposed('lineage', 'lineage-tls'),
+    },
     lineage: Marquez.provider(),
     tracing: Jaeger.provider(),
     orchestrator: Dagster.provider({

@@ -40,6 +40,30 @@ describe('example app (src/main.ts, what `npx cdk8s synth` runs)', () => {
     ]);
   });
 
+  test('puts every HTTP UI and API behind an Ingress with TLS from cert-manager', () => {
+    const ingresses = objects.filter((o) => o.kind === 'Ingress');
+    const services = new Set(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name));
+    expect(Object.keys(platform.ingresses).sort()).toEqual(
+      ['catalog', 'dashboards', 'lineage', 'orchestrator', 'semantic', 'tracing'].sort(),
+    );
+    expect(ingresses).toHaveLength(6);
+    for (const ingress of ingresses) {
+      const spec = ingress.spec as {
+        ingressClassName: string;
+        rules: { host: string; http: { paths: { backend: { service: { name: string } } }[] } }[];
+        tls: { hosts: string[]; secretName: string }[];
+      };
+      const host = spec.rules[0].host;
+      expect(host).toMatch(/^[a-z]+\.floe\.example\.com$/);
+      expect(spec.ingressClassName).toBe('nginx');
+      expect(spec.tls).toEqual([{ hosts: [host], secretName: `${host.split('.')[0]}-tls` }]);
+      expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' });
+      expect(services.has(spec.rules[0].http.paths[0].backend.service.name)).toBe(true);
+    }
+    // cert-manager writes the TLS Secrets: they are not prerequisites.
+    expect(platform.requiredSecrets.filter((s) => s.name.endsWith('-tls'))).toEqual([]);
+  });
+
   test('passes strict schema validation', () => {
     expect(validateObjects(objects)).toEqual([]);
   });

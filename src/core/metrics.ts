@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { FloeValidationError } from './errors';
+import { selectorLabels, WorkloadIdentity } from './labels';
 import { validatePort } from './validation';
 
 /**
@@ -50,4 +51,44 @@ export function scrapeAnnotations(
     [SCRAPE_ANNOTATIONS.path]: path,
     [SCRAPE_ANNOTATIONS.port]: String(port),
   };
+}
+
+/**
+ * Label of the one Service per workload that serves a metrics endpoint, so that a ServiceMonitor
+ * selects that Service and not also the workload's headless Service (which carries the same
+ * recommended labels and would have every pod scraped twice).
+ */
+export const METRICS_SERVICE_LABEL = 'floe.dev/metrics';
+
+/**
+ * A Prometheus metrics endpoint served by the pods behind a Service: the one description from
+ * which the Service's `prometheus.io/*` annotations and the platform's ServiceMonitors are derived.
+ */
+export interface MetricsEndpoint {
+  /** Name of the Service in front of the pods (also the name of its ServiceMonitor). */
+  readonly serviceName: string;
+  /** Labels of the workload behind the Service; the Service carries the same labels. */
+  readonly identity: WorkloadIdentity;
+  /** Name of the Service port that serves the metrics. */
+  readonly portName: string;
+  /** Number of that port, on the Service and on the container. */
+  readonly port: number;
+  /** The metrics path, e.g. `/metrics`. */
+  readonly path: string;
+}
+
+/**
+ * Describes a metrics endpoint, validating port and path.
+ * @param scope what error messages name as the source of a bad value
+ * @param endpoint the endpoint
+ */
+export function metricsEndpoint(scope: IConstruct | string, endpoint: MetricsEndpoint): MetricsEndpoint {
+  validatePort(scope, 'metrics port', endpoint.port);
+  validateUrlPath(scope, 'metrics path', endpoint.path);
+  return { ...endpoint };
+}
+
+/** The labels that select exactly the Service of a metrics endpoint (its workload's selector labels plus `METRICS_SERVICE_LABEL`). */
+export function metricsServiceSelector(endpoint: MetricsEndpoint): Record<string, string> {
+  return { ...selectorLabels(endpoint.identity), [METRICS_SERVICE_LABEL]: 'true' };
 }

@@ -20,7 +20,8 @@ function loadCrd(file) {
   const docs = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'))
     .map((d) => d.toJS())
     .filter((d) => d && d.kind === 'CustomResourceDefinition');
-  if (docs.length !== 1) throw new Error(`${file}: expected one CustomResourceDefinition, found ${docs.length}`);
+  if (docs.length !== 1)
+    throw new Error(`${file}: expected one CustomResourceDefinition, found ${docs.length}`);
   return docs[0];
 }
 

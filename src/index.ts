@@ -36,3 +36,8 @@ export * from './manifest/loader';
 export * from './manifest/to-props';
 export * from './manifest/build';
 export * from './core/synth';
+export * from './core/metrics';
+export * from './plugins/orchestrator/dagster-metrics-exporter';
+export * from './plugins/observability/service-monitors';
+export * from './plugins/observability/platform-alert-rules';
+export * from './plugins/observability/platform-monitoring';

@@ -144,13 +144,14 @@ describe('CubeStore', () => {
     expect(get(c, 'startupProbe.httpGet')).toEqual({ path: '/livez', port: 'status' });
   });
 
-  test('router Services: cubestore-router (3030, 9999) for clients and a headless one governing the StatefulSet', () => {
+  test('router Services: cubestore-router (3030, 9999, metrics 9102) for clients and a headless one governing the StatefulSet', () => {
     const { objects, store } = build();
     const svc = findObject(objects, 'Service', 'cubestore-router');
     expect(get(svc, 'spec.clusterIP')).toBeUndefined();
     expect(get(svc, 'spec.ports')).toEqual([
       { name: 'http', port: 3030, targetPort: 'http', protocol: 'TCP' },
       { name: 'meta', port: 9999, targetPort: 'meta', protocol: 'TCP' },
+      { name: 'metrics', port: 9102, targetPort: 'metrics', protocol: 'TCP' },
     ]);
     expect(get(svc, 'spec.selector')).toEqual({
       'app.kubernetes.io/name': 'cubestore',
@@ -165,7 +166,7 @@ describe('CubeStore', () => {
     expect(store.metaEndpoint.address).toBe(`${ROUTER_HOST}:9999`);
   });
 
-  test('workers: 2 by default, headless Service cubestore-workers on 9001 publishing not-ready addresses', () => {
+  test('workers: 2 by default, headless Service cubestore-workers on 9001 (and metrics 9102) publishing not-ready addresses', () => {
     const { objects } = build();
     const sts = findObject(objects, 'StatefulSet', 'cubestore-workers');
     expect(get(sts, 'spec.replicas')).toBe(2);
@@ -175,6 +176,7 @@ describe('CubeStore', () => {
     expect(get(svc, 'spec.publishNotReadyAddresses')).toBe(true);
     expect(get(svc, 'spec.ports')).toEqual([
       { name: 'worker', port: 9001, targetPort: 'worker', protocol: 'TCP' },
+      { name: 'metrics', port: 9102, targetPort: 'metrics', protocol: 'TCP' },
     ]);
     expect((get(svc, 'spec.selector') as Record<string, string>)['app.kubernetes.io/component']).toBe(
       'worker',
@@ -389,6 +391,88 @@ describe('CubeStore', () => {
         'invalid name: got "Cube_Store"',
       );
       expect(thrownMessage(() => build({ storage, name: 'a'.repeat(41) }))).toContain('1 to 40 characters');
+    });
+  });
+
+  describe('metrics: a StatsD exporter beside every Cube Store pod', () => {
+    const exporterOf = (objects: K8sObject[], sts: string): Json =>
+      workloadContainer(objects, 'StatefulSet', sts, 'statsd-exporter');
+
+    test('router and workers send DogStatsD to the exporter on the pod loopback, port 9125', () => {
+      const { objects } = build();
+      for (const sts of ['cubestore-router', 'cubestore-workers']) {
+        const c = container(objects, sts);
+        expect(envValue(c, 'CUBESTORE_METRICS_FORMAT')).toBe('dogstatsd');
+        expect(envValue(c, 'CUBESTORE_METRICS_ADDRESS')).toBe('127.0.0.1');
+        expect(envValue(c, 'CUBESTORE_METRICS_PORT')).toBe('9125');
+        const exporter = exporterOf(objects, sts);
+        expect(exporter.image).toBe('docker.io/prom/statsd-exporter:v0.30.0');
+        expect(exporter.args).toEqual([
+          '--web.listen-address=:9102',
+          '--statsd.listen-udp=127.0.0.1:9125',
+          '--statsd.listen-tcp=',
+        ]);
+        expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9102, protocol: 'TCP' }]);
+        expect(get(exporter, 'readinessProbe.httpGet')).toEqual({ path: '/-/ready', port: 'metrics' });
+        expect(get(exporter, 'livenessProbe.httpGet')).toEqual({ path: '/-/healthy', port: 'metrics' });
+        expect(get(exporter, 'securityContext.runAsUser')).toBe(65534);
+        expect(get(exporter, 'resources.limits.memory')).toBe('128Mi');
+      }
+    });
+
+    test('the router and workers Services carry the metrics port and are the two metrics endpoints', () => {
+      const { objects, store } = build();
+      expect(store.metricsEndpoints.map((e) => `${e.serviceName}:${e.portName}:${e.port}${e.path}`)).toEqual([
+        'cubestore-router:metrics:9102/metrics',
+        'cubestore-workers:metrics:9102/metrics',
+      ]);
+      for (const e of store.metricsEndpoints) {
+        const svc = findObject(objects, 'Service', e.serviceName);
+        expect(svc.metadata.labels?.['floe.dev/metrics']).toBe('true');
+        expect(svc.metadata.annotations).toEqual({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/path': '/metrics',
+          'prometheus.io/port': '9102',
+        });
+      }
+      expect(
+        findObject(objects, 'Service', 'cubestore-router-headless').metadata.labels?.['floe.dev/metrics'],
+      ).toBe(undefined);
+      expect(validateObjects(objects)).toEqual([]);
+      expect(checkPolicy(objects, { prerequisiteSecrets: ['minio-credentials'] })).toEqual([]);
+    });
+
+    test('image and resources can be overridden, and the registry mirror applies', () => {
+      const { objects } = build({
+        storage,
+        imageRegistry: 'mirror.example.com',
+        metrics: {
+          image: { tag: 'v0.29.0' },
+          resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+        },
+      });
+      const exporter = exporterOf(objects, 'cubestore-router');
+      expect(exporter.image).toBe('mirror.example.com/prom/statsd-exporter:v0.29.0');
+      expect(get(exporter, 'resources.limits.memory')).toBe('256Mi');
+      expect(thrownMessage(() => build({ storage, metrics: { image: { tag: 'latest' } } }))).toContain(
+        'invalid metrics.image.tag',
+      );
+    });
+
+    test('metrics: false removes exporters, variables, ports and endpoints', () => {
+      const { objects, store } = build({ storage, metrics: false });
+      expect(store.metricsEndpoints).toEqual([]);
+      for (const sts of ['cubestore-router', 'cubestore-workers']) {
+        expect(envNames(container(objects, sts)).filter((n) => n.startsWith('CUBESTORE_METRICS_'))).toEqual(
+          [],
+        );
+        expect(() => exporterOf(objects, sts)).toThrow('has no container statsd-exporter');
+      }
+      const ports = ['cubestore-router', 'cubestore-workers'].flatMap((n) =>
+        (get(findObject(objects, 'Service', n), 'spec.ports') as Json[]).map((p) => p.name),
+      );
+      expect(ports).not.toContain('metrics');
+      expect(objects.filter((o) => o.metadata.annotations?.['prometheus.io/scrape'])).toEqual([]);
     });
   });
 });

@@ -59,7 +59,7 @@ describe('FloePlatform on shared services (mesh domain)', () => {
       ['cubestore-router', 'cubestore-workers', 'orchestrator-db'].sort(),
     );
     expect(names('Deployment').sort()).toEqual(
-      ['cube', 'cube-refresh-worker', 'dagster-daemon', 'dagster-webserver'].sort(),
+      ['cube', 'cube-refresh-worker', 'dagster-daemon', 'dagster-metrics', 'dagster-webserver'].sort(),
     );
     for (const shared of [
       'polaris',

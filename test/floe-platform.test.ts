@@ -137,6 +137,9 @@ describe('FloePlatform', () => {
       )
       .sort();
     expect(scraped).toEqual([
+      'cubestore-router 9102/metrics',
+      'cubestore-workers 9102/metrics',
+      'dagster-metrics 9399/metrics',
       'grafana 3000/metrics',
       'jaeger 8888/metrics',
       'marquez 5000/metrics',

@@ -122,7 +122,7 @@ describe('Jaeger', () => {
     expect(get(d, 'spec.strategy')).toEqual({ type: 'Recreate' });
   });
 
-  test('container ports and the jaeger Service (UI, OTLP gRPC, OTLP HTTP)', () => {
+  test('container ports and the jaeger Service (UI, OTLP gRPC, OTLP HTTP, metrics)', () => {
     const objects = synth();
     expect(container(objects).ports).toEqual([
       { name: 'query-http', containerPort: 16686, protocol: 'TCP' },
@@ -137,6 +137,7 @@ describe('Jaeger', () => {
       { name: 'query-http', port: 16686, targetPort: 'query-http', protocol: 'TCP', appProtocol: 'http' },
       { name: 'otlp', port: 4317, targetPort: 'otlp', protocol: 'TCP', appProtocol: 'grpc' },
       { name: 'otlp-http', port: 4318, targetPort: 'otlp-http', protocol: 'TCP', appProtocol: 'http' },
+      { name: 'metrics', port: 8888, targetPort: 'metrics', protocol: 'TCP', appProtocol: 'http' },
     ]);
     expect(get(svc, 'spec.selector')).toEqual(get(deployment(objects), 'spec.selector.matchLabels'));
   });

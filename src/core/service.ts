@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
+import { METRICS_SERVICE_LABEL, MetricsEndpoint, scrapeAnnotations } from './metrics';
 
 /** One port of a Service. */
 export interface ServicePortSpec {
@@ -39,6 +40,18 @@ export interface ServiceSpec {
    * @default - none
    */
   readonly annotations?: Record<string, string>;
+  /**
+   * The metrics endpoint this Service serves: the Service gets `METRICS_SERVICE_LABEL` (what
+   * ServiceMonitors select) and, unless `metricsScrapeAnnotations` is false, the `prometheus.io/*`
+   * annotations. Its port must be one of `ports`.
+   * @default - none
+   */
+  readonly metrics?: MetricsEndpoint;
+  /**
+   * Add the `prometheus.io/*` annotations for `metrics` (false for a server that scrapes itself).
+   * @default true
+   */
+  readonly metricsScrapeAnnotations?: boolean;
 }
 
 /** Object metadata with the recommended labels. */
@@ -56,8 +69,25 @@ export function objectMeta(
 
 /** Adds a Service that selects the pods of `identity` by their stable labels only. */
 export function addService(scope: Construct, id: string, spec: ServiceSpec): k8s.KubeService {
+  const metrics = spec.metrics;
+  if (
+    metrics !== undefined &&
+    (metrics.serviceName !== spec.name ||
+      !spec.ports.some((p) => p.name === metrics.portName && p.port === metrics.port))
+  ) {
+    throw new Error(
+      `internal: metrics endpoint ${metrics.serviceName}:${metrics.portName} is not a port of Service ${spec.name}`,
+    );
+  }
+  const annotations =
+    metrics !== undefined && (spec.metricsScrapeAnnotations ?? true)
+      ? { ...spec.annotations, ...scrapeAnnotations(metrics.port, metrics.path, scope) }
+      : spec.annotations;
+  const metadata = objectMeta(spec.name, spec.identity, annotations);
   return new k8s.KubeService(scope, id, {
-    metadata: objectMeta(spec.name, spec.identity, spec.annotations),
+    metadata: metrics
+      ? { ...metadata, labels: { ...metadata.labels, [METRICS_SERVICE_LABEL]: 'true' } }
+      : metadata,
     spec: {
       type: 'ClusterIP',
       ...(spec.headless ? { clusterIp: 'None' } : {}),

@@ -15,6 +15,7 @@ import {
   HasPrerequisites,
   LineagePlugin,
   MetricsBackendPlugin,
+  Monitored,
   ObjectStoragePlugin,
   OrchestratorPlugin,
   PlatformDependencies,
@@ -30,6 +31,7 @@ import { Cube } from '../plugins/semantic/cube';
 import { Grafana } from '../plugins/observability/grafana';
 import { OtelCollector } from '../plugins/observability/otel-collector';
 import { Prometheus } from '../plugins/observability/prometheus';
+import { MonitoringOptions, PlatformMonitoring } from '../plugins/observability/platform-monitoring';
 import { MinIO } from '../plugins/storage/minio';
 import { PLATFORM_CONFIG_MAP_NAME, platformConfigData } from './platform-config';
 
@@ -205,6 +207,13 @@ export interface FloePlatformProps {
    * @default - none: the platform deploys every slot itself
    */
   readonly sharedServices?: FloePlatform;
+  /**
+   * Monitoring through the Prometheus operator: a ServiceMonitor for every metrics endpoint this
+   * chart deploys and a PrometheusRule with floe's production alerts (`PlatformMonitoring`), or
+   * `false`. Needs the prometheus-operator CRDs (`requiredCustomResourceDefinitions`).
+   * @default - on, with `MonitoringOptions` defaults
+   */
+  readonly monitoring?: MonitoringOptions | false;
 }
 
 /**
@@ -308,6 +317,8 @@ export class FloePlatform extends Chart {
   public readonly sharedServices?: FloePlatform;
   /** Ingresses by slot, for the slots `ingress` names. */
   public readonly ingresses: Readonly<Partial<Record<keyof PlatformIngressProps, k8s.KubeIngress>>>;
+  /** ServiceMonitors and alert rules, unless `monitoring: false`. */
+  public readonly monitoring?: PlatformMonitoring;
   private readonly ingressSecrets: SecretRequirement[] = [];
 
   public constructor(scope: Construct, id: string, props: FloePlatformProps = {}) {
@@ -484,6 +495,31 @@ export class FloePlatform extends Chart {
       withDb(semanticProvider, withCatalog),
     );
 
+    // Monitoring of every metrics endpoint of this chart's parts (a platform on shared services
+    // deploys only its orchestrator and semantic layer).
+    if (props.monitoring !== false) {
+      const monitored: (Monitored | undefined)[] = shared
+        ? [this.orchestrator, this.semantic]
+        : [
+            this.storage,
+            this.catalog,
+            this.tracing,
+            this.metrics,
+            this.telemetry,
+            this.dashboards,
+            this.lineage,
+            this.orchestrator,
+            this.semantic,
+          ];
+      this.monitoring = new PlatformMonitoring(this, 'monitoring', {
+        ...props.monitoring,
+        endpoints: monitored.flatMap((part) => [...(part?.metricsEndpoints ?? [])]),
+        dagsterAlerts:
+          this.orchestrator instanceof Dagster && this.orchestrator.metricsExporter !== undefined,
+        platformName: this.platformName,
+      });
+    }
+
     // Ingresses, after everything they may front (the last tier in the tree).
     const exposure = new Construct(this, 'exposure');
     const exposable: Record<keyof PlatformIngressProps, Exposable | undefined> = {
@@ -584,6 +620,14 @@ export class FloePlatform extends Chart {
    */
   public get requiredSecrets(): SecretRequirement[] {
     return mergeSecretRequirements(this.parts().flatMap((part) => [...(part?.requiredSecrets ?? [])]));
+  }
+
+  /**
+   * CustomResourceDefinitions that must be installed before the platform is applied (those of the
+   * Prometheus operator, with `monitoring` on), sorted.
+   */
+  public get requiredCustomResourceDefinitions(): string[] {
+    return [...(this.monitoring?.requiredCustomResourceDefinitions ?? [])];
   }
 
   /** ConfigMaps the platform reads and does not create, sorted. */

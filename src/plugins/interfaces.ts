@@ -2,6 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ServiceEndpoint } from '../core/endpoints';
 import { IngressTarget } from '../core/ingress';
+import { MetricsEndpoint } from '../core/metrics';
 import { SecretKeyRef, SecretRequirement } from '../core/secrets';
 
 /**
@@ -33,6 +34,18 @@ export interface Exposable {
   readonly webExposure?: IngressTarget;
 }
 
+/**
+ * A part that serves Prometheus metrics. The platform's monitoring (`FloePlatformProps.monitoring`)
+ * writes one ServiceMonitor per endpoint.
+ */
+export interface Monitored {
+  /**
+   * The metrics endpoints of this part's Services.
+   * @default - none (e.g. a service outside the cluster)
+   */
+  readonly metricsEndpoints?: readonly MetricsEndpoint[];
+}
+
 /** A PostgreSQL database a service stores its state in (in-cluster or external). */
 export interface PostgresDatabasePlugin extends HasPrerequisites {
   /** Host name clients connect to. */
@@ -58,7 +71,7 @@ export interface PostgresDatabasePlugin extends HasPrerequisites {
 }
 
 /** An S3-compatible object store holding the lakehouse warehouse. */
-export interface ObjectStoragePlugin extends HasPrerequisites, Exposable {
+export interface ObjectStoragePlugin extends HasPrerequisites, Exposable, Monitored {
   /** S3 endpoint URL, e.g. `http://minio.floe-platform.svc.cluster.local:9000`. */
   readonly endpoint: string;
   /** Region the S3 clients sign requests for (MinIO accepts any; the SDKs need one). */
@@ -76,7 +89,7 @@ export interface ObjectStoragePlugin extends HasPrerequisites, Exposable {
 }
 
 /** Where traces, metrics and logs are sent (an OpenTelemetry Collector). */
-export interface TelemetryPlugin extends HasPrerequisites {
+export interface TelemetryPlugin extends HasPrerequisites, Monitored {
   /** OTLP/gRPC endpoint URL, e.g. `http://otel-collector.floe-platform.svc.cluster.local:4317`. */
   readonly otlpGrpcEndpoint: string;
   /** OTLP/HTTP endpoint URL (port 4318). */
@@ -86,7 +99,7 @@ export interface TelemetryPlugin extends HasPrerequisites {
 }
 
 /** A trace store and UI that accepts OTLP (Jaeger). */
-export interface TracingBackendPlugin extends HasPrerequisites, Exposable {
+export interface TracingBackendPlugin extends HasPrerequisites, Exposable, Monitored {
   /** Host:port the collector exports OTLP/gRPC to. */
   readonly otlpGrpcAddress: string;
   /** Query/UI base URL (for Grafana's datasource). */
@@ -94,7 +107,7 @@ export interface TracingBackendPlugin extends HasPrerequisites, Exposable {
 }
 
 /** A metrics store (Prometheus). */
-export interface MetricsBackendPlugin extends HasPrerequisites, Exposable {
+export interface MetricsBackendPlugin extends HasPrerequisites, Exposable, Monitored {
   /** Query API base URL (for Grafana's datasource). */
   readonly queryUrl: string;
   /** URL the collector pushes OTLP/HTTP metrics to, e.g. `http://prometheus:9090/api/v1/otlp`. */
@@ -102,7 +115,7 @@ export interface MetricsBackendPlugin extends HasPrerequisites, Exposable {
 }
 
 /** An OpenLineage endpoint (Marquez). */
-export interface LineagePlugin extends HasPrerequisites, Exposable {
+export interface LineagePlugin extends HasPrerequisites, Exposable, Monitored {
   /** Base URL for `OPENLINEAGE_URL`, e.g. `http://marquez.floe-platform.svc.cluster.local:5000`. */
   readonly lineageUrl: string;
   /** Default `OPENLINEAGE_NAMESPACE`. */
@@ -110,7 +123,7 @@ export interface LineagePlugin extends HasPrerequisites, Exposable {
 }
 
 /** An Iceberg REST catalog (Polaris). */
-export interface CatalogPlugin extends HasPrerequisites, Exposable {
+export interface CatalogPlugin extends HasPrerequisites, Exposable, Monitored {
   /** Iceberg REST catalog URI, e.g. `http://polaris.floe-platform.svc.cluster.local:8181/api/catalog`. */
   readonly catalogUri: string;
   /** The warehouse (catalog name) clients use. */
@@ -120,7 +133,7 @@ export interface CatalogPlugin extends HasPrerequisites, Exposable {
 }
 
 /** An orchestrator (Dagster). */
-export interface OrchestratorPlugin extends HasPrerequisites, Exposable {
+export interface OrchestratorPlugin extends HasPrerequisites, Exposable, Monitored {
   /** URL of the orchestrator's UI and API. */
   readonly webserverUrl: string;
   /** The UI Service. */
@@ -128,7 +141,7 @@ export interface OrchestratorPlugin extends HasPrerequisites, Exposable {
 }
 
 /** A semantic layer (Cube). */
-export interface SemanticLayerPlugin extends HasPrerequisites, Exposable {
+export interface SemanticLayerPlugin extends HasPrerequisites, Exposable, Monitored {
   /** Base URL of the semantic layer's API. */
   readonly apiUrl: string;
   /** The API Service. */

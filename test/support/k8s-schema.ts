@@ -46,10 +46,19 @@
  * that cdk8s emitted as plain strings, oneOf/union members, defaults, cross-field validation,
  * and the top-level `status` stanza (its types are not generated, so `status` is reported as an
  * unknown field).
+ *
+ * Custom resources: a kind defined by a CRD file in the repository's `crds/` directory
+ * (ServiceMonitor, PrometheusRule) is checked against that CRD's openAPIV3Schema, as the API
+ * server would with strict field validation: unknown fields are errors (the files hold only the
+ * fields the library writes, so a field outside that subset is rejected too), required fields,
+ * types, enums, patterns and minLength are enforced, `x-kubernetes-int-or-string` accepts an
+ * integer or a string, and `metadata` is checked as a Kubernetes ObjectMeta. A schema keyword the
+ * checker does not know makes it throw, so a CRD it cannot check fully is noticed.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { parseAllDocuments } from 'yaml';
 
 export interface SchemaError {
   path: string;
@@ -730,6 +739,11 @@ export function validateObject(obj: unknown): SchemaError[] {
     return errors;
   }
   const kindSchema = schema.kinds.get(kindKey(apiVersion, kind));
+  const customResource = customResourceKinds().get(kindKey(apiVersion, kind));
+  if (kindSchema === undefined && customResource !== undefined) {
+    validateCustomResource(validator, obj, customResource.schema);
+    return validator.errors;
+  }
   if (kindSchema === undefined) {
     const served = schema.versionsByKind.get(kind);
     const hint =
@@ -740,6 +754,231 @@ export function validateObject(obj: unknown): SchemaError[] {
   }
   validator.validateObjectType(obj, kindSchema.propsType, '', true);
   return validator.errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Custom resources (CRD files in crds/)
+// ---------------------------------------------------------------------------------------------
+
+/** The structural OpenAPI v3 schema keywords a CRD of crds/ may use (descriptions are ignored). */
+interface CrdSchema {
+  readonly type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  readonly properties?: Readonly<Record<string, CrdSchema>>;
+  readonly additionalProperties?: CrdSchema;
+  readonly items?: CrdSchema;
+  readonly required?: readonly string[];
+  readonly enum?: readonly unknown[];
+  readonly pattern?: string;
+  readonly minLength?: number;
+  readonly anyOf?: readonly CrdSchema[];
+  readonly 'x-kubernetes-int-or-string'?: boolean;
+  readonly description?: string;
+}
+
+const CRD_SCHEMA_KEYWORDS = new Set([
+  'type',
+  'properties',
+  'additionalProperties',
+  'items',
+  'required',
+  'enum',
+  'pattern',
+  'minLength',
+  'anyOf',
+  'x-kubernetes-int-or-string',
+  'description',
+]);
+
+interface CustomResourceKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly schema: CrdSchema;
+}
+
+let cachedCustomResources: ReadonlyMap<string, CustomResourceKind> | undefined;
+
+/** The custom resource kinds of the CRD files in crds/, keyed like the built-in kinds. */
+function customResourceKinds(): ReadonlyMap<string, CustomResourceKind> {
+  if (cachedCustomResources !== undefined) {
+    return cachedCustomResources;
+  }
+  const dir = path.join(__dirname, '..', '..', 'crds');
+  const kinds = new Map<string, CustomResourceKind>();
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')) : [];
+  for (const file of files.sort()) {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+      const crd: unknown = doc.toJS();
+      if (!isPlainObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isPlainObject(crd.spec)) {
+        throw new Error(`k8s-schema: crds/${file} holds something other than a CustomResourceDefinition`);
+      }
+      const { group, names, versions } = crd.spec;
+      if (typeof group !== 'string' || !isPlainObject(names) || typeof names.kind !== 'string') {
+        throw new Error(`k8s-schema: crds/${file}: no spec.group or spec.names.kind`);
+      }
+      for (const version of Array.isArray(versions) ? versions : []) {
+        const schema: unknown =
+          isPlainObject(version) && isPlainObject(version.schema)
+            ? version.schema.openAPIV3Schema
+            : undefined;
+        if (!isPlainObject(version) || typeof version.name !== 'string' || !isPlainObject(schema)) {
+          throw new Error(`k8s-schema: crds/${file}: a version without name or openAPIV3Schema`);
+        }
+        checkCrdSchema(schema, `crds/${file} ${version.name}`);
+        const apiVersion = `${group}/${version.name}`;
+        kinds.set(kindKey(apiVersion, names.kind), {
+          apiVersion,
+          kind: names.kind,
+          schema: schema as CrdSchema,
+        });
+      }
+    }
+  }
+  cachedCustomResources = kinds;
+  return kinds;
+}
+
+/** Throws on a schema keyword the checker does not implement, so nothing is silently unchecked. */
+function checkCrdSchema(schema: JsonObject, where: string): void {
+  for (const key of Object.keys(schema)) {
+    if (!CRD_SCHEMA_KEYWORDS.has(key)) {
+      throw new Error(`k8s-schema: ${where}: schema keyword ${key} is not supported by the checker`);
+    }
+  }
+  if (schema.anyOf !== undefined && schema['x-kubernetes-int-or-string'] !== true) {
+    throw new Error(`k8s-schema: ${where}: anyOf is supported only with x-kubernetes-int-or-string`);
+  }
+  const nested = [
+    ...Object.entries(isPlainObject(schema.properties) ? schema.properties : {}).map(
+      ([name, s]) => [`${where}.${name}`, s] as const,
+    ),
+    ...(schema.items !== undefined ? [[`${where}[]`, schema.items] as const] : []),
+    ...(schema.additionalProperties !== undefined
+      ? [[`${where}{}`, schema.additionalProperties] as const]
+      : []),
+  ];
+  for (const [at, s] of nested) {
+    if (!isPlainObject(s)) {
+      throw new Error(`k8s-schema: ${at}: not a schema object`);
+    }
+    checkCrdSchema(s, at);
+  }
+}
+
+function validateCustomResource(validator: Validator, obj: JsonObject, schema: CrdSchema): void {
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === 'metadata' && value !== null && value !== undefined) {
+      // The API server checks the metadata of every object as an ObjectMeta.
+      validator.validateObjectType(value, 'ObjectMeta', 'metadata');
+    }
+  }
+  validateCrdValue(validator, obj, schema, '', true);
+}
+
+function validateCrdValue(
+  validator: Validator,
+  value: unknown,
+  schema: CrdSchema,
+  at: string,
+  topLevel = false,
+): void {
+  const report = (message: string): void => {
+    validator.errors.push({ path: at, message });
+  };
+  if (schema['x-kubernetes-int-or-string'] === true) {
+    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) {
+      report(`expected integer or string (IntOrString), got ${describe(value)}`);
+    }
+    return;
+  }
+  switch (schema.type) {
+    case 'string':
+      if (typeof value !== 'string') {
+        report(`expected string, got ${describe(value)}`);
+        return;
+      }
+      if (schema.minLength !== undefined && value.length < schema.minLength) {
+        report(`shorter than minLength ${schema.minLength}`);
+      }
+      if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
+        report(`${JSON.stringify(value)} does not match pattern ${schema.pattern}`);
+      }
+      break;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        report(`expected integer, got ${describe(value)}`);
+      }
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        report(`expected number, got ${describe(value)}`);
+      }
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') {
+        report(`expected boolean, got ${describe(value)}`);
+      }
+      break;
+    case 'array':
+      if (!Array.isArray(value)) {
+        report(`expected array, got ${describe(value)}`);
+        return;
+      }
+      value.forEach((item: unknown, index) => {
+        if (item === null || item === undefined) {
+          validator.errors.push({ path: `${at}[${index}]`, message: 'list item must not be null' });
+        } else if (schema.items !== undefined) {
+          validateCrdValue(validator, item, schema.items, `${at}[${index}]`);
+        }
+      });
+      break;
+    case 'object': {
+      if (!isPlainObject(value)) {
+        report(`expected object, got ${describe(value)}`);
+        return;
+      }
+      const properties = schema.properties ?? {};
+      for (const [key, fieldValue] of Object.entries(value)) {
+        const fieldPath = joinKey(at, key);
+        if (fieldValue === null || fieldValue === undefined) {
+          continue;
+        }
+        if (topLevel && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) {
+          // Checked by the caller.
+          continue;
+        }
+        const fieldSchema = properties[key] ?? schema.additionalProperties;
+        if (fieldSchema === undefined) {
+          let message = `unknown field ${JSON.stringify(key)}`;
+          const hint = suggest(key, Object.keys(properties));
+          if (hint !== undefined) {
+            message += ` (did you mean ${JSON.stringify(hint)}?)`;
+          }
+          validator.errors.push({ path: fieldPath, message });
+          continue;
+        }
+        validateCrdValue(validator, fieldValue, fieldSchema, fieldPath);
+      }
+      for (const name of schema.required ?? []) {
+        if (value[name] === undefined || value[name] === null) {
+          validator.errors.push({
+            path: joinKey(at, name),
+            message: `missing required field ${JSON.stringify(name)}`,
+          });
+        }
+      }
+      break;
+    }
+    default:
+      throw new Error(`k8s-schema: ${at || '(root)'}: CRD schema without a supported type`);
+  }
+  if (schema.enum !== undefined && !schema.enum.includes(value)) {
+    report(`expected one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`);
+  }
+}
+
+/** The custom resource kinds checked against a CRD of crds/ (for tests and diagnostics). */
+export function customResourceKindNames(): Array<{ apiVersion: string; kind: string }> {
+  return [...customResourceKinds().values()].map(({ apiVersion, kind }) => ({ apiVersion, kind }));
 }
 
 function manifestLabel(obj: unknown): string {

@@ -10,7 +10,7 @@ import { K8sObject } from './synth';
  * - Every object and pod template carries the recommended app.kubernetes.io labels; selectors
  *   never use `version` and match their own pod template.
  * - References resolve: Service → pods and ports; ConfigMap, Secret, ServiceAccount, PVC, Role
- *   names; StatefulSet serviceName; probe ports.
+ *   names; StatefulSet serviceName; probe ports; ServiceMonitor → Services and their named ports.
  */
 export interface PolicyOptions {
   /** Secrets that are documented prerequisites (created by the user, not by the library). */
@@ -349,6 +349,30 @@ function checkReferences(objects: K8sObject[], pods: PodTemplate[], opts: Policy
         ) {
           errors.push(
             `Ingress/${ing.metadata.name}: Service ${String(name)} has no port ${JSON.stringify(port)}`,
+          );
+        }
+      }
+    }
+  }
+
+  for (const sm of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+    const spec = obj(sm.spec);
+    const matchLabels = (obj(spec.selector).matchLabels as Record<string, string> | undefined) ?? {};
+    const names = (obj(spec.namespaceSelector).matchNames as string[] | undefined) ?? [
+      sm.metadata.namespace ?? 'default',
+    ];
+    const selected = objects.filter(
+      (o) =>
+        o.kind === 'Service' &&
+        names.includes(o.metadata.namespace ?? 'default') &&
+        Object.entries(matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v),
+    );
+    if (selected.length === 0) errors.push(`ServiceMonitor/${sm.metadata.name}: selects no Service`);
+    for (const endpoint of arr(spec.endpoints)) {
+      for (const svc of selected) {
+        if (!arr(obj(svc.spec).ports).some((p) => p.name === endpoint.port)) {
+          errors.push(
+            `ServiceMonitor/${sm.metadata.name}: Service ${svc.metadata.name} has no port named ${String(endpoint.port)}`,
           );
         }
       }

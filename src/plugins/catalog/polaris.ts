@@ -29,7 +29,7 @@ import {
   TelemetryPlugin,
 } from '../interfaces';
 import { POSTGRES_ALPINE_RUN_AS, POSTGRES_IMAGE } from '../database/postgres';
-import { scrapeAnnotations } from '../../core/metrics';
+import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { IngressTarget } from '../../core/ingress';
 
 /** The Polaris server image (UBI 9 OpenJDK 21 runtime, Quarkus fast-jar in `/deployments`). */
@@ -522,6 +522,8 @@ export class Polaris extends Construct implements CatalogPlugin {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service (8181 `polaris-http`, 8182 `polaris-mgmt`). */
   public readonly service: k8s.KubeService;
+  /** The metrics endpoint of the Service (what the platform's ServiceMonitors scrape). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** The Job that bootstraps the realm; it must complete before clients use the catalog. */
   public readonly bootstrapJob: k8s.KubeJob;
   /**
@@ -838,11 +840,20 @@ export class Polaris extends Construct implements CatalogPlugin {
       initContainers.push(waitForSchemaContainer(this, database, psqlImage, jobName));
     }
 
+    this.metricsEndpoints = [
+      metricsEndpoint(this, {
+        serviceName: name,
+        identity: this.identity,
+        portName: 'polaris-mgmt',
+        port: POLARIS_MANAGEMENT_PORT,
+        path: '/q/metrics',
+      }),
+    ];
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
       // Quarkus serves Prometheus metrics at /q/metrics on the management port.
-      annotations: scrapeAnnotations(POLARIS_MANAGEMENT_PORT, '/q/metrics'),
+      metrics: this.metricsEndpoints[0],
       ports: [
         { name: 'polaris-http', port: POLARIS_HTTP_PORT, targetPort: 'polaris-http', appProtocol: 'http' },
         {

@@ -27,8 +27,8 @@ import {
   PluginProvider,
   TracingBackendPlugin,
 } from '../interfaces';
-import { Prometheus } from './prometheus';
 import { IngressTarget } from '../../core/ingress';
+import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 
 /** The official Grafana OSS image. */
 export const GRAFANA_IMAGE: ContainerImage = {
@@ -185,6 +185,8 @@ export class Grafana extends Construct implements HasPrerequisites {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service. */
   public readonly service: k8s.KubeService;
+  /** The metrics endpoint of the Service (none with `scrapeMetrics: false`). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** The ConfigMap holding `grafana.ini`. */
   public readonly configMap: k8s.KubeConfigMap;
   /** The ConfigMap holding `datasources.yaml`. */
@@ -309,16 +311,24 @@ export class Grafana extends Construct implements HasPrerequisites {
       GRAFANA_RUN_AS,
     );
 
+    this.metricsEndpoints =
+      (props.scrapeMetrics ?? true)
+        ? [
+            metricsEndpoint(this, {
+              serviceName: name,
+              identity: this.identity,
+              portName: 'http',
+              port: GRAFANA_PORT,
+              path: '/metrics',
+            }),
+          ]
+        : [];
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
+      metrics: this.metricsEndpoints[0],
       ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: 'grafana', appProtocol: 'http' }],
     });
-    if (props.scrapeMetrics ?? true) {
-      for (const [key, value] of Object.entries(Prometheus.scrapeAnnotations(GRAFANA_PORT, '/metrics'))) {
-        this.service.metadata.addAnnotation(key, value);
-      }
-    }
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: objectMeta(name, this.identity),

@@ -17,7 +17,7 @@ import { addService, objectMeta } from '../../core/service';
 import { validateDnsLabel, validateInteger, validateQuantity, validateReplicas } from '../../core/validation';
 import { PluginProvider, TracingBackendPlugin } from '../interfaces';
 import { goMemLimitFor } from './otel-collector';
-import { scrapeAnnotations } from '../../core/metrics';
+import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { IngressTarget } from '../../core/ingress';
 
 /** Jaeger v2 (built on the OpenTelemetry Collector); v1's `all-in-one` image is end-of-life. */
@@ -153,6 +153,8 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service (query/UI, OTLP gRPC, OTLP HTTP). */
   public readonly service: k8s.KubeService;
+  /** The metrics endpoint of the Service (what the platform's ServiceMonitors scrape). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** The badger data volume claim, with `badger` storage. */
   public readonly dataClaim?: k8s.KubePersistentVolumeClaim;
 
@@ -315,14 +317,25 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
       },
     });
 
+    this.metricsEndpoints = [
+      metricsEndpoint(this, {
+        serviceName: name,
+        identity: this.identity,
+        portName: 'metrics',
+        port: JAEGER_METRICS_PORT,
+        path: '/metrics',
+      }),
+    ];
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
-      annotations: scrapeAnnotations(JAEGER_METRICS_PORT),
+      metrics: this.metricsEndpoints[0],
       ports: [
         { name: 'query-http', port: JAEGER_QUERY_HTTP_PORT, targetPort: 'query-http', appProtocol: 'http' },
         { name: 'otlp', port: JAEGER_OTLP_GRPC_PORT, targetPort: 'otlp', appProtocol: 'grpc' },
         { name: 'otlp-http', port: JAEGER_OTLP_HTTP_PORT, targetPort: 'otlp-http', appProtocol: 'http' },
+        // Its own telemetry, named so that a ServiceMonitor can refer to it.
+        { name: 'metrics', port: JAEGER_METRICS_PORT, targetPort: 'metrics', appProtocol: 'http' },
       ],
     });
   }

@@ -17,7 +17,7 @@ import { addService, objectMeta } from '../../core/service';
 import { validateInteger, validateReplicas } from '../../core/validation';
 import { waitForTcpContainer } from '../../core/wait';
 import { LineagePlugin, PluginProvider, PostgresDatabasePlugin } from '../interfaces';
-import { scrapeAnnotations } from '../../core/metrics';
+import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { IngressTarget } from '../../core/ingress';
 
 /** The Marquez API server (Dropwizard on eclipse-temurin 17). */
@@ -258,6 +258,8 @@ export class Marquez extends Construct implements LineagePlugin {
   public readonly deployment: k8s.KubeDeployment;
   /** The API Service. */
   public readonly service: k8s.KubeService;
+  /** The metrics endpoint of the Service (what the platform's ServiceMonitors scrape). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** The web UI Deployment, when enabled. */
   public readonly webDeployment?: k8s.KubeDeployment;
   /** The web UI Service, when enabled. */
@@ -380,11 +382,20 @@ export class Marquez extends Construct implements LineagePlugin {
       MARQUEZ_RUN_AS,
     );
 
+    this.metricsEndpoints = [
+      metricsEndpoint(this, {
+        serviceName: API_NAME,
+        identity: this.identity,
+        portName: 'http',
+        port: MARQUEZ_PORT,
+        path: '/metrics',
+      }),
+    ];
     this.service = addService(this, 'service', {
       name: API_NAME,
       identity: this.identity,
       // Prometheus client servlet on the application port (MarquezApp registers it at /metrics).
-      annotations: scrapeAnnotations(MARQUEZ_PORT),
+      metrics: this.metricsEndpoints[0],
       ports: [
         { name: 'http', port: MARQUEZ_PORT, targetPort: 'http' },
         { name: 'http-admin', port: MARQUEZ_ADMIN_PORT, targetPort: 'http-admin' },

@@ -16,7 +16,7 @@ import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { validateDnsLabel, validateQuantity, validateReplicas } from '../../core/validation';
 import { MetricsBackendPlugin, PluginProvider, TelemetryPlugin, TracingBackendPlugin } from '../interfaces';
-import { scrapeAnnotations } from '../../core/metrics';
+import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 
 /**
  * The contrib distribution of the OpenTelemetry Collector: it has every component (the core
@@ -169,6 +169,8 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
   public readonly daemonSet?: k8s.KubeDaemonSet;
   /** The Service (OTLP gRPC, OTLP HTTP, metrics). */
   public readonly service: k8s.KubeService;
+  /** The metrics endpoint of the Service (what the platform's ServiceMonitors scrape). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
 
   public constructor(scope: Construct, id: string, props: OtelCollectorProps = {}) {
     super(scope, id);
@@ -306,10 +308,19 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
       });
     }
 
+    this.metricsEndpoints = [
+      metricsEndpoint(this, {
+        serviceName: name,
+        identity: this.identity,
+        portName: 'metrics',
+        port: OTEL_COLLECTOR_METRICS_PORT,
+        path: '/metrics',
+      }),
+    ];
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
-      annotations: scrapeAnnotations(OTEL_COLLECTOR_METRICS_PORT),
+      metrics: this.metricsEndpoints[0],
       ports: [
         { name: 'otlp', port: OTLP_GRPC_PORT, targetPort: 'otlp', appProtocol: 'grpc' },
         { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: 'otlp-http', appProtocol: 'http' },

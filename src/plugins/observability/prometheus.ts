@@ -5,7 +5,13 @@ import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
-import { SCRAPE_ANNOTATIONS, scrapeAnnotations, validateUrlPath } from '../../core/metrics';
+import {
+  MetricsEndpoint,
+  metricsEndpoint,
+  SCRAPE_ANNOTATIONS,
+  scrapeAnnotations,
+  validateUrlPath,
+} from '../../core/metrics';
 import { FloeValidationError } from '../../core/errors';
 import { withExtraEnv } from '../../core/env';
 import { ContainerImage, resolveImage } from '../../core/image';
@@ -231,6 +237,8 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The Service. */
   public readonly service: k8s.KubeService;
+  /** The metrics endpoint of the Service (Prometheus' own `/metrics`, for other Prometheus servers). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** The headless Service `<name>-headless` that governs the StatefulSet (pod DNS name). */
   public readonly headlessService: k8s.KubeService;
   /** The ConfigMap holding `prometheus.yml`. */
@@ -384,9 +392,21 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
       headless: true,
       ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: 'http', appProtocol: 'http' }],
     });
+    this.metricsEndpoints = [
+      metricsEndpoint(this, {
+        serviceName: name,
+        identity: this.identity,
+        portName: 'http',
+        port: PROMETHEUS_PORT,
+        path: '/metrics',
+      }),
+    ];
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
+      // It scrapes itself in its own job: no scrape annotations, or it would scrape itself twice.
+      metrics: this.metricsEndpoints[0],
+      metricsScrapeAnnotations: false,
       ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: 'http', appProtocol: 'http' }],
     });
 

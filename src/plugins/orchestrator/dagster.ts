@@ -29,6 +29,8 @@ import {
 } from '../../core/validation';
 import { waitForTcpContainer } from '../../core/wait';
 import { POSTGRES_PASSWORD_KEY } from '../database/postgres';
+import { DagsterMetricsExporter, DagsterMetricsExporterOptions } from './dagster-metrics-exporter';
+import { MetricsEndpoint } from '../../core/metrics';
 import {
   OrchestratorPlugin,
   PlatformDependencies,
@@ -205,6 +207,12 @@ export interface DagsterProps extends ComponentProps {
    * @default - no OpenTelemetry settings
    */
   readonly telemetry?: TelemetryPlugin;
+  /**
+   * A Prometheus exporter of run failures, run durations and daemon heartbeats, read from the
+   * database (`DagsterMetricsExporter`; OSS Dagster serves no metrics itself), or `false`.
+   * @default - on, with `DagsterMetricsExporter` defaults
+   */
+  readonly metricsExporter?: DagsterMetricsExporterOptions | false;
 }
 
 /** What `Dagster.provider` takes: everything but what the platform supplies. */
@@ -317,6 +325,10 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   public readonly role: k8s.KubeRole;
   /** Binds `role` to the ServiceAccount. */
   public readonly roleBinding: k8s.KubeRoleBinding;
+  /** The metrics exporter, unless `metricsExporter: false`. */
+  public readonly metricsExporter?: DagsterMetricsExporter;
+  /** The metrics exporter's endpoint (none with `metricsExporter: false`). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
 
   /** The webserver (UI and GraphQL API) on port 3000. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -765,6 +777,16 @@ export class Dagster extends Construct implements OrchestratorPlugin {
             : ''),
       },
     ];
+    if (props.metricsExporter !== false) {
+      this.metricsExporter = new DagsterMetricsExporter(this, 'metrics-exporter', {
+        ...props.metricsExporter,
+        database: db,
+        platformName: props.platformName,
+        imageRegistry: props.imageRegistry,
+        imagePullSecrets: props.imagePullSecrets,
+      });
+    }
+    this.metricsEndpoints = this.metricsExporter?.metricsEndpoints ?? [];
   }
 
   /** The underlying objects, in the order they are written. */
@@ -780,6 +802,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       this.webserverService,
       this.webserverDeployment,
       this.daemonDeployment,
+      ...(this.metricsExporter?.apiObjects ?? []),
     ];
   }
 }

@@ -10,6 +10,7 @@ import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe, tcpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
+import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { mergeSecretRequirements, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import {
@@ -52,6 +53,44 @@ export const CUBESTORE_WORKER_PORT = 9001;
 export const CUBESTORE_DATA_DIR = '/cube/.cubestore/data';
 /** Where a shared ReadWriteMany volume is mounted when it is the remote storage (`CUBESTORE_REMOTE_DIR`). */
 export const CUBESTORE_REMOTE_DIR = '/cube/data';
+
+/**
+ * The Prometheus StatsD exporter, run beside every Cube Store pod: Cube Store sends its metrics
+ * only as StatsD over UDP (`CUBESTORE_METRICS_*`), the exporter serves them as Prometheus metrics.
+ */
+export const STATSD_EXPORTER_IMAGE: ContainerImage = {
+  registry: 'docker.io',
+  repository: 'prom/statsd-exporter',
+  tag: 'v0.30.0',
+};
+
+/** `nobody` (65534): the USER of the statsd-exporter image (busybox based). */
+export const STATSD_EXPORTER_RUN_AS: RunAs = { user: 65534, group: 65534 };
+
+/** Port of the exporter's `/metrics` (and `/-/healthy`, `/-/ready`): its `--web.listen-address` default. */
+export const STATSD_EXPORTER_METRICS_PORT = 9102;
+
+/** UDP port the exporter receives StatsD lines on (its `--statsd.listen-udp` default), on the pod's loopback. */
+export const STATSD_EXPORTER_UDP_PORT = 9125;
+
+const STATSD_EXPORTER_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '10m', memory: '32Mi' },
+  limits: { memory: '128Mi' },
+};
+
+/** The StatsD exporter sidecar of the Cube Store pods. */
+export interface CubeStoreMetricsOptions {
+  /**
+   * Image override of the exporter.
+   * @default - `docker.io/prom/statsd-exporter:v0.30.0`
+   */
+  readonly image?: ImageOverride;
+  /**
+   * Requests and limits of the exporter container.
+   * @default - 10m/32Mi requests, 128Mi memory limit
+   */
+  readonly resources?: ResourceRequirements;
+}
 
 const ROUTER_RESOURCES: ResourceRequirements = {
   requests: { cpu: '250m', memory: '512Mi' },
@@ -151,6 +190,13 @@ export interface CubeStoreProps extends ComponentProps {
    */
   readonly logLevel?: CubeStoreLogLevel;
   /**
+   * Prometheus metrics: a `prom/statsd-exporter` sidecar in every router and worker pod receives
+   * Cube Store's StatsD metrics on the pod's loopback (UDP 9125) and serves them on port 9102
+   * (`metrics` on the router and workers Services), or `false` for no metrics.
+   * @default - on, with `CubeStoreMetricsOptions` defaults
+   */
+  readonly metrics?: CubeStoreMetricsOptions | false;
+  /**
    * Image of the busybox init container with which workers wait for the router's metastore port.
    * @default - `docker.io/library/busybox:1.37.0`
    */
@@ -194,6 +240,8 @@ export class CubeStore extends Construct {
   public readonly workersStatefulSet: k8s.KubeStatefulSet;
   /** The headless Service `<name>-workers` that gives each worker its DNS name. */
   public readonly workersService: k8s.KubeService;
+  /** The StatsD exporters' metrics on the router and workers Services (none with `metrics: false`). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
 
   public constructor(scope: Construct, id: string, props: CubeStoreProps = {}) {
     super(scope, id);
@@ -247,6 +295,15 @@ export class CubeStore extends Construct {
       plainEnv('CUBESTORE_WORKERS', this.workerAddresses.join(',')),
       ...remote.env,
     ];
+    const exporter = props.metrics === false ? undefined : statsdExporter(this, props, props.metrics ?? {});
+    const metricsEnv = exporter
+      ? [
+          // Cube Store's defaults are StatsD to 127.0.0.1:8125; DogStatsD keeps the tags as labels.
+          plainEnv('CUBESTORE_METRICS_FORMAT', 'dogstatsd'),
+          plainEnv('CUBESTORE_METRICS_ADDRESS', '127.0.0.1'),
+          plainEnv('CUBESTORE_METRICS_PORT', String(STATSD_EXPORTER_UDP_PORT)),
+        ]
+      : [];
     const routerData = dataVolume(this, 'router.dataVolume', props.router?.dataVolume);
     const workerData = dataVolume(this, 'workers.dataVolume', props.workers?.dataVolume);
     const mounts = (): k8s.VolumeMount[] => [
@@ -282,6 +339,7 @@ export class CubeStore extends Construct {
             plainEnv('CUBESTORE_META_PORT', String(CUBESTORE_META_PORT)),
             plainEnv('CUBESTORE_STATUS_PORT', String(CUBESTORE_STATUS_PORT)),
             ...commonEnv,
+            ...metricsEnv,
           ],
           props.router?.extraEnv,
         ),
@@ -317,12 +375,28 @@ export class CubeStore extends Construct {
         { name: 'meta', port: CUBESTORE_META_PORT, targetPort: 'meta' },
       ],
     });
+    const metricsPort = { name: 'metrics', port: STATSD_EXPORTER_METRICS_PORT, targetPort: 'metrics' };
+    const endpoint = (serviceName: string, identity: WorkloadIdentity): MetricsEndpoint =>
+      metricsEndpoint(this, {
+        serviceName,
+        identity,
+        portName: 'metrics',
+        port: STATSD_EXPORTER_METRICS_PORT,
+        path: '/metrics',
+      });
+    const routerMetrics = exporter ? endpoint(routerName, this.routerIdentity) : undefined;
+    const workerMetrics = exporter ? endpoint(workersName, this.workerIdentity) : undefined;
+    this.metricsEndpoints = [routerMetrics, workerMetrics].filter(
+      (e): e is MetricsEndpoint => e !== undefined,
+    );
     this.routerService = addService(this, 'router-service', {
       name: routerName,
       identity: this.routerIdentity,
+      metrics: routerMetrics,
       ports: [
         { name: 'http', port: CUBESTORE_HTTP_PORT, targetPort: 'http' },
         { name: 'meta', port: CUBESTORE_META_PORT, targetPort: 'meta' },
+        ...(exporter ? [metricsPort] : []),
       ],
     });
     this.routerStatefulSet = new k8s.KubeStatefulSet(this, 'router', {
@@ -336,7 +410,7 @@ export class CubeStore extends Construct {
         template: buildPodTemplate({
           identity: this.routerIdentity,
           runAs: CUBESTORE_RUN_AS,
-          containers: [routerContainer],
+          containers: [routerContainer, ...(exporter ? [exporter] : [])],
           volumes: volumes(routerData),
           scheduling: props.router,
           imagePullSecrets: props.imagePullSecrets,
@@ -365,6 +439,7 @@ export class CubeStore extends Construct {
             plainEnv('CUBESTORE_WORKER_PORT', String(CUBESTORE_WORKER_PORT)),
             plainEnv('CUBESTORE_META_ADDR', this.metaEndpoint.address),
             ...commonEnv,
+            ...metricsEnv,
           ],
           props.workers?.extraEnv,
         ),
@@ -383,7 +458,11 @@ export class CubeStore extends Construct {
       headless: true,
       // The router must resolve every worker's name while it is still starting.
       publishNotReadyAddresses: true,
-      ports: [{ name: 'worker', port: CUBESTORE_WORKER_PORT, targetPort: 'worker' }],
+      metrics: workerMetrics,
+      ports: [
+        { name: 'worker', port: CUBESTORE_WORKER_PORT, targetPort: 'worker' },
+        ...(exporter ? [metricsPort] : []),
+      ],
     });
     this.workersStatefulSet = new k8s.KubeStatefulSet(this, 'workers', {
       metadata: objectMeta(workersName, this.workerIdentity),
@@ -404,7 +483,7 @@ export class CubeStore extends Construct {
               props.waitImage,
             ),
           ],
-          containers: [workerContainer],
+          containers: [workerContainer, ...(exporter ? [exporter] : [])],
           volumes: volumes(workerData),
           scheduling: props.workers,
           imagePullSecrets: props.imagePullSecrets,
@@ -426,6 +505,36 @@ export class CubeStore extends Construct {
       this.workersStatefulSet,
     ];
   }
+}
+
+/**
+ * The StatsD exporter sidecar: StatsD in over UDP on the pod's loopback only (TCP off), Prometheus
+ * metrics out on `metrics`. Without a mapping file it turns the dotted StatsD names into
+ * underscored metric names and DogStatsD tags into labels.
+ */
+function statsdExporter(
+  scope: IConstruct,
+  props: CubeStoreProps,
+  opts: CubeStoreMetricsOptions,
+): k8s.Container {
+  return buildContainer(
+    scope,
+    {
+      name: 'statsd-exporter',
+      image: resolveImage(scope, 'metrics.image', STATSD_EXPORTER_IMAGE, opts.image, props.imageRegistry),
+      args: [
+        `--web.listen-address=:${STATSD_EXPORTER_METRICS_PORT}`,
+        `--statsd.listen-udp=127.0.0.1:${STATSD_EXPORTER_UDP_PORT}`,
+        '--statsd.listen-tcp=',
+      ],
+      ports: [{ name: 'metrics', containerPort: STATSD_EXPORTER_METRICS_PORT, protocol: 'TCP' }],
+      resources: opts.resources ?? STATSD_EXPORTER_RESOURCES,
+      resourcesField: 'metrics.resources',
+      readinessProbe: httpProbe('/-/ready', 'metrics', { periodSeconds: 10, timeoutSeconds: 3 }),
+      livenessProbe: httpProbe('/-/healthy', 'metrics', { periodSeconds: 30, timeoutSeconds: 3 }),
+    },
+    STATSD_EXPORTER_RUN_AS,
+  );
 }
 
 interface RemoteStorageParts {

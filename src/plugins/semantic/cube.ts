@@ -22,6 +22,7 @@ import {
 import { waitForTcpContainer } from '../../core/wait';
 import { ObjectStoragePlugin, PluginProvider, SemanticLayerPlugin } from '../interfaces';
 import { CubeStore, CubeStoreProps, secretRequirements } from './cube-store';
+import { MetricsEndpoint } from '../../core/metrics';
 import { IngressTarget } from '../../core/ingress';
 
 /**
@@ -278,6 +279,8 @@ export class Cube extends Construct implements SemanticLayerPlugin {
   public readonly refreshWorkerIdentity: WorkloadIdentity;
   /** The Cube Store this Cube uses (created here unless one was given). */
   public readonly cubeStore: CubeStore;
+  /** Metrics endpoints: those of the Cube Store this construct created (the Cube API serves none). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** Secrets that must exist. */
   public readonly requiredSecrets: readonly SecretRequirement[];
   /** ConfigMaps that must exist (the data model, when it comes from a ConfigMap). */
@@ -335,6 +338,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
         imagePullSecrets: props.imagePullSecrets,
       });
     validateSameVersion(this, this.image, this.cubeStore.image);
+    this.metricsEndpoints = props.cubeStore ? [] : this.cubeStore.metricsEndpoints;
 
     this.serviceEndpoint = serviceEndpoint(this, name, CUBE_PORT);
     this.apiUrl = endpointUrl(this.serviceEndpoint);

@@ -22,7 +22,7 @@ import {
 import { waitForTcpContainer } from '../../core/wait';
 import { ObjectStoragePlugin, PlatformDependencies, PluginProvider } from '../interfaces';
 import { validateBucketName, validateS3Region } from './external-s3';
-import { scrapeAnnotations } from '../../core/metrics';
+import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { IngressTarget } from '../../core/ingress';
 
 /**
@@ -227,6 +227,8 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The client Service (S3 API, and the console when on). */
   public readonly service: k8s.KubeService;
+  /** The metrics endpoint of the Service (what the platform's ServiceMonitors scrape). */
+  public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** The headless Service that governs the StatefulSet and gives each node its DNS name. */
   public readonly headlessService: k8s.KubeService;
   /** The bucket-setup Job. */
@@ -386,11 +388,20 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
       publishNotReadyAddresses: true,
       ports: [apiPort],
     });
+    this.metricsEndpoints = [
+      metricsEndpoint(this, {
+        serviceName: name,
+        identity: this.identity,
+        portName: 'http',
+        port: MINIO_API_PORT,
+        path: '/minio/v2/metrics/cluster',
+      }),
+    ];
     this.service = addService(this, 'service', {
       name,
       identity: this.identity,
       // Cluster-wide metrics; MINIO_PROMETHEUS_AUTH_TYPE=public lets them be scraped without a token.
-      annotations: scrapeAnnotations(MINIO_API_PORT, '/minio/v2/metrics/cluster'),
+      metrics: this.metricsEndpoints[0],
       ports: [
         apiPort,
         ...(browser ? [{ name: 'console', port: MINIO_CONSOLE_PORT, targetPort: 'console' }] : []),

@@ -212,6 +212,13 @@ class Elector:
         self.role = "standby"
         self.role_since = time.time()
         self.state_error = None
+        self.last_warning = None
+
+    def warn(self, message):
+        """Logs a problem, but not the same one again and again while it lasts."""
+        if message != self.last_warning:
+            self.last_warning = message
+            log(message)
 
     # --- the Lease ---------------------------------------------------------------------------
 
@@ -261,11 +268,12 @@ class Elector:
             if status in (200, 201) and created:
                 self._observe(created)
                 self.renewed_at = sent
+                self.last_warning = None
                 return HELD
-            log("could not create the Lease: HTTP %s" % status)
+            self.warn("could not create the Lease: HTTP %s" % status)
             return FAILED
         if status != 200 or not lease:
-            log("could not read the Lease: HTTP %s" % status)
+            self.warn("could not read the Lease: HTTP %s" % status)
             return FAILED
         metadata, spec, holder = self._observe(lease)
         now = time.monotonic()
@@ -289,11 +297,12 @@ class Elector:
         if status == 200 and updated:
             self._observe(updated)
             self.renewed_at = sent
+            self.last_warning = None
             return HELD
         if status == 409:
-            log("another candidate wrote the Lease first (HTTP 409)")
+            self.warn("another candidate wrote the Lease first (HTTP 409)")
         else:
-            log("could not write the Lease: HTTP %s" % status)
+            self.warn("could not write the Lease: HTTP %s" % status)
         return FAILED
 
     def release(self):
@@ -394,7 +403,7 @@ class Elector:
         try:
             return self.try_acquire_or_renew(deadline)
         except Exception as error:
-            log("the API server did not answer: %s" % error)
+            self.warn("the API server did not answer: %s" % error)
             return FAILED
 
     def acquire(self):
@@ -403,19 +412,30 @@ class Elector:
         while not _terminating:
             self.set_role("standby")
             if self.attempt() == HELD:
+                if _terminating:  # asked to stop while acquiring: do not start the daemon
+                    self.release()
+                    return False
                 return True
             self.sleep(self.config.retry_period)
         return False
 
     def lead(self, command):
         """Runs the daemon while the Lease is renewed. Returns the exit code of this process."""
-        config = self.config
         try:
             self.start_daemon(command)
         except OSError as error:
             log("cannot start the daemon: %s" % error)
             self.release()
             return 127
+        try:
+            return self._lead()
+        finally:
+            # Whatever happened (even a bug here), no daemon outlives its supervisor's lead.
+            if self.daemon.poll() is None:
+                self.stop_daemon(0)
+
+    def _lead(self):
+        config = self.config
         next_renewal = self.renewed_at + config.retry_period
         stopping_since = None
         while True:

@@ -39,12 +39,9 @@ const pod = workloadPodSpec(objects, 'Deployment', 'dagster-daemon');
 const daemon = workloadContainer(objects, 'Deployment', 'dagster-daemon');
 
 describe("Dagster daemon, mode 'ha'", () => {
-  test('two pods, rolled one new pod at a time so a standby is always there', () => {
+  test('two pods, replaced with Recreate: a switch from single mode never overlaps the old daemon', () => {
     expect(get(deployment, 'spec.replicas')).toBe(2);
-    expect(get(deployment, 'spec.strategy')).toEqual({
-      type: 'RollingUpdate',
-      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
-    });
+    expect(get(deployment, 'spec.strategy')).toEqual({ type: 'Recreate' });
     expect(pod.terminationGracePeriodSeconds).toBe(30);
   });
 

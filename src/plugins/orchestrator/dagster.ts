@@ -816,18 +816,12 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       metadata: objectMeta(DAGSTER_DAEMON_DEPLOYMENT, this.daemonIdentity),
       spec: {
         replicas: this.daemonReplicas,
-        // `single`: never two daemon pods, not even during a rollout. `ha`: the Lease keeps one
-        // daemon running however many pods there are, so a rollout starts a new pod before it
-        // stops an old one and a standby is always there.
-        strategy: ha
-          ? {
-              type: 'RollingUpdate',
-              rollingUpdate: {
-                maxSurge: k8s.IntOrString.fromNumber(1),
-                maxUnavailable: k8s.IntOrString.fromNumber(0),
-              },
-            }
-          : { type: 'Recreate' },
+        // Old pods are gone before new ones start. `single`: never two daemons, not even during
+        // a rollout. `ha`: the Lease keeps one daemon among the pods that run the supervisor, but
+        // not against a pod of the other mode: switching between `single` and `ha` is a rollout
+        // in which the old pods (not electing, or electing) must be gone before the new ones
+        // start. Unplanned failures and evictions (drains) still fail over to the standby.
+        strategy: { type: 'Recreate' },
         selector: { matchLabels: selectorLabels(this.daemonIdentity) },
         template: podTemplate({
           identity: this.daemonIdentity,

@@ -72,7 +72,7 @@ describe("Dagster daemon, mode 'ha'", () => {
       LEADER_ELECTION_RENEW_DEADLINE: '10',
       LEADER_ELECTION_RETRY_PERIOD: '2',
       LEADER_ELECTION_KILL_GRACE: '2',
-      LEADER_ELECTION_STOP_GRACE: '20',
+      LEADER_ELECTION_STOP_GRACE: '10',
       LEADER_ELECTION_STARTUP_GRACE: '600',
       LEADER_ELECTION_STATE_FILE: '/tmp/dagster-daemon-election.json',
     });
@@ -84,12 +84,14 @@ describe("Dagster daemon, mode 'ha'", () => {
     expect(pod.automountServiceAccountToken).toBe(true);
   });
 
-  test('the timing keeps the old daemon dead before a standby may take over, and fits the grace period', () => {
+  test('the timing keeps the old daemon dead before a standby may take over; a drain fails over in < 15 s', () => {
     const t = DAGSTER_DAEMON_ELECTION_TIMING;
     expect(t.renewDeadlineSeconds + t.killGraceSeconds).toBeLessThan(t.leaseDurationSeconds);
     expect(t.renewDeadlineSeconds).toBeGreaterThan(1.2 * t.retryPeriodSeconds);
     // Stopping the daemon, then releasing the Lease (one request, at most half the renew deadline).
     expect(t.stopGraceSeconds + t.renewDeadlineSeconds / 2).toBeLessThan(t.terminationGracePeriodSeconds);
+    // A drain: the daemon stops, the Lease is released, the standby sees it at its next retry.
+    expect(t.stopGraceSeconds + t.retryPeriodSeconds).toBeLessThan(15);
   });
 
   test('the script is a ConfigMap mounted read-only, and a new script rolls the pods', () => {

@@ -37,8 +37,12 @@ export const DAGSTER_DAEMON_ELECTION_TIMING = {
    * renewDeadline + killGrace = 12 s, before any standby may take over (15 s).
    */
   killGraceSeconds: 2,
-  /** When the pod stops (SIGTERM): how long the daemon may take to shut down cleanly. */
-  stopGraceSeconds: 20,
+  /**
+   * When the pod stops (SIGTERM: drain, rollout, deletion): how long the daemon may take to shut
+   * down cleanly before SIGKILL. The standby takes over once it has stopped and the Lease is
+   * released, so a drain fails over within this plus one retry period: under 15 s.
+   */
+  stopGraceSeconds: 10,
   /** The pod's terminationGracePeriodSeconds: the stop grace plus time to release the Lease. */
   terminationGracePeriodSeconds: 30,
 } as const;

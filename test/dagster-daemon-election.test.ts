@@ -155,8 +155,12 @@ class Pods {
     throw new Error(`never: ${what}\n--- events:\n${this.lines().join('\n')}\n${outputs.join('\n')}`);
   }
 
-  /** Pod a leads with its daemon running; pod b has polled the Lease as a standby several times. */
+  /**
+   * Pod a leads with its daemon running; pod b has polled the Lease as a standby several times.
+   * The Lease exists, released, as after an earlier leader: taken at once (see the creation test).
+   */
   public async leaderAndStandby(): Promise<void> {
+    this.api.seed(NAMESPACE, LEASE, { holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 0 });
     await this.start('a');
     await this.waitFor('daemon a runs', () => this.running().join() === 'a');
     const b = await this.start('b');
@@ -228,7 +232,7 @@ describe('Dagster daemon leader election (the supervisor script under python3)',
       expect(pods.api.leases.get(`${NAMESPACE}/${LEASE}`)?.spec).toMatchObject({
         holderIdentity: 'b',
         leaseDurationSeconds: 3,
-        leaseTransitions: 1,
+        leaseTransitions: 2,
       });
     }),
   );
@@ -286,7 +290,7 @@ describe('Dagster daemon leader election (the supervisor script under python3)',
   );
 
   test.concurrent(
-    'a standby never runs the daemon and survives a lost race (409) for the Lease',
+    'without a Lease both race to create it: one wins (the other gets 409), waits a lease duration, then leads',
     withPods(async (pods) => {
       // Both start together: both see no Lease, one create wins, the other gets 409 and stands by.
       await Promise.all([pods.start('a'), pods.start('b')]);
@@ -298,6 +302,21 @@ describe('Dagster daemon leader election (the supervisor script under python3)',
       expect(pods.running()).toEqual([leader]);
       expect(pods.candidate(standby).exitCode).toBeUndefined();
       expect(pods.events()).toEqual([`lease ${leader} acquired`, `start ${leader}`]);
+      expect(pods.candidate(leader).output).toMatch(/created the Lease: starting the daemon in 3s/);
+    }),
+  );
+
+  test.concurrent(
+    'a Lease deleted under its leader: the candidate that creates it waits until that leader stopped',
+    withPods(async (pods) => {
+      await pods.leaderAndStandby();
+      // a cannot see the API any more, b finds no Lease and creates one; a still runs its daemon
+      // until its renew deadline, so b must not start right away.
+      pods.candidate('a').port.partitioned = true;
+      pods.api.leases.delete(`${NAMESPACE}/${LEASE}`);
+      await pods.waitFor('daemon b runs', () => pods.running().join() === 'b');
+      expect(pods.events()).toEqual(['lease a acquired', 'start a', 'lease b acquired', 'stop a', 'start b']);
+      expect(pods.candidate('b').output).toMatch(/created the Lease: starting the daemon in 3s/);
     }),
   );
 

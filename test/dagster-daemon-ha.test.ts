@@ -247,6 +247,12 @@ describe("Dagster daemon, mode 'ha'", () => {
     const api = new FakeLeaseApi(log);
     try {
       const port = await api.listen();
+      // A released Lease: taken at once (a Lease the script creates makes it wait 15 s first).
+      api.seed(NS, 'dagster-daemon-leader', {
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        leaseTransitions: 4,
+      });
       const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
       for (const e of envVars(daemon)) {
         if (!e.name.startsWith('LEADER_ELECTION_')) continue;

@@ -81,6 +81,14 @@ export class FakeLeaseApi {
     await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
   }
 
+  /** Stores a Lease as if someone had created it earlier (not logged). */
+  public seed(namespace: string, name: string, spec: Json): void {
+    this.leases.set(`${namespace}/${name}`, {
+      metadata: { name, namespace, resourceVersion: this.nextVersion(), uid: `uid-${name}` },
+      spec,
+    });
+  }
+
   /** The holder of `namespace/name`, '' when released, undefined when there is no Lease. */
   public holder(namespace: string, name: string): string | undefined {
     const lease = this.leases.get(`${namespace}/${name}`);

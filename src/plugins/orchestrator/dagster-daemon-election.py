@@ -17,6 +17,8 @@ The algorithm is client-go's leader election on a coordination.k8s.io/v1 Lease:
 - the leader stops its daemon (the whole process group) once it has not renewed for the renew
   deadline, which with the kill grace is shorter than the lease duration: the daemon is dead
   before any candidate may take over. It then exits, and Kubernetes restarts it as a candidate.
+- a candidate that creates the Lease (none existed) waits one lease duration before it starts
+  the daemon: if the Lease was deleted under a leader, that leader has stopped by then.
 - on SIGTERM the leader stops the daemon, then releases the Lease so a candidate takes over at
   once; if the daemon exits by itself, the leader releases the Lease and exits with an error.
 
@@ -208,6 +210,7 @@ class Elector:
         self.observed_at = 0.0
         self.observed_holder = None
         self.renewed_at = None  # monotonic time the last successful write was sent
+        self.start_after = 0.0  # monotonic time before which the daemon must not start
         self.daemon = None
         self.role = "standby"
         self.role_since = time.time()
@@ -269,6 +272,12 @@ class Elector:
                 self._observe(created)
                 self.renewed_at = sent
                 self.last_warning = None
+                if self.daemon is None:
+                    # The Lease did not exist, but a leader may: if the Lease was deleted under
+                    # it, that leader stops its daemon by its renew deadline plus kill grace
+                    # after its last renewal, which was before this create. Waiting one lease
+                    # duration from now covers that, as waiting for an expiry would.
+                    self.start_after = time.monotonic() + config.lease_duration
                 return HELD
             self.warn("could not create the Lease: HTTP %s" % status)
             return FAILED
@@ -422,59 +431,74 @@ class Elector:
     def lead(self, command):
         """Runs the daemon while the Lease is renewed. Returns the exit code of this process."""
         try:
-            self.start_daemon(command)
-        except OSError as error:
-            log("cannot start the daemon: %s" % error)
-            self.release()
-            return 127
-        try:
-            return self._lead()
+            return self._lead(command)
         finally:
             # Whatever happened (even a bug here), no daemon outlives its supervisor's lead.
-            if self.daemon.poll() is None:
+            if self.daemon is not None and self.daemon.poll() is None:
                 self.stop_daemon(0)
 
-    def _lead(self):
+    def _lead(self, command):
         config = self.config
         next_renewal = self.renewed_at + config.retry_period
         stopping_since = None
+        if self.start_after > time.monotonic():
+            log(
+                "created the Lease: starting the daemon in %.0fs, once any leader of a deleted Lease has stopped"
+                % (self.start_after - time.monotonic())
+            )
         while True:
             now = time.monotonic()
             deadline = self.renewed_at + config.renew_deadline
             if now >= deadline:
                 log("no renewal for %.1fs: stopping the daemon before the Lease expires" % config.renew_deadline)
-                self.stop_daemon(config.kill_grace)
+                if self.daemon is not None:
+                    self.stop_daemon(config.kill_grace)
                 return 1
-            code = self.daemon.poll()
-            if code is not None:
-                self.signal_daemon(signal.SIGKILL)  # whatever it left behind
-                if stopping_since is not None:
-                    log("the daemon stopped")
+            if self.daemon is None:
+                if _terminating:
                     self.release()
                     return 0
-                log("the daemon exited with code %s" % code)
-                self.release()
-                return code if code > 0 else 1
-            if _terminating and stopping_since is None:
-                log("asked to stop: stopping the daemon, then releasing the Lease")
-                self.signal_daemon(signal.SIGTERM)
-                stopping_since = now
-            if stopping_since is not None and now - stopping_since >= config.stop_grace:
-                log("the daemon did not stop within %.1fs: killing it" % config.stop_grace)
-                self.signal_daemon(signal.SIGKILL)
-                self.daemon.wait()
-                self.release()
-                return 0
+                if now >= self.start_after:
+                    try:
+                        self.start_daemon(command)
+                    except OSError as error:
+                        log("cannot start the daemon: %s" % error)
+                        self.release()
+                        return 127
+                    continue
+            else:
+                code = self.daemon.poll()
+                if code is not None:
+                    self.signal_daemon(signal.SIGKILL)  # whatever it left behind
+                    if stopping_since is not None:
+                        log("the daemon stopped")
+                        self.release()
+                        return 0
+                    log("the daemon exited with code %s" % code)
+                    self.release()
+                    return code if code > 0 else 1
+                if _terminating and stopping_since is None:
+                    log("asked to stop: stopping the daemon, then releasing the Lease")
+                    self.signal_daemon(signal.SIGTERM)
+                    stopping_since = now
+                if stopping_since is not None and now - stopping_since >= config.stop_grace:
+                    log("the daemon did not stop within %.1fs: killing it" % config.stop_grace)
+                    self.signal_daemon(signal.SIGKILL)
+                    self.daemon.wait()
+                    self.release()
+                    return 0
             if now >= next_renewal:
                 result = self.attempt(deadline)
                 if result == OTHER:
                     log("the Lease was taken by %s: killing the daemon" % self.observed_holder)
-                    self.stop_daemon(0)
+                    if self.daemon is not None:
+                        self.stop_daemon(0)
                     return 1
                 next_renewal = (self.renewed_at if result == HELD else time.monotonic()) + config.retry_period
                 self.write_state()
                 continue
-            time.sleep(max(0.0, min(TICK, next_renewal - now, deadline - now)))
+            wake = min(next_renewal, deadline, self.start_after if self.daemon is None else deadline)
+            time.sleep(max(0.0, min(TICK, wake - now)))
 
 
 def run(command):

@@ -21,6 +21,11 @@ export * from './plugins/observability/jaeger';
 export * from './plugins/observability/marquez';
 export * from './plugins/orchestrator/dagster';
 export * from './plugins/orchestrator/dagster-code-location';
+export type { DagsterDaemonMode } from './plugins/orchestrator/dagster-daemon-election';
+export {
+  DAGSTER_DAEMON_ELECTION_TIMING,
+  DAGSTER_DAEMON_LEASE,
+} from './plugins/orchestrator/dagster-daemon-election';
 export * from './plugins/semantic/cube';
 export * from './plugins/semantic/cube-store';
 export * from './platform/floe-platform';

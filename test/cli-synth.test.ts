@@ -47,9 +47,9 @@ describe('floe synth (the real binary)', () => {
     );
     expect(r.status).toBe(1);
     expect(r.stdout[0]).toMatch(
-      /^test\/fixtures\/synth\/unsupported-settings\.yaml:10:11: orchestrator\.daemon\.mode: /,
+      /^test\/fixtures\/synth\/unsupported-settings\.yaml:11:22: orchestrator\.daemon\.restart_timeout: /,
     );
-    expect(r.stderr).toEqual(['floe synth: 5 problems; nothing was written']);
+    expect(r.stderr).toEqual(['floe synth: 4 problems; nothing was written']);
     expect([...r.stdout, ...r.stderr].join('\n')).not.toMatch(/\n\s+at /);
     const help = floe('synth', '--help');
     expect(help.status).toBe(0);

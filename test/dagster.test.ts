@@ -230,9 +230,17 @@ describe('Dagster', () => {
     const d = findObject(objects, 'Deployment', 'dagster-daemon');
     const c = container(objects, 'dagster-daemon');
 
-    test('exactly one replica, replaced with Recreate', () => {
+    test('single mode by default: exactly one replica, replaced with Recreate, no Lease', () => {
       expect(get(d, 'spec.replicas')).toBe(1);
       expect(get(d, 'spec.strategy')).toEqual({ type: 'Recreate' });
+      expect(
+        objects.filter((o) => ['Role', 'RoleBinding'].includes(o.kind)).map((o) => o.metadata.name),
+      ).toEqual(['dagster', 'dagster']);
+      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual([
+        'dagster-instance',
+        'dagster-workspace',
+      ]);
+      expect(Object.keys(envMap(c)).filter((k) => k.startsWith('LEADER_ELECTION_'))).toEqual([]);
     });
 
     test('runs dagster-daemon with the mounted workspace, from the pinned image', () => {
@@ -245,7 +253,9 @@ describe('Dagster', () => {
         expect(get(c, `${probe}.exec.command`)).toEqual(['dagster-daemon', 'liveness-check']);
         expect(Number(get(c, `${probe}.timeoutSeconds`))).toBeGreaterThanOrEqual(30);
       }
-      expect(Number(get(c, 'livenessProbe.periodSeconds'))).toBeGreaterThanOrEqual(60);
+      expect(
+        Number(get(c, 'startupProbe.periodSeconds')) * Number(get(c, 'startupProbe.failureThreshold')),
+      ).toBe(600);
       expect(envMap(c).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('1800');
     });
 
@@ -266,16 +276,17 @@ describe('Dagster', () => {
       ]);
     });
 
-    test('by default a stuck daemon is restarted after 3 failed checks a minute apart', () => {
-      expect(get(c, 'livenessProbe.periodSeconds')).toBe(60);
-      expect(get(c, 'livenessProbe.failureThreshold')).toBe(3);
+    test("by default a failing daemon is restarted after 2 failed checks 30 s apart (the docs' < 60 s)", () => {
+      expect(get(c, 'livenessProbe.periodSeconds')).toBe(30);
+      expect(get(c, 'livenessProbe.failureThreshold')).toBe(2);
+      expect(get(c, 'livenessProbe.timeoutSeconds')).toBe(30);
     });
 
     test("the docs' health_check_interval and restart_timeout set the liveness probe", () => {
-      const o = synth({ daemon: { healthCheckIntervalSeconds: 30, restartTimeoutSeconds: 60 } });
+      const o = synth({ daemon: { healthCheckIntervalSeconds: 60, restartTimeoutSeconds: 180 } });
       const probe = asJson(get(container(o, 'dagster-daemon'), 'livenessProbe'));
-      expect(probe.periodSeconds).toBe(30);
-      expect(probe.failureThreshold).toBe(2);
+      expect(probe.periodSeconds).toBe(60);
+      expect(probe.failureThreshold).toBe(3);
       expect(probe.timeoutSeconds).toBe(30);
       const fast = synth({ daemon: { healthCheckIntervalSeconds: 15, restartTimeoutSeconds: 50 } });
       const fastProbe = asJson(get(container(fast, 'dagster-daemon'), 'livenessProbe'));
@@ -799,9 +810,19 @@ describe('Dagster', () => {
   });
 
   describe('validation', () => {
-    test('daemon replicas other than 1 are refused', () => {
+    test("daemon replicas other than 1 are refused in single mode, fewer than 2 in 'ha' mode", () => {
       expect(build({ daemon: { replicas: 2 } })).toThrow(
-        'test/orchestrator: invalid daemon.replicas: got 2, expected 1 (Dagster has no daemon leader election',
+        "test/orchestrator: invalid daemon.replicas: got 2, expected 1 in mode 'single' (Dagster has no leader election of its own",
+      );
+      expect(build({ daemon: { mode: 'single', replicas: 2 } })).toThrow(/daemon.mode 'ha' runs standbys/);
+      expect(build({ daemon: { mode: 'ha', replicas: 1 } })).toThrow(
+        "test/orchestrator: invalid daemon.replicas: got 1, expected at least 2 in mode 'ha'",
+      );
+    });
+
+    test('an unknown daemon mode is refused', () => {
+      expect(build({ daemon: { mode: 'active-active' as unknown as 'ha' } })).toThrow(
+        `test/orchestrator: invalid daemon.mode: got "active-active", expected 'single' or 'ha'`,
       );
     });
 

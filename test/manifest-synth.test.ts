@@ -9,7 +9,7 @@ import { FloePlatform } from '../src/platform/floe-platform';
 import { EXAMPLES } from './support/example-programs';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
-import { K8sObject } from './support/synth';
+import { get, K8sObject } from './support/synth';
 
 const root = path.join(__dirname, '..');
 
@@ -123,7 +123,6 @@ describe('floe synth problems', () => {
     );
     expect(r.code).toBe(1);
     expect(r.out).toEqual([
-      `${f('unsupported-settings.yaml')}:10:11: orchestrator.daemon.mode: not supported yet (got 'ha', expected 'single': Dagster runs exactly one daemon; the Lease-based active/standby pair is not built yet)`,
       `${f('unsupported-settings.yaml')}:11:22: orchestrator.daemon.restart_timeout: not allowed (got '1500ms', expected a whole number of seconds, e.g. '2s')`,
       `${f('unsupported-settings.yaml')}:15:3: services.lineage: not allowed (got a mapping, expected no settings: lineage is 'none' (set observability.lineage: marquez))`,
       `${f('unsupported-settings.yaml')}:18:15: services.tracing.replicas: not allowed (got 2, expected 1: Jaeger with in-memory storage runs as a single pod)`,
@@ -132,7 +131,62 @@ describe('floe synth problems', () => {
       `${f('other-platform-product.yaml')}:11:5: transforms[0]: not allowed (got 'dbt-test', expected a dbt-test step after a step it checks (dbt-run or dlt-ingest): it runs only once that step succeeded)`,
       `${f('other-platform-product.yaml')}:13:18: transforms[0].fullRefresh: not allowed (got a value, expected no fullRefresh on 'command: test': only dbt run rebuilds)`,
     ]);
-    expect(r.err).toEqual(['floe synth: 8 problems; nothing was written']);
+    expect(r.err).toEqual(['floe synth: 7 problems; nothing was written']);
+  });
+
+  test("daemon.mode 'ha' builds the Lease-elected daemon pair; 'single' one daemon", () => {
+    const dir = tmpdir();
+    const manifest = (mode: string): string => {
+      const file = path.join(dir, `${mode}.yaml`);
+      fs.writeFileSync(
+        file,
+        [
+          'apiVersion: floe.dev/v1',
+          'kind: PlatformManifest',
+          'metadata:',
+          '  name: floe',
+          "  version: '1.0.0'",
+          'orchestrator:',
+          '  type: dagster',
+          '  daemon:',
+          `    mode: ${mode}`,
+          '',
+        ].join('\n'),
+      );
+      return file;
+    };
+    const prerequisites = { secrets: [] as string[], configMaps: [] as string[] };
+    const objects = (mode: string): K8sObject[] => {
+      const built = buildFromManifests({ manifest: manifest(mode) }, tmpdir());
+      if (!built.ok) throw new Error(built.problems.map((p) => p.message).join('\n'));
+      for (const c of built.charts) {
+        const platform = c.chart as FloePlatform;
+        prerequisites.secrets.push(...platform.requiredSecrets.map((r) => r.name));
+        prerequisites.configMaps.push(...platform.requiredConfigMaps);
+      }
+      return built.charts.flatMap((c) => Testing.synth(c.chart) as K8sObject[]);
+    };
+    const daemon = (o: K8sObject[]): K8sObject | undefined =>
+      o.find((x) => x.kind === 'Deployment' && x.metadata.name === 'dagster-daemon');
+    const names = (o: K8sObject[], kind: string): string[] =>
+      o.filter((x) => x.kind === kind).map((x) => x.metadata.name);
+
+    const ha = objects('ha');
+    expect(get(daemon(ha), 'spec.replicas')).toBe(2);
+    expect(names(ha, 'Role')).toContain('dagster-daemon-leader-election');
+    expect(names(ha, 'ConfigMap')).toContain('dagster-daemon-election');
+    expect(validateObjects(ha)).toEqual([]);
+    expect(
+      checkPolicy(ha, {
+        prerequisiteSecrets: prerequisites.secrets,
+        prerequisiteConfigMaps: prerequisites.configMaps,
+      }),
+    ).toEqual([]);
+
+    const single = objects('single');
+    expect(get(daemon(single), 'spec.replicas')).toBe(1);
+    expect(names(single, 'Role')).not.toContain('dagster-daemon-leader-election');
+    expect(names(single, 'ConfigMap')).not.toContain('dagster-daemon-election');
   });
 
   test('two products of one name in one namespace', async () => {

@@ -243,7 +243,7 @@ export const DagsterDaemonSchema = z
       .enum(['single', 'ha'], { error: "'single' or 'ha'" })
       .optional()
       .describe(
-        "'single': one daemon pod, restarted by Kubernetes. 'ha' (docs: active-passive with a Lease) is valid here but `floe synth` refuses it until the Lease-based standby is built. Default: 'single'.",
+        "'single': one daemon pod, restarted by Kubernetes. 'ha': two pods, one active: only the holder of the Lease `dagster-daemon-leader` runs the daemon, a standby takes over when it stops renewing (`Dagster` `daemon.mode`). Default: 'single'.",
       ),
     restart_timeout: matching(DURATION, DURATION_MESSAGE)
       .optional()

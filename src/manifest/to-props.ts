@@ -169,12 +169,6 @@ function orchestrator(
   report: ReportProblem,
 ): FloePlatformProps['orchestrator'] {
   const daemon = o?.daemon;
-  if (daemon?.mode === 'ha') {
-    report(
-      ['orchestrator', 'daemon', 'mode'],
-      "not supported yet (got 'ha', expected 'single': Dagster runs exactly one daemon; the Lease-based active/standby pair is not built yet)",
-    );
-  }
   const interval =
     daemon?.health_check_interval !== undefined
       ? seconds(daemon.health_check_interval, ['orchestrator', 'daemon', 'health_check_interval'], report)
@@ -188,9 +182,10 @@ function orchestrator(
     ...(settings?.replicas !== undefined || settings?.resources !== undefined
       ? { webserver: { ...workload({ ...settings, image: undefined }) } }
       : {}),
-    ...(interval !== undefined || restart !== undefined
+    ...(daemon?.mode !== undefined || interval !== undefined || restart !== undefined
       ? {
           daemon: {
+            ...(daemon?.mode !== undefined ? { mode: daemon.mode } : {}),
             ...(interval !== undefined ? { healthCheckIntervalSeconds: interval } : {}),
             ...(restart !== undefined ? { restartTimeoutSeconds: restart } : {}),
           },

@@ -42,7 +42,7 @@ export function singlePlatform(outdir: string): App {
         replicas: 2,
         resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '1Gi' } },
       },
-      daemon: { healthCheckIntervalSeconds: 30, restartTimeoutSeconds: 60 },
+      daemon: { mode: 'single', healthCheckIntervalSeconds: 30, restartTimeoutSeconds: 60 },
     }),
     semantic: Cube.provider(),
     externalDatabases: {
@@ -150,7 +150,10 @@ export function mesh(outdir: string): App {
     return { platform, jobs };
   };
 
-  const sales = domain('sales', { orchestrator: Dagster.provider({}), semantic: Cube.provider({}) });
+  const sales = domain('sales', {
+    orchestrator: Dagster.provider({ daemon: { mode: 'single' } }),
+    semantic: Cube.provider({}),
+  });
   sales.jobs.addPipeline('customer-360', {
     image: 'registry.example.com/sales/customer-360:1.4.2',
     steps: [ingest.dlt({ source: 'shopify' }), dbt.run({ select: 'tag:daily' }), quality.check()],

@@ -52,6 +52,21 @@ import {
   renderWorkspaceYaml,
 } from './dagster-config';
 import { IngressTarget } from '../../core/ingress';
+import {
+  DAGSTER_DAEMON_ELECTION_CONFIG_MAP,
+  DAGSTER_DAEMON_ELECTION_ROLE,
+  DAGSTER_DAEMON_ELECTION_TIMING,
+  DAGSTER_DAEMON_LEASE,
+  DAGSTER_DAEMON_MODES,
+  daemonElectionCommand,
+  daemonElectionConfigData,
+  daemonElectionEnv,
+  daemonElectionProbeCommand,
+  daemonElectionRules,
+  daemonElectionScript,
+  daemonElectionVolume,
+  DagsterDaemonMode,
+} from './dagster-daemon-election';
 
 /**
  * Dagster's image for the webserver and daemon (no user code), `dagster/dagster-celery-k8s`.
@@ -120,9 +135,18 @@ export interface DagsterWebserverOptions extends Omit<WorkloadOptions, 'image'> 
 /** Daemon knobs. The image is shared with the webserver (`DagsterProps.image`). */
 export interface DagsterDaemonOptions extends Omit<WorkloadOptions, 'image'> {
   /**
-   * Number of daemon pods. Only 1 is allowed: Dagster has no leader election and two daemons
-   * would launch every schedule and sensor run twice.
-   * @default 1
+   * `single`: one daemon pod (strategy Recreate) that Kubernetes restarts when it exits or its
+   * liveness check fails. `ha`: an active/standby Deployment whose pods elect a leader through
+   * the coordination.k8s.io Lease `dagster-daemon-leader`; only the leader runs `dagster-daemon`,
+   * and a standby takes over when the leader stops renewing the Lease (docs/dagster-daemon-ha.md).
+   * @default 'single'
+   */
+  readonly mode?: DagsterDaemonMode;
+  /**
+   * Number of daemon pods. In `single` mode only 1: Dagster has no leader election of its own and
+   * two daemons would launch every schedule and sensor run twice. In `ha` mode at least 2 (one
+   * leader, the others standbys; still only one daemon runs).
+   * @default - 1 in `single` mode, 2 in `ha` mode
    */
   readonly replicas?: number;
   /**
@@ -134,14 +158,16 @@ export interface DagsterDaemonOptions extends Omit<WorkloadOptions, 'image'> {
   /**
    * Seconds between two runs of the liveness check (`dagster-daemon liveness-check`), the docs'
    * `health_check_interval`. The check starts Python and queries PostgreSQL, so at least 10.
-   * @default 60
+   * @default 30
    */
   readonly healthCheckIntervalSeconds?: number;
   /**
-   * Longest time from a stuck daemon to Kubernetes restarting it, the docs' `restart_timeout`:
-   * the liveness probe fails after `floor(restartTimeoutSeconds / healthCheckIntervalSeconds)`
-   * failed checks in a row. At least `healthCheckIntervalSeconds`.
-   * @default 180
+   * Longest time from the last passing liveness check to Kubernetes restarting the daemon, the
+   * docs' `restart_timeout`: the probe fails after `floor(restartTimeoutSeconds /
+   * healthCheckIntervalSeconds)` failed checks in a row. (A daemon that exits is restarted at
+   * once; a hung one fails the check once its heartbeats are `heartbeatToleranceSeconds` old.)
+   * At least `healthCheckIntervalSeconds`.
+   * @default 60
    */
   readonly restartTimeoutSeconds?: number;
 }
@@ -164,8 +190,8 @@ export interface DagsterProps extends ComponentProps {
    */
   readonly webserver?: DagsterWebserverOptions;
   /**
-   * Daemon resources, scheduling and extra environment.
-   * @default - 1 replica, requests 250m/256Mi, limits 500m/512Mi
+   * Daemon mode, resources, scheduling and extra environment.
+   * @default - `single` mode: 1 replica, requests 250m/256Mi, limits 500m/512Mi
    */
   readonly daemon?: DagsterDaemonOptions;
   /**
@@ -301,7 +327,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   public readonly workspaceYaml: string;
   /** Labels of the webserver pods. */
   public readonly webserverIdentity: WorkloadIdentity;
-  /** Labels of the daemon pod. */
+  /** Labels of the daemon pods. */
   public readonly daemonIdentity: WorkloadIdentity;
   /** Labels of the ConfigMaps and RBAC objects. */
   public readonly configIdentity: WorkloadIdentity;
@@ -311,6 +337,18 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   public readonly webserverService: k8s.KubeService;
   /** The daemon Deployment. */
   public readonly daemonDeployment: k8s.KubeDeployment;
+  /** How the daemon runs: `single` (one pod) or `ha` (a leader and standbys). */
+  public readonly daemonMode: DagsterDaemonMode;
+  /** Number of daemon pods: 1 in `single` mode; in `ha` mode the leader plus its standbys. */
+  public readonly daemonReplicas: number;
+  /** Name of the Lease the daemon pods elect their leader with (`ha` mode only). */
+  public readonly daemonLeaseName?: string;
+  /** ConfigMap `dagster-daemon-election` holding the leader election script (`ha` mode only). */
+  public readonly daemonElectionConfigMap?: k8s.KubeConfigMap;
+  /** Role letting the daemon pods read, renew and create the Lease (`ha` mode only). */
+  public readonly daemonElectionRole?: k8s.KubeRole;
+  /** Binds `daemonElectionRole` to the ServiceAccount (`ha` mode only). */
+  public readonly daemonElectionRoleBinding?: k8s.KubeRoleBinding;
   /** The code locations, in the order given. */
   public readonly codeLocations: readonly DagsterCodeLocationDeployment[];
   /** ConfigMap `dagster-instance`. */
@@ -354,12 +392,27 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       );
     }
     const webserverReplicas = validateReplicas(this, 'webserver.replicas', webserverOpts.replicas ?? 2);
-    if (validateReplicas(this, 'daemon.replicas', daemonOpts.replicas ?? 1) !== 1) {
+    const daemonMode: DagsterDaemonMode = daemonOpts.mode ?? 'single';
+    if (!DAGSTER_DAEMON_MODES.includes(daemonMode)) {
+      throw new FloeValidationError(this, 'daemon.mode', daemonOpts.mode, "'single' or 'ha'");
+    }
+    this.daemonMode = daemonMode;
+    const ha = daemonMode === 'ha';
+    this.daemonReplicas = validateReplicas(this, 'daemon.replicas', daemonOpts.replicas ?? (ha ? 2 : 1));
+    if (!ha && this.daemonReplicas !== 1) {
       throw new FloeValidationError(
         this,
         'daemon.replicas',
         daemonOpts.replicas,
-        '1 (Dagster has no daemon leader election: a second daemon would launch every scheduled run twice)',
+        "1 in mode 'single' (Dagster has no leader election of its own: a second daemon would launch every scheduled run twice; daemon.mode 'ha' runs standbys)",
+      );
+    }
+    if (ha && this.daemonReplicas < 2) {
+      throw new FloeValidationError(
+        this,
+        'daemon.replicas',
+        daemonOpts.replicas,
+        "at least 2 in mode 'ha' (a leader and a standby; only the leader runs the daemon)",
       );
     }
     const heartbeatTolerance = validateInteger(
@@ -371,14 +424,14 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     const healthCheckInterval = validateInteger(
       this,
       'daemon.healthCheckIntervalSeconds',
-      daemonOpts.healthCheckIntervalSeconds ?? 60,
+      daemonOpts.healthCheckIntervalSeconds ?? 30,
       10,
       3600,
     );
     const restartTimeout = validateInteger(
       this,
       'daemon.restartTimeoutSeconds',
-      daemonOpts.restartTimeoutSeconds ?? 180,
+      daemonOpts.restartTimeoutSeconds ?? 60,
       healthCheckInterval,
     );
     const maxConcurrentRuns = validateInteger(this, 'maxConcurrentRuns', props.maxConcurrentRuns ?? 10, -1);
@@ -707,61 +760,97 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     // `liveness-check` fails when a required daemon's heartbeat is older than the tolerance. It
     // starts a Python process that imports Dagster and queries PostgreSQL: slow, so long timeouts.
     const livenessCheck = ['dagster-daemon', 'liveness-check'];
+    const daemonCommand = ['dagster-daemon', 'run', '-w', WORKSPACE_FILE];
+    // The first heartbeats are written about 30 s after start: allow 10 minutes.
+    const startup = { periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 20 };
+    // Ready means its heartbeats are fresh, which makes `kubectl rollout status` meaningful.
+    const readiness = { periodSeconds: 60, timeoutSeconds: 30, failureThreshold: 3 };
+    // Restarted at most `restartTimeout` seconds after its last passing check.
+    const liveness = {
+      periodSeconds: healthCheckInterval,
+      timeoutSeconds: Math.min(30, healthCheckInterval),
+      failureThreshold: Math.floor(restartTimeout / healthCheckInterval),
+    };
+    const daemonEnv = [
+      ...dagsterEnv,
+      plainEnv('DAGSTER_DAEMON_HEARTBEAT_TOLERANCE', String(heartbeatTolerance)),
+    ];
+    const election = daemonElectionVolume();
+    // In `ha` mode a supervisor (python3, from the Dagster image) runs the daemon only while it
+    // holds the Lease. Its probe passes for a standby, and for the leader during the startup
+    // window the single daemon's startup probe allows, then relays the liveness check.
+    const haProbe = daemonElectionProbeCommand(livenessCheck);
     const daemonContainer = buildContainer(
       this,
       {
         name: 'daemon',
         image: this.image,
-        command: ['dagster-daemon', 'run', '-w', WORKSPACE_FILE],
+        command: ha ? daemonElectionCommand(daemonCommand) : daemonCommand,
         env: withExtraEnv(
           this,
           'daemon.extraEnv',
-          [...dagsterEnv, plainEnv('DAGSTER_DAEMON_HEARTBEAT_TOLERANCE', String(heartbeatTolerance))],
+          ha
+            ? [...daemonEnv, ...daemonElectionEnv(startup.periodSeconds * startup.failureThreshold)]
+            : daemonEnv,
           daemonOpts.extraEnv,
         ),
         resources: daemonOpts.resources ?? DAEMON_RESOURCES,
         resourcesField: 'daemon.resources',
-        // The first heartbeats are written about 30 s after start: allow 10 minutes.
-        startupProbe: execProbe(livenessCheck, {
-          periodSeconds: 30,
-          timeoutSeconds: 30,
-          failureThreshold: 20,
-        }),
-        // Ready means its heartbeats are fresh, which makes `kubectl rollout status` meaningful.
-        readinessProbe: execProbe(livenessCheck, {
-          periodSeconds: 60,
-          timeoutSeconds: 30,
-          failureThreshold: 3,
-        }),
-        // Restarted at most `restartTimeout` seconds after its checks start failing.
-        livenessProbe: execProbe(livenessCheck, {
-          periodSeconds: healthCheckInterval,
-          timeoutSeconds: Math.min(30, healthCheckInterval),
-          failureThreshold: Math.floor(restartTimeout / healthCheckInterval),
-        }),
-        volumeMounts: [...instanceMounts, workspaceMount],
+        ...(ha ? {} : { startupProbe: execProbe(livenessCheck, startup) }),
+        readinessProbe: execProbe(ha ? haProbe : livenessCheck, readiness),
+        livenessProbe: execProbe(ha ? haProbe : livenessCheck, liveness),
+        volumeMounts: [...instanceMounts, workspaceMount, ...(ha ? [election.mount] : [])],
       },
       DAGSTER_RUN_AS,
     );
+    if (ha) {
+      this.daemonLeaseName = DAGSTER_DAEMON_LEASE;
+      this.daemonElectionConfigMap = new k8s.KubeConfigMap(this, 'daemon-election-config', {
+        metadata: objectMeta(DAGSTER_DAEMON_ELECTION_CONFIG_MAP, this.configIdentity),
+        data: daemonElectionConfigData(),
+      });
+      // In the daemon's namespace (where the Lease is), which may not be the job namespace.
+      this.daemonElectionRole = new k8s.KubeRole(this, 'daemon-election-role', {
+        metadata: objectMeta(DAGSTER_DAEMON_ELECTION_ROLE, rbacIdentity),
+        rules: daemonElectionRules(),
+      });
+      this.daemonElectionRoleBinding = new k8s.KubeRoleBinding(this, 'daemon-election-role-binding', {
+        metadata: objectMeta(DAGSTER_DAEMON_ELECTION_ROLE, rbacIdentity),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DAGSTER_DAEMON_ELECTION_ROLE },
+        subjects: [{ kind: 'ServiceAccount', name: DAGSTER_SERVICE_ACCOUNT, namespace }],
+      });
+    }
+    // A new script rolls the daemon pods.
+    const electionChecksum: Record<string, string> = ha
+      ? { 'checksum/leader-election': sha256(daemonElectionScript()) }
+      : {};
     this.daemonDeployment = new k8s.KubeDeployment(this, 'daemon-deployment', {
       metadata: objectMeta(DAGSTER_DAEMON_DEPLOYMENT, this.daemonIdentity),
       spec: {
-        replicas: 1,
-        // Never two daemons, not even during a rollout.
+        replicas: this.daemonReplicas,
+        // Old pods are gone before new ones start. `single`: never two daemons, not even during
+        // a rollout. `ha`: the Lease keeps one daemon among the pods that run the supervisor, but
+        // not against a pod of the other mode: switching between `single` and `ha` is a rollout
+        // in which the old pods (not electing, or electing) must be gone before the new ones
+        // start. Unplanned failures and evictions (drains) still fail over to the standby.
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selectorLabels(this.daemonIdentity) },
         template: podTemplate({
           identity: this.daemonIdentity,
           runAs: DAGSTER_RUN_AS,
-          // The daemon launches runs (creates Jobs) and monitors their pods.
+          // The daemon launches runs (creates Jobs) and monitors their pods; in `ha` mode the
+          // supervisor also reads and renews the Lease.
           serviceAccountName: DAGSTER_SERVICE_ACCOUNT,
           automountServiceAccountToken: true,
           initContainers: [db.waitContainer(this, 'wait-for-database'), ...waitForCodeLocations],
           containers: [daemonContainer],
-          volumes: [...instanceVolumes, workspaceVolume],
+          volumes: [...instanceVolumes, workspaceVolume, ...(ha ? [election.volume] : [])],
           scheduling: daemonOpts,
           imagePullSecrets: props.imagePullSecrets,
-          annotations: { 'checksum/config': allChecksum },
+          annotations: { 'checksum/config': allChecksum, ...electionChecksum },
+          ...(ha
+            ? { terminationGracePeriodSeconds: DAGSTER_DAEMON_ELECTION_TIMING.terminationGracePeriodSeconds }
+            : {}),
         }),
       },
     });
@@ -801,6 +890,9 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       ...this.codeLocations.flatMap((l) => [l.service, l.deployment]),
       this.webserverService,
       this.webserverDeployment,
+      ...(this.daemonElectionConfigMap ? [this.daemonElectionConfigMap] : []),
+      ...(this.daemonElectionRole ? [this.daemonElectionRole] : []),
+      ...(this.daemonElectionRoleBinding ? [this.daemonElectionRoleBinding] : []),
       this.daemonDeployment,
       ...(this.metricsExporter?.apiObjects ?? []),
     ];

@@ -68,8 +68,8 @@ describe("Dagster daemon, mode 'ha'", () => {
       LEADER_ELECTION_LEASE_NAME: 'dagster-daemon-leader',
       LEADER_ELECTION_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
       LEADER_ELECTION_IDENTITY: { fieldRef: { fieldPath: 'metadata.name' } },
-      LEADER_ELECTION_LEASE_DURATION: '15',
-      LEADER_ELECTION_RENEW_DEADLINE: '10',
+      LEADER_ELECTION_LEASE_DURATION: '10',
+      LEADER_ELECTION_RENEW_DEADLINE: '6',
       LEADER_ELECTION_RETRY_PERIOD: '2',
       LEADER_ELECTION_KILL_GRACE: '2',
       LEADER_ELECTION_STOP_GRACE: '10',
@@ -92,6 +92,9 @@ describe("Dagster daemon, mode 'ha'", () => {
     expect(t.stopGraceSeconds + t.renewDeadlineSeconds / 2).toBeLessThan(t.terminationGracePeriodSeconds);
     // A drain: the daemon stops, the Lease is released, the standby sees it at its next retry.
     expect(t.stopGraceSeconds + t.retryPeriodSeconds).toBeLessThan(15);
+    // A leader that dies without a word: its last renewal reaches a standby within one retry
+    // period, the standby waits one lease duration by its own clock and acts at its next retry.
+    expect(t.leaseDurationSeconds + 2 * t.retryPeriodSeconds).toBeLessThan(15);
   });
 
   test('the script is a ConfigMap mounted read-only, and a new script rolls the pods', () => {

@@ -239,6 +239,7 @@ describe('Dagster', () => {
       expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual([
         'dagster-instance',
         'dagster-workspace',
+        'dagster-metrics',
       ]);
       expect(Object.keys(envMap(c)).filter((k) => k.startsWith('LEADER_ELECTION_'))).toEqual([]);
     });

@@ -22,19 +22,22 @@ export const DAGSTER_DAEMON_ELECTION_CONFIG_MAP = 'dagster-daemon-election';
 export const DAGSTER_DAEMON_ELECTION_ROLE = 'dagster-daemon-leader-election';
 
 /**
- * Timing of the election, in seconds: client-go's defaults (kube-controller-manager's), which
- * floe's docs give for the Lease (`leaseDurationSeconds: 15`).
+ * Timing of the election, in seconds. floe's docs promise a takeover within 15 s when the HA
+ * leader fails; with client-go's defaults (lease 15 s, renew deadline 10 s, retry 2 s, the docs'
+ * example Lease) a leader that dies without a word is replaced only 13 to 19 s later, so the lease
+ * is shorter: a standby takes over at most lease + 2 x retry = 14 s after the leader's last renewal
+ * (docs/dagster-daemon-ha.md works it out).
  */
 export const DAGSTER_DAEMON_ELECTION_TIMING = {
   /** A standby takes over once it has seen no renewal for this long (by its own clock). */
-  leaseDurationSeconds: 15,
+  leaseDurationSeconds: 10,
   /** The leader stops its daemon once it has not renewed for this long. */
-  renewDeadlineSeconds: 10,
+  renewDeadlineSeconds: 6,
   /** Time between two attempts to acquire or renew the Lease. */
   retryPeriodSeconds: 2,
   /**
    * After a missed renew deadline: SIGTERM, then SIGKILL after this long. The daemon is dead by
-   * renewDeadline + killGrace = 12 s, before any standby may take over (15 s).
+   * renewDeadline + killGrace = 8 s, before any standby may take over (10 s).
    */
   killGraceSeconds: 2,
   /**

@@ -10,6 +10,7 @@ export * from './core/secrets';
 export * from './plugins/interfaces';
 export * from './plugins/database/postgres';
 export * from './plugins/database/external-postgres';
+export * from './plugins/database/postgres-backup';
 export * from './plugins/storage/minio';
 export * from './plugins/storage/external-s3';
 export * from './plugins/catalog/polaris';

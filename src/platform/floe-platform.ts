@@ -9,6 +9,7 @@ import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../cor
 import { validateDnsLabel, validateLabelValue } from '../core/validation';
 import { ExternalPostgres, ExternalPostgresProps } from '../plugins/database/external-postgres';
 import { PostgreSQL, PostgreSQLProps } from '../plugins/database/postgres';
+import { addPostgresBackups, BackupOptions, PostgresBackup } from '../plugins/database/postgres-backup';
 import {
   CatalogPlugin,
   Exposable,
@@ -214,6 +215,13 @@ export interface FloePlatformProps {
    * @default - on, with `MonitoringOptions` defaults
    */
   readonly monitoring?: MonitoringOptions | false;
+  /**
+   * Backups of every PostgreSQL database the platform uses (in-cluster and external): one
+   * CronJob each, streaming `pg_dump | gzip` to object storage (see `BackupOptions`), or `false`.
+   * @default - every 6 hours to bucket `floe-backups` of the platform's object storage (its warehouse
+   *   bucket when the storage is outside the cluster), kept 30 days
+   */
+  readonly backups?: BackupOptions | false;
 }
 
 /**
@@ -293,6 +301,8 @@ export class FloePlatform extends Chart {
   public readonly storage: ObjectStoragePlugin;
   /** Databases by instance name. */
   public readonly databases: Readonly<Record<string, PostgresDatabasePlugin>>;
+  /** Backup CronJobs by database instance name (empty when `backups` is `false`). */
+  public readonly backups: Readonly<Record<string, PostgresBackup>>;
   /** Iceberg catalog. */
   public readonly catalog: CatalogPlugin;
   /** Trace backend, if on. */
@@ -442,6 +452,15 @@ export class FloePlatform extends Chart {
           });
     }
     this.databases = databases;
+    // Backups of those databases, written after the services (a tier of their own).
+    this.backups =
+      props.backups === false
+        ? {}
+        : addPostgresBackups(new Construct(this, 'backups'), databases, this.storage, props.backups ?? {}, {
+            platformName: this.platformName,
+            imageRegistry: props.imageRegistry,
+            imagePullSecrets: props.imagePullSecrets,
+          });
     const withDb = (
       p: PluginProvider<unknown> | undefined,
       deps: PlatformDependencies,
@@ -640,7 +659,13 @@ export class FloePlatform extends Chart {
   private parts(): (HasPrerequisites | undefined)[] {
     if (this.sharedServices) {
       // The shared services and their Secrets live in the other platform's namespace.
-      return [...Object.values(this.databases), this.orchestrator, this.semantic, this.ingressTls()];
+      return [
+        ...Object.values(this.databases),
+        this.orchestrator,
+        this.semantic,
+        this.ingressTls(),
+        ...Object.values(this.backups),
+      ];
     }
     return [
       this.storage,
@@ -654,6 +679,7 @@ export class FloePlatform extends Chart {
       this.orchestrator,
       this.semantic,
       this.ingressTls(),
+      ...Object.values(this.backups),
     ];
   }
 

@@ -30,6 +30,8 @@ export * from './jobs/pipeline';
 export * from './jobs/floe-jobs';
 export * from './platform/platform-config';
 export * from './core/ingress';
+export * from './core/connections';
+export * from './core/network-isolation';
 export * from './manifest/schema';
 export * from './manifest/errors';
 export * from './manifest/loader';

@@ -31,6 +31,7 @@ export * from './jobs/floe-jobs';
 export * from './platform/platform-config';
 export * from './core/ingress';
 export * from './core/connections';
+export * from './core/runtime-pods';
 export * from './core/network-isolation';
 export * from './manifest/schema';
 export * from './manifest/errors';

@@ -3,13 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import {
-  connect,
-  connectionTargetOf,
-  Connections,
-  KUBERNETES_API,
-  RuntimePods,
-} from '../src/core/connections';
+import { connect, connectionTargetOf, Connections, KUBERNETES_API } from '../src/core/connections';
+import { RuntimePods } from '../src/core/runtime-pods';
 import { NetworkIsolation } from '../src/core/network-isolation';
 import { FloeJobs } from '../src/jobs/floe-jobs';
 import { dbt, ingest } from '../src/jobs/steps';

@@ -6,8 +6,8 @@ import {
   ExternalEndpoint,
   NetworkProtocol,
   ResolvedConnectionTarget,
-  RuntimePods,
 } from './connections';
+import { RuntimePods } from './runtime-pods';
 import { ServiceEndpoint } from './endpoints';
 import { SCRAPE_ANNOTATIONS } from './metrics';
 

@@ -17,7 +17,8 @@
 import { parse as parseYaml } from 'yaml';
 import { IConstruct } from 'constructs';
 import { ApiObject } from 'cdk8s';
-import { Connections, RuntimePods } from '../../src/core/connections';
+import { Connections } from '../../src/core/connections';
+import { RuntimePods } from '../../src/core/runtime-pods';
 import { K8sObject } from './synth';
 
 type Json = Record<string, unknown>;

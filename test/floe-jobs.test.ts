@@ -546,7 +546,12 @@ describe('FloeJobs', () => {
       const j = new FloeJobs(app, 'jobs', { platform: p, namespace: 'floe-platform' });
       j.addPipeline('nightly', { image: IMAGE, schedule: '@daily', steps: [dbt.run()] });
       const objs = Testing.synth(j) as K8sObject[];
-      expect(objs.map((o) => o.kind).sort()).toEqual(['CronJob', 'ServiceAccount']);
+      // The pipeline's NetworkPolicy, but not the namespace-wide ones: the platform writes those.
+      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+        'CronJob/nightly',
+        'NetworkPolicy/nightly',
+        'ServiceAccount/floe-jobs',
+      ]);
       expect(j.configMap).toBeUndefined();
       expect(j.configData).toEqual(platformConfigData(p.endpoints));
       expect(

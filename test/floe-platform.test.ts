@@ -11,6 +11,7 @@ import { OtelCollector } from '../src/plugins/observability/otel-collector';
 import { Marquez } from '../src/plugins/observability/marquez';
 import { Jaeger } from '../src/plugins/observability/jaeger';
 import { validateObjects } from './support/k8s-schema';
+import { allowedEdges, checkConfiguredConnections, checkIsolation, declaredEdges } from './support/network';
 import { checkPolicy } from './support/policy';
 import { findObject, get, K8sObject } from './support/synth';
 
@@ -75,6 +76,12 @@ describe('FloePlatform', () => {
 
     test('no Secret object is written (secrets are referenced, never created)', () => {
       expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    });
+
+    test('network isolation: every pod isolated, exactly the declared paths, every configured address allowed', () => {
+      expect(checkIsolation(objects, ['floe-platform'])).toEqual([]);
+      expect(allowedEdges(objects)).toEqual(declaredEdges(platform.node.root, objects));
+      expect(checkConfiguredConnections(objects)).toEqual([]);
     });
   });
 

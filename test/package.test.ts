@@ -50,6 +50,9 @@ describe('package', () => {
       api.Cube,
       api.CubeStore,
       api.FloeValidationError,
+      api.NetworkIsolation,
+      api.RuntimePods,
+      api.connect,
     ];
     expect(exported.every((c) => typeof c === 'function')).toBe(true);
   });

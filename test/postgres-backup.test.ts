@@ -414,9 +414,13 @@ describe('FloePlatform backups', () => {
     expect(off.platform.backups).toEqual({});
     expect(on.platform.requiredSecrets.map((s) => s.name)).toContain('backup-s3');
     expect(off.platform.requiredSecrets.map((s) => s.name)).not.toContain('backup-s3');
-    // Everything else is unchanged.
+    // Everything else is unchanged, but for the NetworkPolicies that let the backups reach the
+    // databases: with backups off no policy mentions a backup pod.
     const base = platform({ backups: false }).objects;
-    expect(on.objects.filter((o) => o.kind !== 'CronJob')).toEqual(base);
+    const notBackup = (o: K8sObject): boolean => o.kind !== 'CronJob' && o.kind !== 'NetworkPolicy';
+    expect(on.objects.filter(notBackup)).toEqual(base.filter(notBackup));
+    expect(JSON.stringify(on.objects.filter((o) => o.kind === 'NetworkPolicy'))).toContain('postgres-backup');
+    expect(JSON.stringify(base.filter((o) => o.kind === 'NetworkPolicy'))).not.toContain('postgres-backup');
   });
 
   test('a domain on shared services backs up its own databases with the shared storage keys', () => {

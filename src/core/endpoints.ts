@@ -1,6 +1,9 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
+/** What follows `<service>.<namespace>` in the fully qualified name of a Service. */
+export const SERVICE_DOMAIN_SUFFIX = '.svc.cluster.local';
+
 /** The namespace used when a construct's chart has none. */
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -26,7 +29,7 @@ export function namespaceOf(scope: IConstruct): string {
 /** Describes the endpoint of a Service in the namespace of `scope`. */
 export function serviceEndpoint(scope: IConstruct, serviceName: string, port: number): ServiceEndpoint {
   const namespace = namespaceOf(scope);
-  const host = `${serviceName}.${namespace}.svc.cluster.local`;
+  const host = `${serviceName}.${namespace}${SERVICE_DOMAIN_SUFFIX}`;
   return { serviceName, namespace, port, host, address: `${host}:${port}` };
 }
 

@@ -2,12 +2,18 @@ import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
+import { connect, KUBERNETES_API } from '../core/connections';
 import { FloeValidationError } from '../core/errors';
 import { recommendedLabels, WorkloadIdentity } from '../core/labels';
+import { NetworkIsolation, NetworkPolicyOptions } from '../core/network-isolation';
 import { mergeSecretRequirements, SecretRequirement } from '../core/secrets';
 import { validateDnsLabel, validateDnsSubdomain, validateLabelValue } from '../core/validation';
 import { FloePlatform, PlatformEndpoints } from '../platform/floe-platform';
-import { PLATFORM_CONFIG_MAP_NAME, platformConfigData } from '../platform/platform-config';
+import {
+  connectToPlatformConfig,
+  PLATFORM_CONFIG_MAP_NAME,
+  platformConfigData,
+} from '../platform/platform-config';
 import { Pipeline, PipelineDefaults, PipelineProps } from './pipeline';
 
 /** The namespace `FloeJobs` uses when none is given. */
@@ -77,6 +83,14 @@ export interface FloeJobsProps {
    * @default 'floe-jobs'
    */
   readonly serviceAccountName?: string;
+  /**
+   * Network isolation of the jobs: a default-deny NetworkPolicy for the namespace (unless it is the
+   * platform's), DNS, and a policy per pipeline allowing the platform servers its configuration
+   * names, HTTPS to external sources for dlt steps and the Kubernetes API where the pods get a
+   * token (see docs/network-policies.md). `false` writes none.
+   * @default {} - on
+   */
+  readonly networkPolicies?: NetworkPolicyOptions | false;
 }
 
 /**
@@ -106,6 +120,8 @@ export class FloeJobs extends Chart {
   public readonly configData: Readonly<Record<string, string>>;
   /** The pipelines' ServiceAccount. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The jobs' NetworkPolicies, unless `networkPolicies` is false. */
+  public readonly networkIsolation?: NetworkIsolation;
   private readonly pipelineMap = new Map<string, Pipeline>();
   private readonly defaults: PipelineDefaults;
   private readonly imageRegistry?: string;
@@ -193,6 +209,14 @@ export class FloeJobs extends Chart {
       // Namespaces are cluster-scoped: drop the chart namespace cdk8s adds to every object.
       this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
+    if (props.networkPolicies !== false) {
+      // In the platform's namespace the platform writes the namespace-wide policies.
+      this.networkIsolation = new NetworkIsolation(this, 'network-policies', {
+        ...props.networkPolicies,
+        identity: identity('network-policy'),
+        namespacePolicies: !shared,
+      });
+    }
 
     this.configData = platformConfigData(endpoints, shared ? undefined : this.lineageNamespace);
     if (!shared) {
@@ -238,6 +262,13 @@ export class FloeJobs extends Chart {
       inheritedEnv: Object.keys(this.configData),
     });
     this.pipelineMap.set(name, pipeline);
+    connectToPlatformConfig(pipeline, this.endpoints);
+    if (props.steps.some((step) => step.kind === 'dlt-ingest')) {
+      connect(pipeline, { port: 443 }, 'dlt sources (HTTPS APIs)');
+    }
+    if (props.automountServiceAccountToken === true) {
+      connect(pipeline, KUBERNETES_API, 'steps that call the Kubernetes API');
+    }
     return pipeline;
   }
 

@@ -5,6 +5,7 @@ import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { FloeValidationError } from '../core/errors';
 import { addIngress, IngressOptions } from '../core/ingress';
 import { MANAGED_BY } from '../core/labels';
+import { NetworkIsolation, NetworkPolicyOptions } from '../core/network-isolation';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../core/secrets';
 import { validateDnsLabel, validateLabelValue } from '../core/validation';
 import { ExternalPostgres, ExternalPostgresProps } from '../plugins/database/external-postgres';
@@ -34,7 +35,7 @@ import { OtelCollector } from '../plugins/observability/otel-collector';
 import { Prometheus } from '../plugins/observability/prometheus';
 import { MonitoringOptions, PlatformMonitoring } from '../plugins/observability/platform-monitoring';
 import { MinIO } from '../plugins/storage/minio';
-import { PLATFORM_CONFIG_MAP_NAME, platformConfigData } from './platform-config';
+import { connectToPlatformConfig, PLATFORM_CONFIG_MAP_NAME, platformConfigData } from './platform-config';
 
 /** The namespace `FloePlatform` uses when none is given. */
 export const DEFAULT_PLATFORM_NAMESPACE = 'floe-platform';
@@ -222,6 +223,13 @@ export interface FloePlatformProps {
    *   bucket when the storage is outside the cluster), kept 30 days
    */
   readonly backups?: BackupOptions | false;
+  /**
+   * Network isolation: a default-deny NetworkPolicy for the namespace, DNS for every pod, and one
+   * policy per workload allowing exactly the connections the platform's parts declare (see
+   * docs/network-policies.md). Needs a CNI that enforces NetworkPolicy. `false` writes none.
+   * @default {} - on, with the cluster DNS, any API server address and ingress-nginx
+   */
+  readonly networkPolicies?: NetworkPolicyOptions | false;
 }
 
 /**
@@ -325,6 +333,8 @@ export class FloePlatform extends Chart {
   public readonly clientConfigMap: k8s.KubeConfigMap;
   /** The platform whose shared services this one uses, if any. */
   public readonly sharedServices?: FloePlatform;
+  /** The namespace's NetworkPolicies, unless `networkPolicies` is false. */
+  public readonly networkIsolation?: NetworkIsolation;
   /** Ingresses by slot, for the slots `ingress` names. */
   public readonly ingresses: Readonly<Partial<Record<keyof PlatformIngressProps, k8s.KubeIngress>>>;
   /** ServiceMonitors and alert rules, unless `monitoring: false`. */
@@ -398,6 +408,18 @@ export class FloePlatform extends Chart {
       });
       // Namespaces are cluster-scoped: drop the chart namespace cdk8s adds to every object.
       this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+    if (props.networkPolicies !== false) {
+      this.networkIsolation = new NetworkIsolation(foundation, 'network-policies', {
+        ...props.networkPolicies,
+        identity: {
+          name: 'floe-platform',
+          instance: namespace,
+          component: 'network-policy',
+          partOf: this.platformName,
+          version: 'v1',
+        },
+      });
     }
 
     const deps: PlatformDependencies = {
@@ -614,6 +636,11 @@ export class FloePlatform extends Chart {
       ...(this.metrics ? { metricsQueryUrl: this.metrics.queryUrl } : {}),
       ...(this.tracing ? { tracingQueryUrl: this.tracing.queryUrl } : {}),
     };
+
+    // Runs read the client configuration below, so they connect to every server it names.
+    if (this.orchestrator?.runWorkloads) {
+      connectToPlatformConfig(this.orchestrator.runWorkloads, this.endpoints);
+    }
 
     // The client configuration for runs the orchestrator launches in this namespace (the FloeJobs
     // chart writes the same data into each jobs namespace).

@@ -1,3 +1,5 @@
+import { IConstruct } from 'constructs';
+import { connect } from '../core/connections';
 import type { PlatformEndpoints } from './floe-platform';
 
 /** Name of the ConfigMap that carries the platform's client configuration, in every namespace that runs work. */
@@ -50,4 +52,36 @@ export function platformConfigData(
     data.FLOE_SEMANTIC_API_URL = endpoints.semanticApiUrl;
   }
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * The servers `platformConfigData` points at, with what each is for: every pod that reads the
+ * platform configuration is configured to connect to them.
+ * @param endpoints the platform's endpoints
+ */
+export function platformConfigConnections(
+  endpoints: PlatformEndpoints,
+): { readonly url: string; readonly reason: string }[] {
+  return [
+    { url: endpoints.catalogUri, reason: 'Iceberg REST catalog (FLOE_CATALOG_URI)' },
+    { url: endpoints.otlpGrpcEndpoint, reason: 'OTLP telemetry (OTEL_EXPORTER_OTLP_ENDPOINT)' },
+    { url: endpoints.s3Endpoint, reason: 'object storage (FLOE_S3_ENDPOINT)' },
+    ...(endpoints.lineageUrl ? [{ url: endpoints.lineageUrl, reason: 'OpenLineage (OPENLINEAGE_URL)' }] : []),
+    ...(endpoints.orchestratorUrl
+      ? [{ url: endpoints.orchestratorUrl, reason: 'orchestrator API (FLOE_ORCHESTRATOR_URL)' }]
+      : []),
+    ...(endpoints.semanticApiUrl
+      ? [{ url: endpoints.semanticApiUrl, reason: 'semantic layer API (FLOE_SEMANTIC_API_URL)' }]
+      : []),
+  ];
+}
+
+/**
+ * Declares that the workloads under `client` read the platform configuration and so connect to
+ * every server it names (see `connect`).
+ */
+export function connectToPlatformConfig(client: IConstruct, endpoints: PlatformEndpoints): void {
+  for (const { url, reason } of platformConfigConnections(endpoints)) {
+    connect(client, url, reason);
+  }
 }

@@ -138,6 +138,12 @@ export interface OrchestratorPlugin extends HasPrerequisites, Exposable, Monitor
   readonly webserverUrl: string;
   /** The UI Service. */
   readonly serviceEndpoint?: ServiceEndpoint;
+  /**
+   * The construct the pods it launches at run time are declared under (`RuntimePods`): the
+   * platform declares their connections to the servers of the run configuration (`runConfigMaps`).
+   * @default - it launches no pods
+   */
+  readonly runWorkloads?: IConstruct;
 }
 
 /** A semantic layer (Cube). */

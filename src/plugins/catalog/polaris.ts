@@ -3,6 +3,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
 import { FloeValidationError } from '../../core/errors';
@@ -929,6 +930,14 @@ export class Polaris extends Construct implements CatalogPlugin {
       },
     });
 
+    connect([this.deployment, this.bootstrapJob], database.jdbcUrl, 'metastore (PostgreSQL)');
+    if (props.storage) {
+      connect(this.deployment, props.storage.endpoint, 'warehouse files and STS (S3)');
+    }
+    if (props.telemetry) {
+      connect(this.deployment, props.telemetry.otlpGrpcEndpoint, 'traces (OTLP/gRPC)');
+    }
+
     // --- Catalog-setup Job --------------------------------------------------------------------
     if (setupStorage && this.curlImage && this.catalogSetupIdentity) {
       this.createCatalogRequest = polarisCreateCatalogRequest({
@@ -1000,6 +1009,7 @@ export class Polaris extends Construct implements CatalogPlugin {
           }),
         },
       });
+      connect(this.catalogSetupJob, this.serviceEndpoint, 'creates the catalog (management API)');
     }
   }
 

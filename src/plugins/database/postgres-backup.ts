@@ -1,3 +1,4 @@
+import { connect } from '../../core/connections';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentProps, DEFAULT_PLATFORM_NAME } from '../../core/component';
@@ -432,6 +433,8 @@ export class PostgresBackup extends Construct implements HasPrerequisites {
         },
       },
     });
+    connect(this.cronJob, props.database.jdbcUrl, 'dumps the database (pg_dump)');
+    connect(this.cronJob, props.storage.endpoint, 'uploads the dump (S3)');
   }
 
   /** `kubectl` command that starts a backup now (an ad-hoc Job from the CronJob). */

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { FloeValidationError } from '../../core/errors';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
@@ -49,6 +50,9 @@ export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 export const GRAFANA_ADMIN_USER_KEY = 'admin-user';
 /** Key of the admin password in the admin Secret. */
 export const GRAFANA_ADMIN_PASSWORD_KEY = 'admin-password';
+
+/** Where Grafana downloads plugins from (`[grafana_com] url` in its defaults.ini). */
+export const GRAFANA_COM_URL = 'https://grafana.com';
 
 /** UID of the provisioned Prometheus datasource (stable, for dashboards that refer to it). */
 export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
@@ -353,6 +357,11 @@ export class Grafana extends Construct implements HasPrerequisites {
         }),
       },
     });
+    if (props.metrics) connect(this.deployment, props.metrics.queryUrl, 'Prometheus datasource');
+    if (props.tracing) connect(this.deployment, props.tracing.queryUrl, 'Jaeger datasource');
+    if (props.preinstallPlugins ?? true) {
+      connect(this.deployment, GRAFANA_COM_URL, 'preinstalled plugins (grafana.com)');
+    }
   }
 
   /** The underlying objects, in the order they are written. */

@@ -3,6 +3,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Document, isScalar } from 'yaml';
+import { connect } from '../../core/connections';
 import { FloeValidationError } from '../../core/errors';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -426,6 +427,7 @@ export class Marquez extends Construct implements LineagePlugin {
         }),
       },
     });
+    connect(this.deployment, database.jdbcUrl, 'lineage store (PostgreSQL)');
 
     const web = props.web ?? {};
     if (web.enabled ?? true) {
@@ -502,6 +504,7 @@ export class Marquez extends Construct implements LineagePlugin {
           }),
         },
       });
+      connect(this.webDeployment, this.serviceEndpoint, 'the lineage API the UI proxies');
     }
   }
 

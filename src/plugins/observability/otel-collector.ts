@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, withExtraEnv } from '../../core/env';
 import { FloeValidationError } from '../../core/errors';
@@ -329,6 +330,13 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
     });
     if (nodeLocal) {
       this.service.addJsonPatch(JsonPatch.add('/spec/internalTrafficPolicy', 'Local'));
+    }
+    const workload = this.deployment ?? this.daemonSet;
+    if (workload && props.tracing) {
+      connect(workload, props.tracing.otlpGrpcAddress, 'trace export (OTLP/gRPC)');
+    }
+    if (workload && props.metrics) {
+      connect(workload, props.metrics.otlpMetricsUrl, 'metrics export (OTLP/HTTP)');
     }
   }
 

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect, KUBERNETES_API, metricsScrapeTargets } from '../../core/connections';
 import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import {
   MetricsEndpoint,
@@ -442,6 +443,17 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
         ],
       },
     });
+    if (discovery) {
+      connect(this.statefulSet, KUBERNETES_API, 'Service discovery (endpointslices)');
+      connect(
+        this.statefulSet,
+        metricsScrapeTargets(this.discoveredNamespaces),
+        'scrapes annotated Services',
+      );
+    }
+    for (const job of staticJobs) {
+      connect(this.statefulSet, [...job.targets], `static scrape job ${job.jobName}`);
+    }
   }
 
   /** The underlying objects, in the order they are written. */

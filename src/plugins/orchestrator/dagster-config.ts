@@ -58,6 +58,11 @@ export interface DagsterRunLauncherConfig {
   readonly runAs: RunAs;
   /** emptyDir volumes mounted into every run container (the root filesystem is read-only). */
   readonly scratchVolumes: readonly DagsterScratchVolume[];
+  /**
+   * Labels of every run pod, merged over the ones the launcher sets itself
+   * (`app.kubernetes.io/name: dagster`, `/instance: dagster`, `/component: run_worker`, ...).
+   */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** Everything `dagster.yaml` is rendered from. */
@@ -156,6 +161,7 @@ export function dagsterInstanceDocument(cfg: DagsterInstanceConfig): Record<stri
         env_config_maps: [...rl.envConfigMaps],
         env_vars: [...rl.envVars],
         image_pull_policy: rl.imagePullPolicy,
+        labels: { ...rl.labels },
         ...(rl.imagePullSecrets.length > 0
           ? { image_pull_secrets: rl.imagePullSecrets.map((name) => ({ name })) }
           : {}),

@@ -1,3 +1,4 @@
+import { connect } from '../../core/connections';
 import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -197,6 +198,7 @@ export class DagsterMetricsExporter extends Construct {
         }),
       },
     });
+    connect(this.deployment, db.jdbcUrl, 'reads run and daemon heartbeat tables (PostgreSQL)');
 
     this.metricsEndpoints = [
       metricsEndpoint(this, {

@@ -3,6 +3,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect, KUBERNETES_API } from '../../core/connections';
+import { RuntimePods } from '../../core/runtime-pods';
 import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
 import { FloeValidationError } from '../../core/errors';
@@ -103,6 +105,10 @@ export const DAGSTER_INSTANCE_CONFIG_MAP = 'dagster-instance';
 export const DAGSTER_WORKSPACE_CONFIG_MAP = 'dagster-workspace';
 /** ServiceAccount of the webserver, daemon and run pods. */
 export const DAGSTER_SERVICE_ACCOUNT = 'dagster';
+/** `app.kubernetes.io/name` the K8sRunLauncher gives run pods (dagster_k8s `get_common_labels`). */
+export const DAGSTER_RUN_POD_NAME = 'dagster';
+/** `app.kubernetes.io/component` the K8sRunLauncher gives run pods (it launches them as `run_worker`). */
+export const DAGSTER_RUN_POD_COMPONENT = 'run_worker';
 
 const WORKSPACE_FILE = `${DAGSTER_WORKSPACE_DIR}/workspace.yaml`;
 
@@ -367,6 +373,11 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   public readonly metricsExporter?: DagsterMetricsExporter;
   /** The metrics exporter's endpoint (none with `metricsExporter: false`). */
   public readonly metricsEndpoints: readonly MetricsEndpoint[];
+  /**
+   * The run pods the launcher starts in `jobNamespace`: labelled `app.kubernetes.io/name: dagster`,
+   * `/component: run_worker` by Dagster and `/instance`, `/part-of` through the launcher's `labels`.
+   */
+  public readonly runWorkloads: RuntimePods;
 
   /** The webserver (UI and GraphQL API) on port 3000. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -499,6 +510,21 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     });
 
     // --- configuration --------------------------------------------------------------------
+    // Run pods keep the launcher's name and component labels and get this instance's, so that
+    // they are told apart from another Dagster's (and selected by their NetworkPolicy).
+    const runLabels = {
+      'app.kubernetes.io/instance': instance,
+      'app.kubernetes.io/part-of': partOf,
+    };
+    this.runWorkloads = new RuntimePods(this, 'run-pods', {
+      name: 'dagster-run',
+      namespace: this.jobNamespace,
+      labels: {
+        'app.kubernetes.io/name': DAGSTER_RUN_POD_NAME,
+        'app.kubernetes.io/component': DAGSTER_RUN_POD_COMPONENT,
+        ...runLabels,
+      },
+    });
     const instanceConfig: DagsterInstanceConfig = {
       postgres: { username: db.username, hostname: db.host, dbName: db.database, port: db.port },
       maxConcurrentRuns,
@@ -519,6 +545,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
           { name: 'dagster-home', mountPath: DAGSTER_HOME },
           { name: 'tmp', mountPath: '/tmp' },
         ],
+        labels: runLabels,
       },
     };
     this.dagsterYaml = renderDagsterYaml(instanceConfig);
@@ -854,6 +881,26 @@ export class Dagster extends Construct implements OrchestratorPlugin {
         }),
       },
     });
+
+    // --- connections ------------------------------------------------------------------------
+    const servers = [this.webserverDeployment, this.daemonDeployment];
+    const codeServers = this.codeLocations.map((l) => l.deployment);
+    connect(
+      [...servers, ...codeServers, this.runWorkloads],
+      db.jdbcUrl,
+      'run, event log and schedule storage',
+    );
+    for (const l of locations) {
+      connect(servers, l.endpoint, `code location ${l.name} (workspace.yaml)`);
+    }
+    connect(servers, KUBERNETES_API, 'run launcher and run monitoring');
+    if (props.telemetry) {
+      connect(
+        [...codeServers, this.runWorkloads],
+        props.telemetry.otlpHttpEndpoint,
+        'user code telemetry (OTLP/HTTP)',
+      );
+    }
 
     this.requiredSecrets = [
       {

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect } from '../../core/connections';
 import { namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { fieldEnv, plainEnv, secretEnv, withExtraEnv } from '../../core/env';
 import { FloeValidationError } from '../../core/errors';
@@ -493,6 +494,23 @@ export class CubeStore extends Construct {
           : {}),
       },
     });
+
+    // The router hands queries and jobs to the workers; a worker that leads a query asks the other
+    // workers for their partitions; workers read the metastore on the router.
+    const workers = serviceEndpoint(this, workersName, CUBESTORE_WORKER_PORT);
+    connect(
+      [this.routerStatefulSet, this.workersStatefulSet],
+      workers,
+      'Cube Store workers (CUBESTORE_WORKERS)',
+    );
+    connect(this.workersStatefulSet, this.metaEndpoint, 'Cube Store metastore (CUBESTORE_META_ADDR)');
+    if (props.storage) {
+      connect(
+        [this.routerStatefulSet, this.workersStatefulSet],
+        props.storage.endpoint,
+        'remote storage (S3)',
+      );
+    }
   }
 
   /** The underlying objects, in the order they are written. */

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect, ConnectionTarget } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
 import { FloeValidationError } from '../../core/errors';
@@ -95,6 +96,9 @@ const HOST_TYPES: readonly CubeDataSourceType[] = [
   'clickhouse',
   'redshift',
 ];
+
+/** Types reached through their cloud API over HTTPS. */
+const CLOUD_TYPES: readonly CubeDataSourceType[] = ['athena', 'bigquery', 'snowflake', 'databricks-jdbc'];
 
 /** The database Cube queries, rendered to `CUBEJS_DB_*` variables. */
 export interface CubeDataSource {
@@ -471,6 +475,9 @@ export class Cube extends Construct implements SemanticLayerPlugin {
         }),
       },
     });
+    const roles = [this.apiDeployment, this.refreshWorkerDeployment];
+    connect(roles, this.cubeStore.serviceEndpoint, 'Cube Store (cache, queue, pre-aggregations)');
+    for (const c of ds.connections) connect(roles, c.target, c.reason);
   }
 
   /** The underlying objects of Cube itself (not of the Cube Store), in the order they are written. */
@@ -498,6 +505,8 @@ function validateSameVersion(scope: IConstruct, cube: ContainerImage, cubeStore:
 
 interface DataSourceParts {
   readonly env: k8s.EnvVar[];
+  /** Where the queries go. */
+  readonly connections: { readonly target: ConnectionTarget; readonly reason: string }[];
   readonly secrets: { ref: SecretKeyRef; purpose: string }[];
   readonly mounts: k8s.VolumeMount[];
   readonly volumes: k8s.Volume[];
@@ -564,6 +573,14 @@ function dataSourceEnv(
   }
   if (ds.ssl !== undefined) env.push(plainEnv('CUBEJS_DB_SSL', String(ds.ssl)));
 
+  const connections: { target: ConnectionTarget; reason: string }[] = [];
+  if (ds.host !== undefined) {
+    // Without a port the driver's default applies, which may be any: every port of the host.
+    const target = ds.port !== undefined ? `${ds.host}:${ds.port}` : { host: ds.host };
+    connections.push({ target, reason: `${ds.type} data source` });
+  } else if (CLOUD_TYPES.includes(ds.type)) {
+    connections.push({ target: { port: 443 }, reason: `${ds.type} data source (HTTPS API)` });
+  }
   const mounts: k8s.VolumeMount[] = [];
   const volumes: k8s.Volume[] = [];
   if (duckdb) {
@@ -577,6 +594,7 @@ function dataSourceEnv(
     volumes.push(emptyDirVolume('duckdb-home'), emptyDirVolume('duckdb-tmp'));
     if (storage) {
       const url = parseEndpoint(scope, storage.endpoint);
+      connections.push({ target: storage.endpoint, reason: 'DuckDB reads the warehouse (S3)' });
       env.push(
         // DuckDB's s3_endpoint is host[:port] without a scheme; TLS is a separate switch.
         plainEnv('CUBEJS_DB_DUCKDB_S3_ENDPOINT', url.host),
@@ -627,7 +645,7 @@ function dataSourceEnv(
     env.push(secretEnv(key, ref));
     secrets.push({ ref, purpose: `${key} of the ${ds.type} data source Cube queries` });
   }
-  return { env, secrets, mounts, volumes };
+  return { env, connections, secrets, mounts, volumes };
 }
 
 function parseEndpoint(scope: IConstruct, endpoint: string): URL {

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
+import { connect } from '../../core/connections';
 import { ServiceEndpoint, endpointUrl, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
 import { FloeValidationError } from '../../core/errors';
@@ -493,6 +494,15 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
         }),
       },
     });
+
+    if (this.mode === 'distributed') {
+      connect(
+        this.statefulSet,
+        serviceEndpoint(this, headlessName, MINIO_API_PORT),
+        'distributed MinIO nodes (internode traffic on the S3 port)',
+      );
+    }
+    connect(this.bucketJob, this.serviceEndpoint, 'bucket setup (mc)');
   }
 
   /** The underlying objects, in the order they are written. */

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { resolveProduction, workloadAvailability } from '../../core/availability';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { fieldEnv, plainEnv, secretEnv, withExtraEnv } from '../../core/env';
@@ -12,6 +13,7 @@ import { httpProbe, tcpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { mergeSecretRequirements, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -194,6 +196,14 @@ export class CubeStore extends Construct {
   public readonly workersStatefulSet: k8s.KubeStatefulSet;
   /** The headless Service `<name>-workers` that gives each worker its DNS name. */
   public readonly workersService: k8s.KubeService;
+  /**
+   * The workers' PodDisruptionBudget (one worker down at a time), when there is more than one.
+   * Open-source Cube Store does not replicate: while any worker is down the cluster cannot
+   * answer, so the budget only keeps drains from taking several workers at once.
+   */
+  public readonly workersDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The router's and the workers' ServiceAccounts, with per-workload ServiceAccounts. */
+  public readonly serviceAccounts: readonly k8s.KubeServiceAccount[];
 
   public constructor(scope: Construct, id: string, props: CubeStoreProps = {}) {
     super(scope, id);
@@ -207,6 +217,7 @@ export class CubeStore extends Construct {
       );
     }
     const workerCount = validateReplicas(this, 'workers.replicas', props.workers?.replicas ?? 2);
+    const production = resolveProduction(this, props);
     this.image = resolveImage(this, 'image', CUBESTORE_IMAGE, props.image, props.imageRegistry);
     const partOf = props.platformName ?? DEFAULT_PLATFORM_NAME;
     this.routerIdentity = {
@@ -325,6 +336,11 @@ export class CubeStore extends Construct {
         { name: 'meta', port: CUBESTORE_META_PORT, targetPort: 'meta' },
       ],
     });
+    const routerAccount = workloadServiceAccount(this, 'router-service-account', {
+      name: routerName,
+      identity: this.routerIdentity,
+      enabled: production.serviceAccounts,
+    });
     this.routerStatefulSet = new k8s.KubeStatefulSet(this, 'router', {
       metadata: objectMeta(routerName, this.routerIdentity),
       spec: {
@@ -336,6 +352,7 @@ export class CubeStore extends Construct {
         template: buildPodTemplate({
           identity: this.routerIdentity,
           runAs: CUBESTORE_RUN_AS,
+          ...routerAccount.pod,
           containers: [routerContainer],
           volumes: volumes(routerData),
           scheduling: props.router,
@@ -385,17 +402,40 @@ export class CubeStore extends Construct {
       publishNotReadyAddresses: true,
       ports: [{ name: 'worker', port: CUBESTORE_WORKER_PORT, targetPort: 'worker' }],
     });
+    const workersAccount = workloadServiceAccount(this, 'workers-service-account', {
+      name: workersName,
+      identity: this.workerIdentity,
+      enabled: production.serviceAccounts,
+    });
+    // Every worker is needed ("if any cluster node is down, it'll lead to a complete cluster
+    // outage", Cube's docs): no budget can keep Cube Store up through a drain, so the budget lets
+    // one worker go at a time, the least that never blocks a drain.
+    const workersAvailability = workloadAvailability(this, 'workers', {
+      field: 'workers',
+      kind: 'StatefulSet',
+      name: workersName,
+      identity: this.workerIdentity,
+      settings: production,
+      replicas: workerCount,
+      disruption: { maxUnavailable: 1 },
+      scheduling: props.workers,
+    });
+    this.workersDisruptionBudget = workersAvailability.disruptionBudget;
+    this.serviceAccounts = [routerAccount, workersAccount].flatMap((a) =>
+      a.serviceAccount ? [a.serviceAccount] : [],
+    );
     this.workersStatefulSet = new k8s.KubeStatefulSet(this, 'workers', {
       metadata: objectMeta(workersName, this.workerIdentity),
       spec: {
         serviceName: workersName,
-        replicas: workerCount,
+        ...workersAvailability.replicaSpec,
         selector: { matchLabels: selectorLabels(this.workerIdentity) },
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate' },
         template: buildPodTemplate({
           identity: this.workerIdentity,
           runAs: CUBESTORE_RUN_AS,
+          ...workersAccount.pod,
           initContainers: [
             waitForTcpContainer(
               this,
@@ -406,7 +446,7 @@ export class CubeStore extends Construct {
           ],
           containers: [workerContainer],
           volumes: volumes(workerData),
-          scheduling: props.workers,
+          scheduling: workersAvailability.scheduling,
           imagePullSecrets: props.imagePullSecrets,
         }),
         ...(workerData.claim
@@ -418,11 +458,15 @@ export class CubeStore extends Construct {
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
+    const [router, workers] = this.serviceAccounts;
     return [
       this.routerHeadlessService,
       this.routerService,
+      ...(router ? [router] : []),
       this.routerStatefulSet,
       this.workersService,
+      ...(workers ? [workers] : []),
+      ...(this.workersDisruptionBudget ? [this.workersDisruptionBudget] : []),
       this.workersStatefulSet,
     ];
   }

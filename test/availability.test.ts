@@ -245,18 +245,22 @@ describe('switches', () => {
     expect(hpaBounds(objects, 'dagster-webserver')).toEqual([4, 10, 70]);
   });
 
-  test('an unknown preset or a non-boolean switch is refused', () => {
+  test('an unknown preset or a non-boolean switch is refused, on the platform and on a construct', () => {
     expectValidationError(
       () => platform({ sizing: 'huge' as 'light' }),
       "platform: invalid sizing: got \"huge\", expected 'light', 'medium' or 'heavy'",
     );
     expectValidationError(
       () => platform({ autoscaling: 'yes' as unknown as boolean }),
-      'platform/storage/object-storage: invalid autoscaling: got "yes", expected true, false or unset (default true)',
+      'platform: invalid autoscaling: got "yes", expected true, false or unset (default true)',
+    );
+    expectValidationError(
+      () => synthChart((chart) => new MinIO(chart, 'minio', { topologySpread: 1 as unknown as boolean })),
+      'test/minio: invalid topologySpread: got 1, expected true, false or unset (default true)',
     );
   });
 
-  test('all switches off: the pre-availability output (no HPA, PDB, spread, own accounts or checksums)', () => {
+  test('all switches off: no HPA, PDB, spread, own accounts or checksums', () => {
     const { platform: p, objects } = platform({
       autoscaling: false,
       disruptionBudgets: false,

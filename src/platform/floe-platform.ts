@@ -1,7 +1,13 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { productionOptions, ProductionOptions, SizingPreset, sizingReplicas } from '../core/availability';
+import {
+  productionOptions,
+  ProductionOptions,
+  resolveProduction,
+  SizingPreset,
+  sizingReplicas,
+} from '../core/availability';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { FloeValidationError } from '../core/errors';
 import { addIngress, IngressOptions } from '../core/ingress';
@@ -392,6 +398,7 @@ export class FloePlatform extends Chart {
     }
 
     sizingReplicas(this, 'sizing', props.sizing);
+    resolveProduction(this, props);
     const deps: PlatformDependencies = {
       platformName: this.platformName,
       imageRegistry: props.imageRegistry,

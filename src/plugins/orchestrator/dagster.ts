@@ -205,9 +205,9 @@ export interface DagsterProps extends ComponentProps {
    */
   readonly maxConcurrentRuns?: number;
   /**
-   * Namespace run Jobs are created in. When it is not the chart's namespace, the Role, its
-   * binding and a `dagster` ServiceAccount for the run pods are created there, and the database
-   * password Secret and `runEnvConfigMaps` must exist there too.
+   * Namespace run Jobs are created in. The Role, its binding and the run pods' ServiceAccount
+   * (`dagster-run`; `dagster` with `serviceAccounts: false`) are created there; when it is not the
+   * chart's namespace, the database password Secret and `runEnvConfigMaps` must exist there too.
    * @default - the chart's namespace
    */
   readonly jobNamespace?: string;

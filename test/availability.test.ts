@@ -358,7 +358,7 @@ describe('workloadAvailability', () => {
           settings: { ...on, autoscaling: false },
           autoscaling: { ...autoscaling, options: { maxReplicas: 4 } },
         }),
-      'test: invalid web.autoscaler.maxReplicas: got 4, expected no value while the autoscaler is off (autoscaling: false); set web.autoscaler.enabled: true to turn it on for this workload',
+      'test: invalid web.autoscaler.maxReplicas: got 4, expected no value while this autoscaler is off (autoscaling: false or autoscaler.enabled: false); set web.autoscaler.enabled: true to turn it on for this workload',
     );
   });
 

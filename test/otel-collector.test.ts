@@ -372,6 +372,17 @@ describe('OtelCollector', () => {
       );
     });
 
+    test('an autoscaler is refused in daemonset mode, which gets neither autoscaler nor budget', () => {
+      const e = thrownValidationError(() => synth({ mode: 'daemonset', autoscaler: { maxReplicas: 3 } }));
+      expect(e.message).toBe(
+        'test/telemetry: invalid autoscaler: got {"maxReplicas":3}, expected no value in \'daemonset\' mode (Kubernetes runs one pod per node)',
+      );
+      const objects = synth({ mode: 'daemonset' });
+      expect(
+        objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'PodDisruptionBudget'),
+      ).toEqual([]);
+    });
+
     test('replicas must be at least 1', () => {
       expect(thrownValidationError(() => synth({ replicas: 0 })).message).toBe(
         'test/telemetry: invalid replicas: got 0, expected an integer >= 1',

@@ -305,7 +305,7 @@ export function scalingBounds(
           scope,
           at(`autoscaler.${key}`),
           tuning[key],
-          `no value while the autoscaler is off (autoscaling: false); set ${at('autoscaler.enabled')}: true to turn it on for this workload`,
+          `no value while this autoscaler is off (autoscaling: false or autoscaler.enabled: false); set ${at('autoscaler.enabled')}: true to turn it on for this workload`,
         );
       }
     }

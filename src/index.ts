@@ -1,4 +1,6 @@
 // Public API of floe-cdk8s. Only re-exports live here.
+export * from './core/availability';
+export * from './core/checksum';
 export * from './core/component';
 export * from './core/endpoints';
 export * from './core/errors';
@@ -7,6 +9,7 @@ export * from './core/labels';
 export * from './core/pod';
 export * from './core/resources';
 export * from './core/secrets';
+export * from './core/service-account';
 export * from './plugins/interfaces';
 export * from './plugins/database/postgres';
 export * from './plugins/database/external-postgres';

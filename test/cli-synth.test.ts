@@ -22,10 +22,10 @@ describe('floe synth (the real binary)', () => {
     expect(r.stderr).toEqual([]);
     expect(r.status).toBe(0);
     expect(r.stdout.map((l) => l.replace(out, 'OUT'))).toEqual([
-      'platform: 68 objects -> OUT/0000-platform.k8s.yaml',
-      'floe-sales-domain: 41 objects -> OUT/0001-floe-sales-domain.k8s.yaml',
+      'platform: 85 objects -> OUT/0000-platform.k8s.yaml',
+      'floe-sales-domain: 55 objects -> OUT/0001-floe-sales-domain.k8s.yaml',
       'floe-sales-domain-products: 3 objects -> OUT/0002-floe-sales-domain-products.k8s.yaml',
-      'floe-marketing-domain: 23 objects -> OUT/0003-floe-marketing-domain.k8s.yaml',
+      'floe-marketing-domain: 29 objects -> OUT/0003-floe-marketing-domain.k8s.yaml',
       'floe-marketing-domain-products: 3 objects -> OUT/0004-floe-marketing-domain-products.k8s.yaml',
     ]);
     expect(fs.readdirSync(out).sort()).toEqual([

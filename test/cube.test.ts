@@ -100,10 +100,17 @@ describe('Cube', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'Deployment/cube',
       'Deployment/cube-refresh-worker',
+      'HorizontalPodAutoscaler/cube',
+      'PodDisruptionBudget/cube',
+      'PodDisruptionBudget/cubestore-workers',
       'Service/cube',
       'Service/cubestore-router',
       'Service/cubestore-router-headless',
       'Service/cubestore-workers',
+      'ServiceAccount/cube',
+      'ServiceAccount/cube-refresh-worker',
+      'ServiceAccount/cubestore-router',
+      'ServiceAccount/cubestore-workers',
       'StatefulSet/cubestore-router',
       'StatefulSet/cubestore-workers',
     ]);
@@ -125,9 +132,14 @@ describe('Cube', () => {
     }
   });
 
-  test('API: 2 replicas, container port http 4000, Service cube on 4000, endpoint and API URL', () => {
+  test('API: 2 to 10 pods, container port http 4000, Service cube on 4000, endpoint and API URL', () => {
     const { objects, cube } = build();
-    expect(get(findObject(objects, 'Deployment', 'cube'), 'spec.replicas')).toBe(2);
+    expect(get(findObject(objects, 'Deployment', 'cube'), 'spec.replicas')).toBeUndefined();
+    const hpa = findObject(objects, 'HorizontalPodAutoscaler', 'cube');
+    expect([get(hpa, 'spec.minReplicas'), get(hpa, 'spec.maxReplicas')]).toEqual([2, 10]);
+    expect(get(findObject(objects, 'PodDisruptionBudget', 'cube'), 'spec.minAvailable')).toBe(1);
+    // The refresh worker is a singleton: fixed replicas, no autoscaler, no budget.
+    expect(get(findObject(objects, 'Deployment', 'cube-refresh-worker'), 'spec.replicas')).toBe(1);
     const c = container(objects, 'cube');
     expect(c.ports).toEqual([{ name: 'http', containerPort: 4000, protocol: 'TCP' }]);
     expect(envValue(c, 'PORT')).toBe('4000');

@@ -4,7 +4,6 @@
  * properties. The supervisor's behaviour is tested in dagster-daemon-election.test.ts.
  */
 import { spawn, spawnSync } from 'child_process';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,7 +14,7 @@ import { DAGSTER_DAEMON_ELECTION_TIMING } from '../src/plugins/orchestrator/dags
 import { FAKE_TOKEN, FakeLeaseApi } from './support/fake-lease-api';
 import { asArray, asJson, envMap, envVars, workloadContainer, workloadPodSpec } from './support/helpers';
 import { validateObjects } from './support/k8s-schema';
-import { checkPolicy } from './support/policy';
+import { checkPolicy, configMapsChecksum } from './support/policy';
 import { findObject, get, K8sObject, synthBuilt } from './support/synth';
 
 const NS = 'floe-platform';
@@ -80,7 +79,7 @@ describe("Dagster daemon, mode 'ha'", () => {
     expect(env.DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('1800');
     expect(env.DAGSTER_HOME).toBe('/opt/dagster/dagster_home');
     // The pod's ServiceAccount token (for the API) and the in-cluster API address are there.
-    expect(pod.serviceAccountName).toBe('dagster');
+    expect(pod.serviceAccountName).toBe('dagster-daemon');
     expect(pod.automountServiceAccountToken).toBe(true);
   });
 
@@ -110,9 +109,12 @@ describe("Dagster daemon, mode 'ha'", () => {
       mountPath: '/dagster-daemon-election',
       readOnly: true,
     });
+    // The checksum covers the script with dagster.yaml and workspace.yaml.
+    const reads = ['dagster-instance', 'dagster-workspace', 'dagster-daemon-election'].map((n) =>
+      findObject(objects, 'ConfigMap', n),
+    );
     expect(get(deployment, 'spec.template.metadata.annotations')).toEqual({
-      'checksum/config': expect.stringMatching(/^[0-9a-f]{64}$/),
-      'checksum/leader-election': createHash('sha256').update(SCRIPT_TEXT).digest('hex'),
+      'checksum/config': configMapsChecksum(reads),
     });
   });
 
@@ -146,7 +148,7 @@ describe("Dagster daemon, mode 'ha'", () => {
     expect([liveness.periodSeconds, liveness.failureThreshold]).toEqual([20, 5]);
   });
 
-  test('RBAC: get and update of the one Lease, create of Leases, for the dagster ServiceAccount', () => {
+  test('RBAC: get and update of the one Lease, create of Leases, for the daemon ServiceAccount', () => {
     const role = findObject(objects, 'Role', 'dagster-daemon-leader-election');
     expect(role.metadata.namespace).toBe(NS);
     expect(role.rules).toEqual([
@@ -165,7 +167,7 @@ describe("Dagster daemon, mode 'ha'", () => {
       kind: 'Role',
       name: 'dagster-daemon-leader-election',
     });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'dagster', namespace: NS }]);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'dagster-daemon', namespace: NS }]);
     // The run launcher's Role is unchanged.
     expect(findObject(objects, 'Role', 'dagster').rules).not.toContainEqual(
       expect.objectContaining({ apiGroups: ['coordination.k8s.io'] }),

@@ -136,9 +136,20 @@ describe('Dagster', () => {
     const objects = synth({ codeLocations: [ANALYTICS, INGEST] });
     const c = container(objects, 'dagster-webserver');
 
-    test('Deployment dagster-webserver with 2 replicas of the pinned image', () => {
+    test('Deployment dagster-webserver of the pinned image, 2 to 10 pods by its autoscaler', () => {
       const d = findObject(objects, 'Deployment', 'dagster-webserver');
-      expect(get(d, 'spec.replicas')).toBe(2);
+      expect(get(d, 'spec.replicas')).toBeUndefined();
+      expect(get(findObject(objects, 'HorizontalPodAutoscaler', 'dagster-webserver'), 'spec')).toEqual({
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'dagster-webserver' },
+        minReplicas: 2,
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          },
+        ],
+      });
       expect(c.image).toBe(IMAGE);
       expect(c.imagePullPolicy).toBe('IfNotPresent');
     });
@@ -196,14 +207,18 @@ describe('Dagster', () => {
       );
     });
 
-    test('uses the dagster ServiceAccount with an API token (it terminates runs)', () => {
+    test('uses its own ServiceAccount dagster-webserver with an API token (it terminates runs)', () => {
       const spec = podSpec(objects, 'dagster-webserver');
-      expect(spec.serviceAccountName).toBe('dagster');
+      expect(spec.serviceAccountName).toBe('dagster-webserver');
       expect(spec.automountServiceAccountToken).toBe(true);
+      expect(findObject(objects, 'ServiceAccount', 'dagster-webserver').automountServiceAccountToken).toBe(
+        false,
+      );
     });
 
     test('replicas and resources can be overridden', () => {
       const o = synth({
+        autoscaling: false,
         webserver: {
           replicas: 3,
           resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } },
@@ -221,7 +236,9 @@ describe('Dagster', () => {
       expect(dagster?.webserverUrl).toBe(`http://dagster-webserver.${NS}.svc.cluster.local:3000`);
       expect(dagster?.serviceEndpoint.address).toBe(`dagster-webserver.${NS}.svc.cluster.local:3000`);
       expect(dagster?.instanceConfigMapName).toBe('dagster-instance');
-      expect(dagster?.serviceAccountName).toBe('dagster');
+      expect(dagster?.webserverServiceAccountName).toBe('dagster-webserver');
+      expect(dagster?.daemonServiceAccountName).toBe('dagster-daemon');
+      expect(dagster?.runServiceAccountName).toBe('dagster-run');
     });
   });
 
@@ -267,9 +284,9 @@ describe('Dagster', () => {
       });
     });
 
-    test('launches runs with the dagster ServiceAccount and waits for database and code locations', () => {
+    test('launches runs with its own ServiceAccount and waits for database and code locations', () => {
       const spec = podSpec(objects, 'dagster-daemon');
-      expect(spec.serviceAccountName).toBe('dagster');
+      expect(spec.serviceAccountName).toBe('dagster-daemon');
       expect(spec.automountServiceAccountToken).toBe(true);
       expect(initContainerNames(objects, 'dagster-daemon')).toEqual([
         'wait-for-database',
@@ -437,13 +454,13 @@ describe('Dagster', () => {
       ).toBe(25);
     });
 
-    test('K8sRunLauncher launches runs in the chart namespace with the dagster ServiceAccount', () => {
+    test('K8sRunLauncher launches runs in the chart namespace with the dagster-run ServiceAccount', () => {
       expect(get(doc, 'run_launcher.module')).toBe('dagster_k8s');
       expect(get(doc, 'run_launcher.class')).toBe('K8sRunLauncher');
       const cfg = asJson(get(doc, 'run_launcher.config'));
       expect(cfg.load_incluster_config).toBe(true);
       expect(cfg.job_namespace).toBe(NS);
-      expect(cfg.service_account_name).toBe('dagster');
+      expect(cfg.service_account_name).toBe('dagster-run');
       expect(cfg.dagster_home).toBe('/opt/dagster/dagster_home');
       expect(cfg.instance_config_map).toBe('dagster-instance');
       expect(cfg.postgres_password_secret).toBe(DB_SECRET);
@@ -550,7 +567,8 @@ describe('Dagster', () => {
       expect(get(findObject(objects, 'Service', 'dagster-ingest'), 'spec.ports.0.port')).toBe(4000);
       expect(analytics.ports).toEqual([{ name: 'grpc', containerPort: 3030, protocol: 'TCP' }]);
       expect(get(findObject(objects, 'Deployment', 'dagster-ingest'), 'spec.replicas')).toBe(2);
-      expect(get(findObject(objects, 'Deployment', 'dagster-analytics'), 'spec.replicas')).toBe(1);
+      // The light sizing preset: 2 pods per code location.
+      expect(get(findObject(objects, 'Deployment', 'dagster-analytics'), 'spec.replicas')).toBe(2);
     });
 
     test('selectors of different code locations do not overlap', () => {
@@ -629,10 +647,13 @@ describe('Dagster', () => {
       expect(get(ctx, 'k8s.security_context.read_only_root_filesystem')).toBe(true);
     });
 
-    test('do not get a ServiceAccount token and do not wait for each other', () => {
+    test('run as their own ServiceAccount without a token and do not wait for each other', () => {
       const spec = podSpec(objects, 'dagster-analytics');
       expect(spec.automountServiceAccountToken).toBe(false);
-      expect(spec.serviceAccountName).toBeUndefined();
+      expect(spec.serviceAccountName).toBe('dagster-analytics');
+      expect(findObject(objects, 'ServiceAccount', 'dagster-analytics').automountServiceAccountToken).toBe(
+        false,
+      );
       expect(initContainerNames(objects, 'dagster-analytics')).toEqual(['wait-for-database']);
     });
 
@@ -706,9 +727,8 @@ describe('Dagster', () => {
       { apiGroups: [''], resources: ['pods/log', 'pods/status'], verbs: ['get', 'list', 'watch'] },
     ];
 
-    test('ServiceAccount, Role and RoleBinding dagster grant exactly the run launcher permissions', () => {
+    test('Role and RoleBinding dagster grant exactly the run launcher permissions to webserver and daemon', () => {
       const objects = synth();
-      findObject(objects, 'ServiceAccount', 'dagster');
       const role = findObject(objects, 'Role', 'dagster');
       expect(role.rules).toEqual(expectedRules);
       const binding = findObject(objects, 'RoleBinding', 'dagster');
@@ -717,8 +737,36 @@ describe('Dagster', () => {
         kind: 'Role',
         name: 'dagster',
       });
-      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'dagster', namespace: NS }]);
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'dagster-webserver', namespace: NS },
+        { kind: 'ServiceAccount', name: 'dagster-daemon', namespace: NS },
+      ]);
       expect(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
+    });
+
+    test('run pods get the unbound ServiceAccount dagster-run, bound only with runPodsCallApi', () => {
+      const objects = synth();
+      expect(findObject(objects, 'ServiceAccount', 'dagster-run').automountServiceAccountToken).toBe(false);
+      const bound = synth({ runPodsCallApi: true });
+      expect(findObject(bound, 'RoleBinding', 'dagster').subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'dagster-webserver', namespace: NS },
+        { kind: 'ServiceAccount', name: 'dagster-daemon', namespace: NS },
+        { kind: 'ServiceAccount', name: 'dagster-run', namespace: NS },
+      ]);
+    });
+
+    test('with serviceAccounts off, webserver, daemon and run pods share the one dagster account', () => {
+      const objects = synth({ serviceAccounts: false, codeLocations: [ANALYTICS] });
+      expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual([
+        'dagster',
+      ]);
+      expect(podSpec(objects, 'dagster-webserver').serviceAccountName).toBe('dagster');
+      expect(podSpec(objects, 'dagster-daemon').serviceAccountName).toBe('dagster');
+      expect(podSpec(objects, 'dagster-analytics').serviceAccountName).toBeUndefined();
+      expect(get(dagsterYaml(objects), 'run_launcher.config.service_account_name')).toBe('dagster');
+      expect(findObject(objects, 'RoleBinding', 'dagster').subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'dagster', namespace: NS },
+      ]);
     });
 
     test('with another job namespace, the Role, binding and run ServiceAccount live there', () => {
@@ -734,9 +782,12 @@ describe('Dagster', () => {
       expect(role?.rules).toEqual(expectedRules);
       const binding = objects.find((o) => o.kind === 'RoleBinding');
       expect(binding?.metadata.namespace).toBe('dagster-runs');
-      expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'dagster', namespace: NS }]);
-      const accounts = objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.namespace);
-      expect(accounts.sort()).toEqual(['dagster-runs', NS]);
+      expect(binding?.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'dagster-webserver', namespace: NS },
+        { kind: 'ServiceAccount', name: 'dagster-daemon', namespace: NS },
+      ]);
+      const run = findObject(objects, 'ServiceAccount', 'dagster-run');
+      expect(run.metadata.namespace).toBe('dagster-runs');
       expect(dagster?.requiredSecrets[0].purpose).toContain('dagster-runs');
     });
   });
@@ -841,7 +892,10 @@ describe('Dagster', () => {
 
     test('reserved and duplicate code location names are refused', () => {
       expect(build({ codeLocations: [{ ...ANALYTICS, name: 'webserver' }] })).toThrow(
-        "invalid codeLocations[0].name: got \"webserver\", expected a name other than 'webserver' and 'daemon'",
+        "invalid codeLocations[0].name: got \"webserver\", expected a name other than 'webserver', 'daemon', 'run'",
+      );
+      expect(build({ codeLocations: [{ ...ANALYTICS, name: 'run' }] })).toThrow(
+        "invalid codeLocations[0].name: got \"run\", expected a name other than 'webserver', 'daemon', 'run'",
       );
       expect(build({ codeLocations: [ANALYTICS, { ...INGEST, name: 'analytics' }] })).toThrow(
         'invalid codeLocations[1].name: got "analytics", expected a name no other code location has',

@@ -278,6 +278,7 @@ describe('Grafana', () => {
       'ConfigMap/grafana',
       'ConfigMap/grafana-datasources',
       'Service/grafana',
+      'ServiceAccount/grafana',
       'Deployment/grafana',
     ]);
   });

@@ -337,7 +337,7 @@ describe('floe synth output directory', () => {
     fs.writeFileSync(path.join(out, 'stale.k8s.yaml'), 'stale\n');
     const r = await floe('synth', ...okArgs, '--out', out);
     expect(r.code).toBe(0);
-    expect(r.out).toEqual([`platform: 76 objects -> ${path.join(out, 'platform.k8s.yaml')}`]);
+    expect(r.out).toEqual([`platform: 99 objects -> ${path.join(out, 'platform.k8s.yaml')}`]);
     expect(fs.readdirSync(parent)).toEqual(['dist']);
     expect(fs.readdirSync(out)).toEqual(['platform.k8s.yaml']);
   });

@@ -1,11 +1,10 @@
 import { Chart } from 'cdk8s';
 import { parse } from 'yaml';
-import { createHash } from 'crypto';
 import { ExternalPostgres } from '../src/plugins/database/external-postgres';
 import { PostgreSQL } from '../src/plugins/database/postgres';
 import { PlatformDependencies } from '../src/plugins/interfaces';
 import { Marquez, MarquezProps } from '../src/plugins/observability/marquez';
-import { checkPolicy } from './support/policy';
+import { checkPolicy, configMapsChecksum } from './support/policy';
 import { validateObjects } from './support/k8s-schema';
 import { configMapFile, envMap, expectValidationError, Json, workloadContainer } from './support/helpers';
 import { findObject, get, K8sObject, synthBuilt, synthChart } from './support/synth';
@@ -78,8 +77,11 @@ describe('Marquez', () => {
         'ConfigMap/marquez-config',
         'Deployment/marquez',
         'Deployment/marquez-web',
+        'PodDisruptionBudget/marquez',
         'Service/marquez',
         'Service/marquez-web',
+        'ServiceAccount/marquez',
+        'ServiceAccount/marquez-web',
       ]);
     });
 
@@ -95,7 +97,13 @@ describe('Marquez', () => {
       });
       expect(marquez?.webUrl).toBeUndefined();
       expect(marquez?.webDeployment).toBeUndefined();
-      expect(marquez?.apiObjects.map((o) => o.kind)).toEqual(['ConfigMap', 'Service', 'Deployment']);
+      expect(marquez?.apiObjects.map((o) => o.kind)).toEqual([
+        'ConfigMap',
+        'Service',
+        'ServiceAccount',
+        'PodDisruptionBudget',
+        'Deployment',
+      ]);
     });
 
     test('pass strict Kubernetes 1.28 schema validation', () => {
@@ -194,7 +202,8 @@ describe('Marquez', () => {
         findObject(objects, 'Deployment', 'marquez'),
         'spec.template.metadata.annotations.checksum/config',
       );
-      expect(annotation).toBe(createHash('sha256').update(text).digest('hex'));
+      expect(text).toContain('migrateOnStartup');
+      expect(annotation).toBe(configMapsChecksum([findObject(objects, 'ConfigMap', 'marquez-config')]));
       const other = get(
         findObject(build({ logLevel: 'DEBUG' }).objects, 'Deployment', 'marquez'),
         'spec.template.metadata.annotations.checksum/config',
@@ -202,11 +211,15 @@ describe('Marquez', () => {
       expect(other).not.toBe(annotation);
     });
 
-    test('replicas: default 1, more allowed, rolling update keeps one serving', () => {
-      expect(get(findObject(build().objects, 'Deployment', 'marquez'), 'spec.replicas')).toBe(1);
+    test("replicas: default 2 (the floe docs' minimum), a PDB keeps 1, rolling update keeps one serving", () => {
+      const objects = build().objects;
+      expect(get(findObject(objects, 'Deployment', 'marquez'), 'spec.replicas')).toBe(2);
+      expect(get(findObject(objects, 'PodDisruptionBudget', 'marquez'), 'spec.minAvailable')).toBe(1);
       const d = findObject(buildAlone({ replicas: 3 }), 'Deployment', 'marquez');
       expect(get(d, 'spec.replicas')).toBe(3);
       expect(get(d, 'spec.strategy.rollingUpdate')).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+      const single = build({ replicas: 1 }).objects;
+      expect(single.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
     });
 
     test('requests and limits; overridable', () => {
@@ -374,8 +387,11 @@ describe('Marquez', () => {
       expect(marquez.apiObjects.map((o) => `${o.kind}/${o.name}`)).toEqual([
         'ConfigMap/marquez-config',
         'Service/marquez',
+        'ServiceAccount/marquez',
+        'PodDisruptionBudget/marquez',
         'Deployment/marquez',
         'Service/marquez-web',
+        'ServiceAccount/marquez-web',
         'Deployment/marquez-web',
       ]);
     });

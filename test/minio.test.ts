@@ -3,7 +3,13 @@ import { Construct } from 'constructs';
 import { FloeValidationError } from '../src/core/errors';
 import { PlatformDependencies } from '../src/plugins/interfaces';
 import { ExternalS3, ExternalS3Props, validateBucketName } from '../src/plugins/storage/external-s3';
-import { MinIO, MinIOProps } from '../src/plugins/storage/minio';
+import {
+  MinIO,
+  minioDefaultParity,
+  minioErasureSetSize,
+  MinIOProps,
+  minioWriteTolerance,
+} from '../src/plugins/storage/minio';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
 import { Json, workloadContainer } from './support/helpers';
@@ -73,13 +79,15 @@ describe('MinIO', () => {
     });
   });
 
-  test('writes the StatefulSet, both Services, the PDB and the bucket Job with their exact names', () => {
+  test('writes the StatefulSet, both Services, the PDB, the bucket Job and their accounts with their exact names', () => {
     const kinds = synth().map((o) => `${o.kind}/${o.metadata.name}`);
     expect(kinds).toEqual([
       'Service/minio-headless',
       'Service/minio',
-      'StatefulSet/minio',
+      'ServiceAccount/minio',
       'PodDisruptionBudget/minio',
+      'StatefulSet/minio',
+      'ServiceAccount/minio-buckets',
       'Job/minio-buckets',
     ]);
   });
@@ -204,9 +212,30 @@ describe('MinIO', () => {
     });
   });
 
-  test('spreads distributed pods across nodes unless affinity is given', () => {
+  test('spreads distributed pods over zones and nodes; a given affinity applies as well', () => {
+    const spec = get(findObject(synth(), 'StatefulSet', 'minio'), 'spec.template.spec') as Json;
+    expect(spec.affinity).toBeUndefined();
+    expect(
+      (spec.topologySpreadConstraints as Json[]).map((c) => [c.topologyKey, c.whenUnsatisfiable]),
+    ).toEqual([
+      ['topology.kubernetes.io/zone', 'ScheduleAnyway'],
+      ['kubernetes.io/hostname', 'ScheduleAnyway'],
+    ]);
+    const own = { nodeAffinity: {} };
+    const withOwn = get(findObject(synth({ affinity: own }), 'StatefulSet', 'minio'), 'spec.template.spec');
+    expect(get(withOwn, 'affinity')).toEqual(own);
+    expect(get(withOwn, 'topologySpreadConstraints')).toEqual(spec.topologySpreadConstraints);
+    expect(
+      get(
+        findObject(synth({ replicas: 1 }), 'StatefulSet', 'minio'),
+        'spec.template.spec.topologySpreadConstraints',
+      ),
+    ).toBeUndefined();
+  });
+
+  test('without topology spread, distributed pods prefer distinct nodes unless affinity is given', () => {
     const term = get(
-      findObject(synth(), 'StatefulSet', 'minio'),
+      findObject(synth({ topologySpread: false }), 'StatefulSet', 'minio'),
       'spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.0.podAffinityTerm',
     );
     expect(get(term, 'topologyKey')).toBe('kubernetes.io/hostname');
@@ -217,19 +246,54 @@ describe('MinIO', () => {
     });
     const own = { nodeAffinity: {} };
     expect(
-      get(findObject(synth({ affinity: own }), 'StatefulSet', 'minio'), 'spec.template.spec.affinity'),
+      get(
+        findObject(synth({ affinity: own, topologySpread: false }), 'StatefulSet', 'minio'),
+        'spec.template.spec.affinity',
+      ),
     ).toEqual(own);
     expect(
       get(findObject(synth({ replicas: 1 }), 'StatefulSet', 'minio'), 'spec.template.spec.affinity'),
     ).toBeUndefined();
   });
 
-  test('a PDB lets drains take one distributed node at a time', () => {
+  test('a PDB lets drains take only as many nodes as keep write quorum (1 of 4)', () => {
     const pdb = findObject(synth(), 'PodDisruptionBudget', 'minio');
     expect(get(pdb, 'spec.maxUnavailable')).toBe(1);
+    expect(get(pdb, 'spec.minAvailable')).toBeUndefined();
     expect((get(pdb, 'spec.selector.matchLabels') as Json)['app.kubernetes.io/component']).toBe(
       'object-storage',
     );
+    // 16 nodes, one EC:4 set: data 12, write quorum 12, so 4 may be down.
+    expect(
+      get(findObject(synth({ replicas: 16 }), 'PodDisruptionBudget', 'minio'), 'spec.maxUnavailable'),
+    ).toBe(4);
+    // 6 nodes, EC:3: data equals parity, write quorum 4, so 2.
+    expect(
+      get(findObject(synth({ replicas: 6 }), 'PodDisruptionBudget', 'minio'), 'spec.maxUnavailable'),
+    ).toBe(2);
+    // A parity set through MINIO_STORAGE_CLASS_STANDARD counts: 8 nodes at EC:2, write quorum 6.
+    expect(
+      get(
+        findObject(
+          synth({ replicas: 8, extraEnv: { MINIO_STORAGE_CLASS_STANDARD: 'EC:2' } }),
+          'PodDisruptionBudget',
+          'minio',
+        ),
+        'spec.maxUnavailable',
+      ),
+    ).toBe(2);
+  });
+
+  test('write tolerance follows MinIO erasure sets and default parity', () => {
+    // 20 nodes: two sets of 10 at EC:4 (write quorum 6): 4 may be down even if all in one set.
+    expect([minioErasureSetSize(20), minioDefaultParity(10), minioWriteTolerance(20)]).toEqual([10, 4, 4]);
+    expect([4, 5, 6, 7, 8, 16, 32].map((n) => minioWriteTolerance(n))).toEqual([1, 2, 2, 3, 3, 4, 4]);
+    expect(minioWriteTolerance(4, 1)).toBe(1);
+    expect(minioErasureSetSize(24)).toBe(12);
+  });
+
+  test('disruptionBudgets: false writes no PDB', () => {
+    expect(synth({ disruptionBudgets: false }).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
   });
 
   describe('bucket-setup Job', () => {
@@ -311,8 +375,10 @@ describe('MinIO', () => {
       expect(minio.apiObjects.map((o) => o.kind)).toEqual([
         'Service',
         'Service',
-        'StatefulSet',
+        'ServiceAccount',
         'PodDisruptionBudget',
+        'StatefulSet',
+        'ServiceAccount',
         'Job',
       ]);
     });

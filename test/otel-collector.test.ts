@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import { parse } from 'yaml';
 import { MetricsBackendPlugin, TelemetryPlugin, TracingBackendPlugin } from '../src/plugins/interfaces';
@@ -10,7 +9,7 @@ import {
 } from '../src/plugins/observability/otel-collector';
 import { Prometheus } from '../src/plugins/observability/prometheus';
 import { validateObjects } from './support/k8s-schema';
-import { checkPolicy } from './support/policy';
+import { checkPolicy, configMapsChecksum } from './support/policy';
 import {
   asJson,
   configMapFile,
@@ -252,7 +251,10 @@ describe('OtelCollector', () => {
       get(findObject(objects, 'ConfigMap', 'otel-collector'), 'data') as Record<string, string>
     )['relay.yaml'];
     const sum = get(workload(objects), 'spec.template.metadata.annotations') as Record<string, string>;
-    expect(sum['checksum/config']).toBe(createHash('sha256').update(rendered).digest('hex'));
+    expect(rendered).toContain('receivers:');
+    expect(sum['checksum/config']).toBe(
+      configMapsChecksum([findObject(objects, 'ConfigMap', 'otel-collector')]),
+    );
     const other = get(workload(synth({ tracing })), 'spec.template.metadata.annotations') as Record<
       string,
       string
@@ -271,16 +273,38 @@ describe('OtelCollector', () => {
       expect(otel.requiredSecrets).toEqual([]);
       expect(otel.deployment).toBeDefined();
       expect(otel.daemonSet).toBeUndefined();
-      expect(otel.apiObjects.map((o) => o.kind)).toEqual(['ConfigMap', 'Deployment', 'Service']);
+      expect(otel.apiObjects.map((o) => o.kind)).toEqual([
+        'ConfigMap',
+        'ServiceAccount',
+        'HorizontalPodAutoscaler',
+        'PodDisruptionBudget',
+        'Deployment',
+        'Service',
+      ]);
     });
   });
 
-  test('deployment mode: 2 replicas by default, surge before stopping, spread over nodes', () => {
-    const deploy = workload(synth());
+  test('deployment mode: 2 to 10 pods by its autoscaler, surge before stopping, spread over zones and nodes', () => {
+    const objects = synth();
+    const deploy = workload(objects);
     expect(deploy.kind).toBe('Deployment');
     expect(deploy.metadata.name).toBe('otel-collector');
-    expect(get(deploy, 'spec.replicas')).toBe(2);
+    expect(get(deploy, 'spec.replicas')).toBeUndefined();
+    const hpa = findObject(objects, 'HorizontalPodAutoscaler', 'otel-collector');
+    expect([get(hpa, 'spec.minReplicas'), get(hpa, 'spec.maxReplicas')]).toEqual([2, 10]);
+    expect(get(findObject(objects, 'PodDisruptionBudget', 'otel-collector'), 'spec.minAvailable')).toBe(1);
     expect(get(deploy, 'spec.strategy.rollingUpdate')).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(
+      (get(deploy, 'spec.template.spec.topologySpreadConstraints') as Json[]).map((c) => c.topologyKey),
+    ).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    expect(
+      (get(deploy, 'spec.selector.matchLabels') as Record<string, string>)['app.kubernetes.io/component'],
+    ).toBe('standalone-collector');
+  });
+
+  test('without autoscaling and topology spread: fixed replicas and anti-affinity over nodes', () => {
+    const deploy = workload(synth({ autoscaling: false, topologySpread: false }));
+    expect(get(deploy, 'spec.replicas')).toBe(2);
     const term = get(
       deploy,
       'spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.0.podAffinityTerm',
@@ -346,6 +370,17 @@ describe('OtelCollector', () => {
       expect(e.message).toBe(
         "test/telemetry: invalid replicas: got 2, expected no value in 'daemonset' mode (Kubernetes runs one pod per node; use nodeSelector/tolerations to choose the nodes)",
       );
+    });
+
+    test('an autoscaler is refused in daemonset mode, which gets neither autoscaler nor budget', () => {
+      const e = thrownValidationError(() => synth({ mode: 'daemonset', autoscaler: { maxReplicas: 3 } }));
+      expect(e.message).toBe(
+        'test/telemetry: invalid autoscaler: got {"maxReplicas":3}, expected no value in \'daemonset\' mode (Kubernetes runs one pod per node)',
+      );
+      const objects = synth({ mode: 'daemonset' });
+      expect(
+        objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'PodDisruptionBudget'),
+      ).toEqual([]);
     });
 
     test('replicas must be at least 1', () => {

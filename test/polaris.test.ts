@@ -252,14 +252,19 @@ describe('Polaris', () => {
     expect(polarisObjects(synth().objects)).toMatchSnapshot();
   });
 
-  test('one replica without storage or telemetry matches snapshot', () => {
+  test('one replica without storage, telemetry or autoscaling matches snapshot', () => {
     expect(
-      polarisObjects(synth({ replicas: 1 }, { storage: false, telemetry: false }).objects),
+      polarisObjects(
+        synth({ replicas: 1, autoscaling: false }, { storage: false, telemetry: false }).objects,
+      ),
     ).toMatchSnapshot();
   });
 
   test('passes the Kubernetes 1.28 schema and the restricted/reference policy', () => {
-    for (const variant of [synth(), synth({ replicas: 1 }, { storage: false, telemetry: false })]) {
+    for (const variant of [
+      synth(),
+      synth({ replicas: 1, autoscaling: false }, { storage: false, telemetry: false }),
+    ]) {
       expect(validateObjects(variant.objects)).toEqual([]);
       expect(checkPolicy(variant.objects, { prerequisiteSecrets: PREREQUISITE_SECRETS })).toEqual([]);
     }
@@ -278,7 +283,12 @@ describe('Polaris', () => {
       { name: 'tmp', mountPath: '/tmp' },
     ]);
     expect(podSpec(objects).volumes).toContainEqual({ name: 'tmp', emptyDir: {} });
-    expect(get(findObject(objects, 'Deployment', 'polaris'), 'spec.replicas')).toBe(2);
+    // The autoscaler owns the replica count: 2 to 4 pods.
+    expect(get(findObject(objects, 'Deployment', 'polaris'), 'spec.replicas')).toBeUndefined();
+    const hpa = findObject(objects, 'HorizontalPodAutoscaler', 'polaris');
+    expect([get(hpa, 'spec.minReplicas'), get(hpa, 'spec.maxReplicas')]).toEqual([2, 4]);
+    expect(get(findObject(objects, 'PodDisruptionBudget', 'polaris'), 'spec.minAvailable')).toBe(1);
+    expect(podSpec(objects).serviceAccountName).toBe('polaris');
   });
 
   test('listens on polaris-http 8181 and polaris-mgmt 8182; Service polaris exposes both', () => {
@@ -342,7 +352,9 @@ describe('Polaris', () => {
   });
 
   test('without storage or telemetry: Polaris default storage types, tracing off, no token keys', () => {
-    const props = properties(synth({ replicas: 1 }, { storage: false, telemetry: false }).objects);
+    const props = properties(
+      synth({ replicas: 1, autoscaling: false }, { storage: false, telemetry: false }).objects,
+    );
     expect(props['polaris.features."SUPPORTED_CATALOG_STORAGE_TYPES"']).toBe('["S3","GCS","AZURE"]');
     expect(props['quarkus.otel.sdk.disabled']).toBe('true');
     expect(props['quarkus.otel.exporter.otlp.endpoint']).toBeUndefined();
@@ -379,11 +391,14 @@ describe('Polaris', () => {
       'application.properties'
     ];
     const sum = (objs: K8sObject[]): unknown =>
-      (get(findObject(objs, 'Deployment', 'polaris'), 'spec.template.metadata.annotations') as Json)[
-        'checksum/config'
-      ];
-    expect(sum(a)).toBe(createHash('sha256').update(text).digest('hex'));
+      (
+        get(findObject(objs, 'Deployment', 'polaris'), 'spec.template.metadata.annotations') as
+          Json | undefined
+      )?.['checksum/config'];
+    const canonical = JSON.stringify([['polaris-config', [['application.properties', text]]]]);
+    expect(sum(a)).toBe(createHash('sha256').update(canonical).digest('hex'));
     expect(sum(synth({ logLevel: 'WARN' }).objects)).not.toBe(sum(a));
+    expect(sum(synth({ configChecksums: false }).objects)).toBeUndefined();
   });
 
   test('datasource and storage settings come through env, passwords and keys only as Secret refs', () => {
@@ -557,8 +572,21 @@ describe('Polaris', () => {
       ],
     });
     expect(get(volume(synth().objects), 'projected.defaultMode')).toBe(0o440);
-    expect(get(volume(synth({ replicas: 1 }).objects), 'projected.sources.1')).toBeUndefined();
-    const custom = synth({ replicas: 1, tokenKeys: { secretName: 'my-keys', privateKeyKey: 'tls.key' } });
+    expect(
+      get(volume(synth({ replicas: 1, autoscaling: false }).objects), 'projected.sources.1'),
+    ).toBeUndefined();
+    // One replica that its autoscaler may scale up still needs the shared keys.
+    expect(get(volume(synth({ replicas: 1 }).objects), 'projected.sources.1.secret.name')).toBe(
+      'polaris-token-keys',
+    );
+    expect(
+      get(volume(synth({ replicas: 1, autoscaler: { maxReplicas: 1 } }).objects), 'projected.sources.1'),
+    ).toBeUndefined();
+    const custom = synth({
+      replicas: 1,
+      autoscaling: false,
+      tokenKeys: { secretName: 'my-keys', privateKeyKey: 'tls.key' },
+    });
     expect(get(volume(custom.objects), 'projected.sources.1.secret')).toEqual({
       name: 'my-keys',
       items: [
@@ -584,7 +612,9 @@ describe('Polaris', () => {
       },
       { name: 'polaris-token-keys', keys: ['private.pem', 'public.pem'], purpose: expect.any(String) },
     ]);
-    const single = synth({ replicas: 1 }, { storage: false }).polaris.requiredSecrets.map((s) => s.name);
+    const single = synth({ replicas: 1, autoscaling: false }, { storage: false }).polaris.requiredSecrets.map(
+      (s) => s.name,
+    );
     expect(single).toEqual(['catalog-db-credentials', 'polaris-bootstrap-credentials']);
   });
 

@@ -1,4 +1,5 @@
-import { checkPolicy } from './support/policy';
+import { createHash } from 'crypto';
+import { checkPolicy, configMapsChecksum } from './support/policy';
 import { K8sObject } from './support/synth';
 
 const labels = {
@@ -30,6 +31,8 @@ function deployment(container: Record<string, unknown>, podSpec: Record<string, 
             runAsUser: 1000,
             seccompProfile: { type: 'RuntimeDefault' },
           },
+          serviceAccountName: 'web',
+          automountServiceAccountToken: false,
           containers: [container],
           ...podSpec,
         },
@@ -52,6 +55,13 @@ const good = {
   },
 };
 
+const account: K8sObject = {
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  metadata: { name: 'web', namespace: 'ns', labels },
+  automountServiceAccountToken: false,
+};
+
 const service: K8sObject = {
   apiVersion: 'v1',
   kind: 'Service',
@@ -61,7 +71,7 @@ const service: K8sObject = {
 
 describe('checkPolicy', () => {
   test('accepts a hardened, probed, labelled workload and its Service', () => {
-    expect(checkPolicy([deployment(good), service])).toEqual([]);
+    expect(checkPolicy([deployment(good), account, service])).toEqual([]);
   });
 
   test('reports each restricted-profile violation', () => {
@@ -74,6 +84,7 @@ describe('checkPolicy', () => {
     expect(
       checkPolicy([
         deployment(bad, { hostNetwork: true, volumes: [{ name: 'h', hostPath: { path: '/' } }] }),
+        account,
       ]),
     ).toEqual([
       'Deployment/web: hostNetwork is not allowed',
@@ -95,7 +106,7 @@ describe('checkPolicy', () => {
       readinessProbe: { httpGet: { path: '/', port: 'web' } },
     };
     delete (bad as Record<string, unknown>).livenessProbe;
-    expect(checkPolicy([deployment(bad)])).toEqual([
+    expect(checkPolicy([deployment(bad), account])).toEqual([
       'Deployment/web container web: needs cpu and memory requests',
       'Deployment/web container web: needs a memory limit',
       'Deployment/web container web: serves a port but has no livenessProbe',
@@ -130,8 +141,193 @@ describe('checkPolicy', () => {
       ...selector,
       'app.kubernetes.io/version': '1.0.0',
     };
-    const errors = checkPolicy([d]);
+    const errors = checkPolicy([d, account]);
     expect(errors).toContain('Deployment/web: missing label app.kubernetes.io/part-of');
     expect(errors).toContain('Deployment/web: selector uses the version label');
+  });
+
+  describe('availability', () => {
+    const spread = [
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: selector },
+      },
+    ];
+    const scaled = (replicas: number | undefined, podSpec: Record<string, unknown> = {}): K8sObject => {
+      const d = deployment(good, podSpec);
+      const spec = d.spec as Record<string, unknown>;
+      return { ...d, spec: replicas === undefined ? spec : { ...spec, replicas } };
+    };
+    const pdb = (
+      budget: Record<string, unknown>,
+      matchLabels: Record<string, string> = selector,
+    ): K8sObject => ({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web', namespace: 'ns', labels },
+      spec: { ...budget, selector: { matchLabels } },
+    });
+    const hpa = (name: string, min = 2): K8sObject => ({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'ns', labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: min,
+        maxReplicas: 5,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          },
+        ],
+      },
+    });
+
+    test('a multi-replica workload with one budget and a spread passes; a single pod needs neither', () => {
+      expect(
+        checkPolicy([scaled(3, { topologySpreadConstraints: spread }), pdb({ minAvailable: 1 }), account]),
+      ).toEqual([]);
+      expect(checkPolicy([scaled(1), account])).toEqual([]);
+    });
+
+    test('a multi-replica workload without budget or spread is reported', () => {
+      expect(checkPolicy([scaled(3), account])).toEqual([
+        'Deployment/web: runs 3 pods but has 0 PodDisruptionBudgets (expected 1)',
+        'Deployment/web: runs 3 pods but no topology spread constraint selects them',
+      ]);
+      expect(
+        checkPolicy([scaled(3), account], { requireDisruptionBudgets: false, requireTopologySpread: false }),
+      ).toEqual([]);
+    });
+
+    test('a spread constraint that selects other pods does not count', () => {
+      const other = [{ ...spread[0], labelSelector: { matchLabels: { app: 'other' } } }];
+      expect(
+        checkPolicy([scaled(3, { topologySpreadConstraints: other }), pdb({ minAvailable: 1 }), account]),
+      ).toEqual(['Deployment/web: runs 3 pods but no topology spread constraint selects them']);
+    });
+
+    test('a budget that blocks every eviction, selects nothing or selects several workloads is reported', () => {
+      const ok = scaled(2, { topologySpreadConstraints: spread });
+      expect(checkPolicy([ok, pdb({ minAvailable: 2 }), account])).toEqual([
+        'PodDisruptionBudget/web: minAvailable 2 with 2 pods of Deployment/web blocks every eviction',
+      ]);
+      expect(checkPolicy([ok, pdb({ maxUnavailable: 0 }), account])).toEqual([
+        'PodDisruptionBudget/web: maxUnavailable 0 blocks every eviction',
+      ]);
+      expect(checkPolicy([ok, pdb({ minAvailable: 1 }, { app: 'gone' }), account])).toEqual([
+        'PodDisruptionBudget/web: selects no pods of a produced workload',
+        'Deployment/web: runs 2 pods but has 0 PodDisruptionBudgets (expected 1)',
+      ]);
+      const twin = scaled(1);
+      twin.metadata = { ...twin.metadata, name: 'twin' };
+      const broad = { 'app.kubernetes.io/name': 'web' };
+      expect(checkPolicy([ok, twin, pdb({ minAvailable: 1 }, broad), account])).toEqual([
+        'PodDisruptionBudget/web: selects the pods of several workloads (Deployment/web, Deployment/twin)',
+        'PodDisruptionBudget/web: minAvailable 1 with 1 pods of Deployment/twin blocks every eviction',
+      ]);
+    });
+
+    test('an autoscaled workload needs no replicas, a budget within its minimum and a spread', () => {
+      const target = scaled(undefined, { topologySpreadConstraints: spread });
+      expect(checkPolicy([target, hpa('web'), pdb({ minAvailable: 1 }), account])).toEqual([]);
+      expect(checkPolicy([scaled(undefined), hpa('web'), account])).toEqual([
+        'Deployment/web: runs 5 pods but has 0 PodDisruptionBudgets (expected 1)',
+        'Deployment/web: runs 5 pods but no topology spread constraint selects them',
+      ]);
+      expect(checkPolicy([target, hpa('web', 1), pdb({ minAvailable: 1 }), account])).toEqual([
+        'PodDisruptionBudget/web: minAvailable 1 with 1 pods of Deployment/web blocks every eviction',
+      ]);
+    });
+
+    test('an autoscaler must target a produced workload that sets no replicas and requests CPU', () => {
+      const target = scaled(2, { topologySpreadConstraints: spread });
+      expect(checkPolicy([target, hpa('web'), pdb({ minAvailable: 1 }), account])).toEqual([
+        'Deployment/web: sets spec.replicas although HorizontalPodAutoscaler/web owns its replica count',
+      ]);
+      expect(checkPolicy([target, hpa('missing'), pdb({ minAvailable: 1 }), account])).toEqual([
+        'HorizontalPodAutoscaler/web: targets Deployment/missing, which is not produced',
+      ]);
+      const noCpu = deployment(
+        { ...good, resources: { requests: { memory: '64Mi' }, limits: { memory: '128Mi' } } },
+        { topologySpreadConstraints: spread },
+      );
+      expect(checkPolicy([noCpu, hpa('web'), pdb({ minAvailable: 1 }), account])).toContain(
+        'HorizontalPodAutoscaler/web: scales on CPU but container web of Deployment/web requests none',
+      );
+    });
+  });
+
+  describe('ServiceAccounts', () => {
+    test("a pod on the namespace's default account is reported unless that is allowed", () => {
+      const d = deployment(good, { serviceAccountName: undefined });
+      expect(checkPolicy([d])).toEqual([
+        "Deployment/web: runs as the namespace's default ServiceAccount, not one of its own",
+      ]);
+      expect(checkPolicy([d], { requireServiceAccounts: false })).toEqual([]);
+    });
+
+    test('only allowed API clients mount a token, from the pod or from the account', () => {
+      const mounting = deployment(good, { automountServiceAccountToken: true });
+      expect(checkPolicy([mounting, account])).toEqual([
+        'Deployment/web: mounts a Kubernetes API token but does not call the API',
+      ]);
+      expect(checkPolicy([mounting, account], { apiClients: ['Deployment/web'] })).toEqual([]);
+      // Unset on the pod: the account decides; unset there too means a token.
+      const unset = deployment(good, { automountServiceAccountToken: undefined });
+      expect(checkPolicy([unset, account])).toEqual([]);
+      expect(checkPolicy([unset, { ...account, automountServiceAccountToken: undefined }])).toEqual([
+        'Deployment/web: mounts a Kubernetes API token but does not call the API',
+      ]);
+    });
+  });
+
+  describe('config checksums', () => {
+    const config: K8sObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'conf', namespace: 'ns', labels },
+      data: { 'b.yaml': 'b: 2\n', 'a.yaml': 'a: 1\n' },
+    };
+    const reading = (annotations?: Record<string, string>): K8sObject => {
+      const d = deployment(good, { volumes: [{ name: 'c', configMap: { name: 'conf' } }] });
+      const spec = d.spec as { template: { metadata: Record<string, unknown> } };
+      if (annotations) spec.template.metadata = { ...spec.template.metadata, annotations };
+      return d;
+    };
+
+    test('a pod reading a produced ConfigMap carries the SHA-256 of its data', () => {
+      // The JSON of [[name, [[key, value] sorted by key]]], hashed: computed by hand here.
+      const canonical = JSON.stringify([
+        [
+          'conf',
+          [
+            ['a.yaml', 'a: 1\n'],
+            ['b.yaml', 'b: 2\n'],
+          ],
+        ],
+      ]);
+      const sum = createHash('sha256').update(canonical).digest('hex');
+      expect(configMapsChecksum([config])).toBe(sum);
+      expect(checkPolicy([reading({ 'checksum/config': sum }), config, account])).toEqual([]);
+    });
+
+    test('a missing or stale checksum is reported, unless checksums are not required', () => {
+      expect(checkPolicy([reading(), config, account])).toEqual([
+        'Deployment/web: reads ConfigMap conf but its pod template has no checksum/config',
+      ]);
+      const stale = configMapsChecksum([{ ...config, data: { 'a.yaml': 'a: 0\n' } }]);
+      expect(checkPolicy([reading({ 'checksum/config': stale }), config, account])).toEqual([
+        'Deployment/web: checksum/config is not the SHA-256 of ConfigMap conf',
+      ]);
+      expect(checkPolicy([reading(), config, account], { requireConfigChecksums: false })).toEqual([]);
+    });
+
+    test('a prerequisite ConfigMap (not in the manifest set) needs no checksum', () => {
+      expect(checkPolicy([reading(), account], { prerequisiteConfigMaps: ['conf'] })).toEqual([]);
+    });
   });
 });

@@ -83,7 +83,7 @@ describe('PostgresBackup', () => {
 
   test('the policy check notices the Secrets it reads when they are not documented', () => {
     const { objects } = standalone();
-    const backupOnly = objects.filter((o) => o.kind === 'CronJob');
+    const backupOnly = objects.filter((o) => o.kind === 'CronJob' || o.kind === 'ServiceAccount');
     expect(checkPolicy(backupOnly)).toEqual([
       'CronJob/catalog-db-backup: env PGPASSWORD reads Secret catalog-db-credentials, neither produced nor a prerequisite',
       'CronJob/catalog-db-backup: env S3_ACCESS_KEY_ID reads Secret minio-credentials, neither produced nor a prerequisite',
@@ -417,7 +417,8 @@ describe('FloePlatform backups', () => {
     // Everything else is unchanged, but for the NetworkPolicies that let the backups reach the
     // databases: with backups off no policy mentions a backup pod.
     const base = platform({ backups: false }).objects;
-    const notBackup = (o: K8sObject): boolean => o.kind !== 'CronJob' && o.kind !== 'NetworkPolicy';
+    const notBackup = (o: K8sObject): boolean =>
+      o.kind !== 'NetworkPolicy' && o.metadata.labels?.['app.kubernetes.io/name'] !== 'postgres-backup';
     expect(on.objects.filter(notBackup)).toEqual(base.filter(notBackup));
     expect(JSON.stringify(on.objects.filter((o) => o.kind === 'NetworkPolicy'))).toContain('postgres-backup');
     expect(JSON.stringify(base.filter((o) => o.kind === 'NetworkPolicy'))).not.toContain('postgres-backup');

@@ -256,10 +256,23 @@ describe('Prometheus', () => {
 
   test('without service discovery there is no API access at all', () => {
     const objs = synth({ serviceDiscovery: false });
-    expect(objs.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Service', 'Service', 'StatefulSet']);
+    // Its own ServiceAccount, but no token, no Role and no binding.
+    expect(objs.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Service',
+      'Service',
+      'ServiceAccount',
+      'StatefulSet',
+    ]);
     const podSpec = get(findObject(objs, 'StatefulSet', 'prometheus'), 'spec.template.spec') as Json;
     expect(podSpec.automountServiceAccountToken).toBe(false);
-    expect(podSpec.serviceAccountName).toBeUndefined();
+    expect(podSpec.serviceAccountName).toBe('prometheus');
+    expect(findObject(objs, 'ServiceAccount', 'prometheus').automountServiceAccountToken).toBe(false);
+    const neither = synth({ serviceDiscovery: false, serviceAccounts: false });
+    expect(neither.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Service', 'Service', 'StatefulSet']);
+    expect(
+      get(findObject(neither, 'StatefulSet', 'prometheus'), 'spec.template.spec.serviceAccountName'),
+    ).toBe(undefined);
     expect((prometheusYml(objs).scrape_configs as Json[]).map((j) => j.job_name)).toEqual(['prometheus']);
   });
 

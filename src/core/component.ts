@@ -1,3 +1,4 @@
+import { ProductionOptions } from './availability';
 import { ImageOverride } from './image';
 import { SchedulingOptions } from './pod';
 import { ResourceRequirements } from './resources';
@@ -5,8 +6,11 @@ import { ResourceRequirements } from './resources';
 /** The platform name used for `app.kubernetes.io/part-of` when none is given. */
 export const DEFAULT_PLATFORM_NAME = 'floe';
 
-/** Properties every floe component takes, whether used alone or inside `FloePlatform`. */
-export interface ComponentProps {
+/**
+ * Properties every floe component takes, whether used alone or inside `FloePlatform` (which
+ * passes its own `ProductionOptions` on to every component).
+ */
+export interface ComponentProps extends ProductionOptions {
   /**
    * Value of `app.kubernetes.io/part-of` on every object.
    * @default 'floe'

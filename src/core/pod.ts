@@ -34,10 +34,18 @@ export interface SchedulingOptions {
    */
   readonly tolerations?: k8s.Toleration[];
   /**
-   * Node and pod (anti-)affinity.
+   * Node and pod (anti-)affinity. Applies together with the topology spread: Kubernetes places a
+   * pod only where both allow.
    * @default - none
    */
   readonly affinity?: k8s.Affinity;
+  /**
+   * Topology spread constraints. Given, they replace the component's default spread (over zones
+   * and nodes, preferred, see `ProductionOptions.topologySpread`) entirely, e.g. to require
+   * spreading with `whenUnsatisfiable: 'DoNotSchedule'`; `[]` spreads nothing.
+   * @default - for workloads that run more than one pod, the default spread over zones and nodes
+   */
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
 }
 
 /** One container, described by what differs between components; hardening is added by `buildContainer`. */
@@ -181,6 +189,9 @@ export function buildPodTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec 
       ...(s.nodeSelector && Object.keys(s.nodeSelector).length > 0 ? { nodeSelector: s.nodeSelector } : {}),
       ...(s.tolerations && s.tolerations.length > 0 ? { tolerations: s.tolerations } : {}),
       ...(s.affinity ? { affinity: s.affinity } : {}),
+      ...(s.topologySpreadConstraints && s.topologySpreadConstraints.length > 0
+        ? { topologySpreadConstraints: s.topologySpreadConstraints }
+        : {}),
     },
   };
 }

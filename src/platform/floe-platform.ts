@@ -1,6 +1,13 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import {
+  productionOptions,
+  ProductionOptions,
+  resolveProduction,
+  SizingPreset,
+  sizingReplicas,
+} from '../core/availability';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { FloeValidationError } from '../core/errors';
 import { addIngress, IngressOptions } from '../core/ingress';
@@ -110,8 +117,19 @@ export const SHARED_SERVICE_SLOTS = [
   'lineage',
 ] as const;
 
-/** Properties of `FloePlatform`. Every one is optional. */
-export interface FloePlatformProps {
+/**
+ * Properties of `FloePlatform`. Every one is optional. The `ProductionOptions` (autoscaling,
+ * disruption budgets, topology spread, per-workload ServiceAccounts, config checksums) apply to
+ * every component the platform deploys; a provider's own options win over them.
+ */
+export interface FloePlatformProps extends ProductionOptions {
+  /**
+   * Sizing preset from the floe docs by runs per day (`light` < 100, `medium` 100-1000, `heavy`
+   * 1000+): the orchestrator's webserver and code-location pod counts (light 1/2, medium 2/5,
+   * heavy 3/10; one daemon in each). Explicit `replicas` of a workload win.
+   * @default 'light'
+   */
+  readonly sizing?: SizingPreset;
   /**
    * Namespace of every platform object. The chart creates it with Pod Security `restricted` labels.
    * @default 'floe-platform'
@@ -422,10 +440,14 @@ export class FloePlatform extends Chart {
       });
     }
 
+    sizingReplicas(this, 'sizing', props.sizing);
+    resolveProduction(this, props);
     const deps: PlatformDependencies = {
       platformName: this.platformName,
       imageRegistry: props.imageRegistry,
       imagePullSecrets: props.imagePullSecrets,
+      sizing: props.sizing,
+      ...productionOptions(props),
     };
 
     // Storage and databases.
@@ -471,6 +493,7 @@ export class FloePlatform extends Chart {
             platformName: this.platformName,
             imageRegistry: props.databaseOptions?.imageRegistry ?? props.imageRegistry,
             imagePullSecrets: props.databaseOptions?.imagePullSecrets ?? props.imagePullSecrets,
+            ...productionOptions(props.databaseOptions ?? {}, props),
           });
     }
     this.databases = databases;
@@ -482,6 +505,7 @@ export class FloePlatform extends Chart {
             platformName: this.platformName,
             imageRegistry: props.imageRegistry,
             imagePullSecrets: props.imagePullSecrets,
+            ...productionOptions(props),
           });
     const withDb = (
       p: PluginProvider<unknown> | undefined,

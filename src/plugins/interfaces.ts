@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { ProductionOptions, SizingPreset } from '../core/availability';
 import { ServiceEndpoint } from '../core/endpoints';
 import { IngressTarget } from '../core/ingress';
 import { MetricsEndpoint } from '../core/metrics';
@@ -169,9 +170,14 @@ export interface DatabaseRequest {
  * it (the startup order is storage and databases, catalog, observability, orchestrator, semantic
  * layer, so e.g. the catalog sees storage but not the orchestrator).
  */
-export interface PlatformDependencies {
+export interface PlatformDependencies extends ProductionOptions {
   /** Value of `app.kubernetes.io/part-of`. */
   readonly platformName: string;
+  /**
+   * The platform's sizing preset, for the orchestrator's pod counts.
+   * @default - the orchestrator's default ('light')
+   */
+  readonly sizing?: SizingPreset;
   /** Registry mirror for every image. @default - upstream registries */
   readonly imageRegistry?: string;
   /** Image pull secrets for every pod. @default - none */

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { K8sObject } from './synth';
 
 /**
@@ -11,6 +12,16 @@ import { K8sObject } from './synth';
  *   never use `version` and match their own pod template.
  * - References resolve: Service → pods and ports; ConfigMap, Secret, ServiceAccount, PVC, Role
  *   names; StatefulSet serviceName; probe ports; ServiceMonitor → Services and their named ports.
+ * - Availability: every Deployment/StatefulSet that runs more than one pod (or has an autoscaler)
+ *   has exactly one PodDisruptionBudget, which selects its pods and no other workload's and never
+ *   blocks every eviction, and a topology spread constraint selecting its pods; every
+ *   HorizontalPodAutoscaler targets a produced workload that sets no `spec.replicas` and requests
+ *   CPU; every PodDisruptionBudget selects the pods of a produced workload.
+ * - ServiceAccounts: every pod runs as a ServiceAccount of its own (not `default`) that exists, and
+ *   only the workloads in `apiClients` mount an API token.
+ * - Config checksums: every long-lived pod template that reads a ConfigMap of the manifest set
+ *   carries `checksum/config` equal to the SHA-256 of those ConfigMaps' data (computed here
+ *   independently of the library: the JSON array of `[name, [[key, value], ...]]`, sorted).
  */
 export interface PolicyOptions {
   /** Secrets that are documented prerequisites (created by the user, not by the library). */
@@ -21,7 +32,27 @@ export interface PolicyOptions {
   readonly prerequisiteServiceAccounts?: string[];
   /** PersistentVolumeClaims that are documented prerequisites (e.g. a shared RWX volume). */
   readonly prerequisitePersistentVolumeClaims?: string[];
+  /** Workloads (`Kind/name`) that call the Kubernetes API and may mount a token. Default: `DEFAULT_API_CLIENTS`. */
+  readonly apiClients?: readonly string[];
+  /** Require every pod to name its own ServiceAccount. Default: true. */
+  readonly requireServiceAccounts?: boolean;
+  /** Require a PodDisruptionBudget for every multi-pod workload. Default: true. */
+  readonly requireDisruptionBudgets?: boolean;
+  /** Require a topology spread constraint on every multi-pod workload. Default: true. */
+  readonly requireTopologySpread?: boolean;
+  /** Require `checksum/config` on long-lived pods that read produced ConfigMaps. Default: true. */
+  readonly requireConfigChecksums?: boolean;
 }
+
+/**
+ * The library's workloads that call the Kubernetes API: the Dagster webserver and daemon (the run
+ * launcher creates, watches and deletes run Jobs) and Prometheus (Kubernetes service discovery).
+ */
+export const DEFAULT_API_CLIENTS: readonly string[] = [
+  'Deployment/dagster-webserver',
+  'Deployment/dagster-daemon',
+  'StatefulSet/prometheus',
+];
 
 type Json = Record<string, unknown>;
 
@@ -422,8 +453,227 @@ function checkReferences(objects: K8sObject[], pods: PodTemplate[], opts: Policy
   return errors;
 }
 
+function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** HPAs, PDBs and topology spread of Deployments and StatefulSets. */
+function checkAvailability(objects: K8sObject[], pods: PodTemplate[], opts: PolicyOptions): string[] {
+  const errors: string[] = [];
+  const ns = (o: K8sObject): string => o.metadata.namespace ?? 'default';
+  const scalable = pods.filter((p) => p.owner.kind === 'Deployment' || p.owner.kind === 'StatefulSet');
+  const longLived = pods.filter((p) => p.longLived);
+  const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
+  const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
+  const hpaOf = new Map<PodTemplate, K8sObject>();
+
+  for (const hpa of hpas) {
+    const where = `HorizontalPodAutoscaler/${hpa.metadata.name}`;
+    const spec = obj(hpa.spec);
+    const ref = obj(spec.scaleTargetRef);
+    const target = scalable.find(
+      (p) =>
+        p.owner.kind === str(ref.kind) &&
+        p.owner.metadata.name === str(ref.name) &&
+        p.namespace === ns(hpa) &&
+        p.owner.apiVersion === str(ref.apiVersion),
+    );
+    if (!target) {
+      errors.push(`${where}: targets ${str(ref.kind)}/${str(ref.name)}, which is not produced`);
+      continue;
+    }
+    hpaOf.set(target, hpa);
+    const targetName = `${target.owner.kind}/${target.owner.metadata.name}`;
+    if (obj(target.owner.spec).replicas !== undefined) {
+      errors.push(`${targetName}: sets spec.replicas although ${where} owns its replica count`);
+    }
+    const min = typeof spec.minReplicas === 'number' ? spec.minReplicas : 1;
+    if (typeof spec.maxReplicas !== 'number' || spec.maxReplicas < min) {
+      errors.push(`${where}: maxReplicas must be at least minReplicas`);
+    }
+    const cpuMetric = arr(spec.metrics).some((m) => str(obj(m.resource).name) === 'cpu');
+    if (cpuMetric) {
+      for (const c of arr(target.spec.containers)) {
+        if (obj(obj(c.resources).requests).cpu === undefined) {
+          errors.push(`${where}: scales on CPU but container ${str(c.name)} of ${targetName} requests none`);
+        }
+      }
+    }
+  }
+
+  const podCount = (p: PodTemplate): { min: number; max: number } => {
+    const hpa = hpaOf.get(p);
+    if (hpa) {
+      const spec = obj(hpa.spec);
+      const min = typeof spec.minReplicas === 'number' ? spec.minReplicas : 1;
+      return { min, max: typeof spec.maxReplicas === 'number' ? spec.maxReplicas : min };
+    }
+    const replicas = obj(p.owner.spec).replicas;
+    const n = typeof replicas === 'number' ? replicas : 1;
+    return { min: n, max: n };
+  };
+
+  const budgetsOf = new Map<PodTemplate, K8sObject[]>();
+  for (const pdb of pdbs) {
+    const where = `PodDisruptionBudget/${pdb.metadata.name}`;
+    const spec = obj(pdb.spec);
+    const selector = (obj(spec.selector).matchLabels as Record<string, string> | undefined) ?? {};
+    const selected = longLived.filter((p) => p.namespace === ns(pdb) && matches(selector, p.labels));
+    if (selected.length === 0) {
+      errors.push(`${where}: selects no pods of a produced workload`);
+      continue;
+    }
+    if (selected.length > 1) {
+      errors.push(
+        `${where}: selects the pods of several workloads (${selected
+          .map((p) => `${p.owner.kind}/${p.owner.metadata.name}`)
+          .join(', ')})`,
+      );
+    }
+    for (const p of selected) {
+      budgetsOf.set(p, [...(budgetsOf.get(p) ?? []), pdb]);
+      const { min } = podCount(p);
+      const minAvailable = spec.minAvailable;
+      const maxUnavailable = spec.maxUnavailable;
+      if (typeof minAvailable === 'number' && minAvailable >= min) {
+        errors.push(
+          `${where}: minAvailable ${minAvailable} with ${min} pods of ${p.owner.kind}/${p.owner.metadata.name} blocks every eviction`,
+        );
+      }
+      if (maxUnavailable === 0 || maxUnavailable === '0%') {
+        errors.push(`${where}: maxUnavailable 0 blocks every eviction`);
+      }
+    }
+  }
+
+  for (const p of scalable) {
+    const { max } = podCount(p);
+    if (max <= 1) continue;
+    const where = `${p.owner.kind}/${p.owner.metadata.name}`;
+    if (opts.requireDisruptionBudgets ?? true) {
+      const budgets = budgetsOf.get(p) ?? [];
+      if (budgets.length !== 1) {
+        errors.push(`${where}: runs ${max} pods but has ${budgets.length} PodDisruptionBudgets (expected 1)`);
+      }
+    }
+    if (opts.requireTopologySpread ?? true) {
+      const spread = arr(p.spec.topologySpreadConstraints).some((c) =>
+        matches((obj(c.labelSelector).matchLabels as Record<string, string> | undefined) ?? {}, p.labels),
+      );
+      if (!spread) errors.push(`${where}: runs ${max} pods but no topology spread constraint selects them`);
+    }
+  }
+  return errors;
+}
+
+/** Own ServiceAccounts and API tokens only for API clients. */
+function checkServiceAccounts(objects: K8sObject[], pods: PodTemplate[], opts: PolicyOptions): string[] {
+  const errors: string[] = [];
+  const apiClients = opts.apiClients ?? DEFAULT_API_CLIENTS;
+  for (const p of pods) {
+    const where = `${p.owner.kind}/${p.owner.metadata.name}`;
+    const name = str(p.spec.serviceAccountName);
+    if ((opts.requireServiceAccounts ?? true) && (name === undefined || name === 'default')) {
+      errors.push(`${where}: runs as the namespace's default ServiceAccount, not one of its own`);
+    }
+    const account = objects.find(
+      (o) =>
+        o.kind === 'ServiceAccount' &&
+        o.metadata.name === (name ?? 'default') &&
+        (o.metadata.namespace ?? 'default') === p.namespace,
+    );
+    const podSetting = p.spec.automountServiceAccountToken;
+    const mounts =
+      podSetting === true || (podSetting === undefined && account?.automountServiceAccountToken !== false);
+    if (mounts && !apiClients.includes(where)) {
+      errors.push(`${where}: mounts a Kubernetes API token but does not call the API`);
+    }
+  }
+  return errors;
+}
+
+/** `checksum/config` on long-lived pods that read produced ConfigMaps. */
+function checkConfigChecksums(objects: K8sObject[], pods: PodTemplate[]): string[] {
+  const errors: string[] = [];
+  for (const p of pods.filter((x) => x.longLived)) {
+    const read = new Set<string>();
+    for (const v of arr(p.spec.volumes)) {
+      const cm = str(obj(v.configMap).name);
+      if (cm) read.add(cm);
+      for (const src of arr(obj(v.projected).sources)) {
+        const pcm = str(obj(src.configMap).name);
+        if (pcm) read.add(pcm);
+      }
+    }
+    for (const { c } of containersOf(p.spec)) {
+      for (const e of arr(c.env)) {
+        const cm = str(obj(obj(e.valueFrom).configMapKeyRef).name);
+        if (cm) read.add(cm);
+      }
+      for (const ef of arr(c.envFrom)) {
+        const cm = str(obj(ef.configMapRef).name);
+        if (cm) read.add(cm);
+      }
+    }
+    const produced = [...read]
+      .sort()
+      .map((name) =>
+        objects.find(
+          (o) =>
+            o.kind === 'ConfigMap' &&
+            o.metadata.name === name &&
+            (o.metadata.namespace ?? 'default') === p.namespace,
+        ),
+      )
+      .filter((o): o is K8sObject => o !== undefined);
+    if (produced.length === 0) continue;
+    const expected = configMapsChecksum(produced);
+    const annotations =
+      (obj(obj(podTemplateOf(p.owner)).metadata).annotations as Record<string, string>) ?? {};
+    const actual = annotations['checksum/config'];
+    const where = `${p.owner.kind}/${p.owner.metadata.name}`;
+    const names = produced.map((cm) => cm.metadata.name).join(', ');
+    if (actual === undefined) {
+      errors.push(`${where}: reads ConfigMap ${names} but its pod template has no checksum/config`);
+    } else if (actual !== expected) {
+      errors.push(`${where}: checksum/config is not the SHA-256 of ConfigMap ${names}`);
+    }
+  }
+  return errors;
+}
+
+/**
+ * The checksum a pod template reading `configMaps` must carry: SHA-256 (hex) of the JSON array of
+ * `[name, [[key, value], ...]]`, ConfigMaps sorted by name and keys by key.
+ */
+export function configMapsChecksum(configMaps: K8sObject[]): string {
+  const canonical = [...configMaps]
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))
+    .map((cm) => {
+      const data = obj(cm.data);
+      return [
+        cm.metadata.name,
+        Object.keys(data)
+          .sort()
+          .map((k) => [k, data[k]]),
+      ];
+    });
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+function podTemplateOf(owner: K8sObject): Json {
+  return obj(obj(owner.spec).template);
+}
+
 /** Runs every policy check. */
 export function checkPolicy(objects: K8sObject[], opts: PolicyOptions = {}): string[] {
   const pods = podTemplates(objects);
-  return [...checkPods(pods), ...checkLabels(objects, pods), ...checkReferences(objects, pods, opts)];
+  return [
+    ...checkPods(pods),
+    ...checkLabels(objects, pods),
+    ...checkReferences(objects, pods, opts),
+    ...checkAvailability(objects, pods, opts),
+    ...checkServiceAccounts(objects, pods, opts),
+    ...((opts.requireConfigChecksums ?? true) ? checkConfigChecksums(objects, pods) : []),
+  ];
 }

@@ -1,7 +1,14 @@
-import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import {
+  AutoscalerOptions,
+  productionOptions,
+  resolveProduction,
+  scalingBounds,
+  workloadAvailability,
+} from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -14,6 +21,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resources';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import { waitForTcpContainer } from '../../core/wait';
 import {
   validateDnsLabel,
@@ -124,6 +132,14 @@ const DEFAULT_RESOURCES: ResourceRequirements = {
   requests: { cpu: '500m', memory: '1Gi' },
   limits: { cpu: '2000m', memory: '2Gi' },
 };
+
+/**
+ * Default ceiling of the autoscaler. Each pod holds up to 20 database connections (Quarkus'
+ * default `quarkus.datasource.jdbc.max-size`, which Polaris does not change) and PostgreSQL
+ * accepts 100 by default (`max_connections`): 4 pods (80) leave room for the bootstrap Job and
+ * the init containers.
+ */
+const DEFAULT_MAX_REPLICAS = 4;
 
 const DEFAULT_BOOTSTRAP_RESOURCES: ResourceRequirements = {
   requests: { cpu: '100m', memory: '256Mi' },
@@ -330,6 +346,18 @@ export interface PolarisProps extends ComponentProps, WorkloadOptions {
    * @default 'polaris'
    */
   readonly name?: string;
+  /**
+   * Number of server pods. With autoscaling this is the autoscaler's minimum and the Deployment
+   * sets no replica count.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The server's HorizontalPodAutoscaler.
+   * @default - on with `autoscaling`: minimum `replicas`, maximum 4 (each pod may hold 20
+   * connections of PostgreSQL's default 100), 70 % CPU
+   */
+  readonly autoscaler?: AutoscalerOptions;
   /** The PostgreSQL database Polaris keeps its metastore in (required). */
   readonly database: PostgresDatabasePlugin;
   /**
@@ -380,10 +408,11 @@ export interface PolarisProps extends ComponentProps, WorkloadOptions {
    */
   readonly rootCredentials?: PolarisRootCredentials;
   /**
-   * A shared RSA key pair for access tokens. Needed with more than one replica (otherwise each pod
-   * generates its own keys and rejects tokens issued by the others); optional with one.
-   * @default - with replicas > 1: Secret `<name>-token-keys`, keys `public.pem` and `private.pem`;
-   * with 1 replica: none (Polaris generates a key pair at start, tokens do not survive restarts)
+   * A shared RSA key pair for access tokens. Needed when more than one pod may run (otherwise each
+   * pod generates its own keys and rejects tokens issued by the others); optional with one.
+   * @default - when more than one pod may run (replicas or the autoscaler's maximum above 1):
+   * Secret `<name>-token-keys`, keys `public.pem` and `private.pem`; else none (Polaris generates
+   * a key pair at start, tokens do not survive restarts)
    */
   readonly tokenKeys?: PolarisTokenKeys;
   /**
@@ -470,6 +499,7 @@ export class Polaris extends Construct implements CatalogPlugin {
         }
         return new Polaris(scope, id, {
           ...options,
+          ...productionOptions(options, deps),
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
@@ -521,6 +551,12 @@ export class Polaris extends Construct implements CatalogPlugin {
   public readonly configMap: k8s.KubeConfigMap;
   /** The server Deployment. */
   public readonly deployment: k8s.KubeDeployment;
+  /** The server's HorizontalPodAutoscaler, with autoscaling. */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The server's PodDisruptionBudget, when it can run more than one pod. */
+  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The ServiceAccounts of the server and the Jobs, with per-workload ServiceAccounts. */
+  public readonly serviceAccounts: readonly k8s.KubeServiceAccount[];
   /** The Service (8181 `polaris-http`, 8182 `polaris-mgmt`). */
   public readonly service: k8s.KubeService;
   /** The metrics endpoint of the Service (what the platform's ServiceMonitors scrape). */
@@ -548,6 +584,10 @@ export class Polaris extends Construct implements CatalogPlugin {
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'polaris', 52);
     const replicas = validateReplicas(this, 'replicas', props.replicas ?? 2);
+    const production = resolveProduction(this, props);
+    const autoscaling = { options: props.autoscaler, defaultMaxReplicas: DEFAULT_MAX_REPLICAS };
+    // Shared token keys whenever more than one pod may run, autoscaled or not.
+    const { maxPods } = scalingBounds(this, { field: '', settings: production, replicas, autoscaling });
     if (!props.database) {
       throw new FloeValidationError(this, 'database', props.database, 'a PostgresDatabasePlugin (required)');
     }
@@ -566,7 +606,7 @@ export class Polaris extends Construct implements CatalogPlugin {
     };
     validateSecretRef(this, 'rootCredentials.clientId', this.rootCredentials.clientId);
     validateSecretRef(this, 'rootCredentials.clientSecret', this.rootCredentials.clientSecret);
-    if (props.tokenKeys || replicas > 1) {
+    if (props.tokenKeys || maxPods > 1) {
       const keys = props.tokenKeys ?? { secretName: `${name}-token-keys` };
       validateDnsSubdomain(this, 'tokenKeys.secretName', keys.secretName);
       this.tokenKeys = {
@@ -835,6 +875,12 @@ export class Polaris extends Construct implements CatalogPlugin {
       POLARIS_RUN_AS,
     );
     const jobName = `${name}-bootstrap`;
+    // The Jobs run where the server may run; the server's spread constraints select server pods.
+    const jobPlacement = {
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      affinity: props.affinity,
+    };
     const initContainers = [database.waitContainer(this, 'wait-for-database')];
     if (props.waitForBootstrap ?? true) {
       const psqlImage = resolveImage(this, 'psqlImage', POSTGRES_IMAGE, props.psqlImage, props.imageRegistry);
@@ -866,20 +912,42 @@ export class Polaris extends Construct implements CatalogPlugin {
       ],
     });
 
+    const serverAccount = workloadServiceAccount(this, 'service-account', {
+      name,
+      identity: this.identity,
+      enabled: production.serviceAccounts,
+    });
+    // The floe docs' PDB for Polaris: at least 1 available.
+    const availability = workloadAvailability(this, 'server', {
+      field: '',
+      kind: 'Deployment',
+      name,
+      identity: this.identity,
+      settings: production,
+      replicas,
+      autoscaling,
+      disruption: { minAvailable: 1 },
+      scheduling: props,
+    });
+    this.autoscaler = availability.autoscaler;
+    this.disruptionBudget = availability.disruptionBudget;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: objectMeta(name, this.identity),
       spec: {
-        replicas,
+        ...availability.replicaSpec,
         selector: { matchLabels: this.selector },
         template: buildPodTemplate({
           identity: this.identity,
           runAs: POLARIS_RUN_AS,
+          ...serverAccount.pod,
           initContainers,
           containers: [server],
           volumes: [configVolume, emptyDirVolume('tmp')],
-          scheduling: props,
+          scheduling: availability.scheduling,
           imagePullSecrets: props.imagePullSecrets,
-          annotations: { 'checksum/config': sha256(this.propertiesFile) },
+          annotations: configChecksumAnnotations(production.configChecksums, {
+            [`${name}-config`]: { [CONFIG_FILE]: this.propertiesFile },
+          }),
         }),
       },
     });
@@ -911,6 +979,11 @@ export class Polaris extends Construct implements CatalogPlugin {
       },
       POLARIS_RUN_AS,
     );
+    const bootstrapAccount = workloadServiceAccount(this, 'bootstrap-service-account', {
+      name: jobName,
+      identity: this.bootstrapIdentity,
+      enabled: production.serviceAccounts,
+    });
     this.bootstrapJob = new k8s.KubeJob(this, 'bootstrap', {
       metadata: objectMeta(jobName, this.bootstrapIdentity),
       spec: {
@@ -919,12 +992,13 @@ export class Polaris extends Construct implements CatalogPlugin {
         template: buildPodTemplate({
           identity: this.bootstrapIdentity,
           runAs: POLARIS_RUN_AS,
+          ...bootstrapAccount.pod,
           // `Never`: every failed attempt stays as a pod whose logs can be read.
           restartPolicy: 'Never',
           initContainers: [database.waitContainer(this, 'wait-for-database')],
           containers: [admin],
           volumes: [emptyDirVolume('tmp')],
-          scheduling: props,
+          scheduling: jobPlacement,
           imagePullSecrets: props.imagePullSecrets,
         }),
       },
@@ -939,6 +1013,7 @@ export class Polaris extends Construct implements CatalogPlugin {
     }
 
     // --- Catalog-setup Job --------------------------------------------------------------------
+    let setupAccount: ReturnType<typeof workloadServiceAccount> | undefined;
     if (setupStorage && this.curlImage && this.catalogSetupIdentity) {
       this.createCatalogRequest = polarisCreateCatalogRequest({
         warehouse: this.warehouse,
@@ -984,6 +1059,11 @@ export class Polaris extends Construct implements CatalogPlugin {
         },
         CURL_RUN_AS,
       );
+      setupAccount = workloadServiceAccount(this, 'catalog-setup-service-account', {
+        name: `${name}${CATALOG_SETUP_SUFFIX}`,
+        identity: this.catalogSetupIdentity,
+        enabled: production.serviceAccounts,
+      });
       this.catalogSetupJob = new k8s.KubeJob(this, 'catalog-setup', {
         metadata: objectMeta(`${name}${CATALOG_SETUP_SUFFIX}`, this.catalogSetupIdentity),
         spec: {
@@ -992,6 +1072,7 @@ export class Polaris extends Construct implements CatalogPlugin {
           template: buildPodTemplate({
             identity: this.catalogSetupIdentity,
             runAs: CURL_RUN_AS,
+            ...setupAccount.pod,
             restartPolicy: 'Never',
             // The Service routes only to ready server pods, so a TCP connection to it means that
             // one replica has passed /q/health/ready.
@@ -1004,22 +1085,31 @@ export class Polaris extends Construct implements CatalogPlugin {
             ],
             containers: [curl],
             volumes: [emptyDirVolume('tmp')],
-            scheduling: props,
+            scheduling: jobPlacement,
             imagePullSecrets: props.imagePullSecrets,
           }),
         },
       });
       connect(this.catalogSetupJob, this.serviceEndpoint, 'creates the catalog (management API)');
     }
+    this.serviceAccounts = [serverAccount, bootstrapAccount, ...(setupAccount ? [setupAccount] : [])].flatMap(
+      (a) => (a.serviceAccount ? [a.serviceAccount] : []),
+    );
   }
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
+    const [server, bootstrap, setup] = this.serviceAccounts;
     return [
       this.configMap,
       this.service,
-      this.bootstrapJob,
+      ...(server ? [server] : []),
+      ...(this.autoscaler ? [this.autoscaler] : []),
+      ...(this.disruptionBudget ? [this.disruptionBudget] : []),
       this.deployment,
+      ...(bootstrap ? [bootstrap] : []),
+      this.bootstrapJob,
+      ...(setup ? [setup] : []),
       ...(this.catalogSetupJob ? [this.catalogSetupJob] : []),
     ];
   }
@@ -1262,8 +1352,4 @@ export function renderProperties(props: Record<string, string>): string {
       .map((k) => `${escapeKey(k)}=${escapeValue(props[k])}`)
       .join('\n') + '\n'
   );
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

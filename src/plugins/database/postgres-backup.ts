@@ -1,7 +1,9 @@
 import { connect } from '../../core/connections';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { resolveProduction } from '../../core/availability';
 import { ComponentProps, DEFAULT_PLATFORM_NAME } from '../../core/component';
+import { workloadServiceAccount } from '../../core/service-account';
 import { namespaceOf, ServiceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv } from '../../core/env';
 import { FloeValidationError } from '../../core/errors';
@@ -236,6 +238,8 @@ export interface PostgresBackupProps extends PostgresBackupOptions, ComponentPro
  */
 export class PostgresBackup extends Construct implements HasPrerequisites {
   /** The CronJob. */
+  /** Its own ServiceAccount (no API token), unless `serviceAccounts` is false. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
   public readonly cronJob: k8s.KubeCronJob;
   /** CronJob name, `<instance>-backup`. */
   public readonly name: string;
@@ -397,6 +401,12 @@ export class PostgresBackup extends Construct implements HasPrerequisites {
     );
 
     const meta = objectMeta(this.name, this.identity);
+    const account = workloadServiceAccount(this, 'service-account', {
+      name: this.name,
+      identity: this.identity,
+      enabled: resolveProduction(this, props).serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
     this.cronJob = new k8s.KubeCronJob(this, 'cronjob', {
       metadata: meta,
       spec: {
@@ -417,6 +427,7 @@ export class PostgresBackup extends Construct implements HasPrerequisites {
               // The pod runs as the postgres user; its group owns the shared emptyDir, which the
               // upload container (user 1000) also gets as a supplementary group.
               runAs: POSTGRES_ALPINE_RUN_AS,
+              ...account.pod,
               restartPolicy: 'Never',
               containers: [dump, upload],
               volumes: [

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { FloeValidationError } from '../../core/errors';
+import { resolveProduction } from '../../core/availability';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
@@ -12,6 +13,7 @@ import { execProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import { validateDnsLabel, validateQuantity, validateReplicas } from '../../core/validation';
 import { PostgresDatabasePlugin } from '../interfaces';
 
@@ -115,6 +117,8 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
   public readonly service: k8s.KubeService;
   /** The headless Service that governs the StatefulSet. */
   public readonly headlessService: k8s.KubeService;
+  /** The ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   public constructor(scope: Construct, id: string, props: PostgreSQLProps) {
     super(scope, id);
@@ -127,6 +131,7 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
         '1 (a single primary without replication; use an external database for high availability)',
       );
     }
+    const production = resolveProduction(this, props);
     const major = props.majorVersion ?? 17;
     this.database = validateSqlIdentifier(this, 'database', props.database);
     this.username = validateSqlIdentifier(this, 'username', props.username);
@@ -215,6 +220,12 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
       ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: 'postgres' }],
     });
 
+    const account = workloadServiceAccount(this, 'service-account', {
+      name,
+      identity: this.identity,
+      enabled: production.serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
     this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: objectMeta(name, this.identity),
       spec: {
@@ -226,6 +237,7 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
         template: buildPodTemplate({
           identity: this.identity,
           runAs: POSTGRES_ALPINE_RUN_AS,
+          ...account.pod,
           containers: [container],
           volumes: [emptyDirVolume('run'), emptyDirVolume('tmp')],
           scheduling: props,
@@ -253,7 +265,12 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
-    return [this.headlessService, this.service, this.statefulSet];
+    return [
+      this.headlessService,
+      this.service,
+      ...(this.serviceAccount ? [this.serviceAccount] : []),
+      this.statefulSet,
+    ];
   }
 }
 

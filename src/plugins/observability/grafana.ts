@@ -1,8 +1,9 @@
-import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
+import { productionOptions, resolveProduction } from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -15,6 +16,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -160,6 +162,7 @@ export class Grafana extends Construct implements HasPrerequisites {
       provide: (scope: Construct, id: string, deps: PlatformDependencies): Grafana =>
         new Grafana(scope, id, {
           ...options,
+          ...productionOptions(deps),
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
@@ -195,6 +198,8 @@ export class Grafana extends Construct implements HasPrerequisites {
   public readonly configMap: k8s.KubeConfigMap;
   /** The ConfigMap holding `datasources.yaml`. */
   public readonly datasourcesConfigMap: k8s.KubeConfigMap;
+  /** The ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   /** The Grafana UI on port 3000. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -212,6 +217,7 @@ export class Grafana extends Construct implements HasPrerequisites {
         '1 (each pod would have its own SQLite database in an emptyDir)',
       );
     }
+    const production = resolveProduction(this, props);
     const adminSecret = validateDnsSubdomain(
       this,
       'adminSecretName',
@@ -334,6 +340,12 @@ export class Grafana extends Construct implements HasPrerequisites {
       ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: 'grafana', appProtocol: 'http' }],
     });
 
+    const account = workloadServiceAccount(this, 'service-account', {
+      name,
+      identity: this.identity,
+      enabled: production.serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: objectMeta(name, this.identity),
       spec: {
@@ -343,6 +355,7 @@ export class Grafana extends Construct implements HasPrerequisites {
         template: buildPodTemplate({
           identity: this.identity,
           runAs: GRAFANA_RUN_AS,
+          ...account.pod,
           containers: [container],
           volumes: [
             configMapVolume('config', name),
@@ -351,7 +364,10 @@ export class Grafana extends Construct implements HasPrerequisites {
             emptyDirVolume('search'),
             emptyDirVolume('tmp'),
           ],
-          annotations: { 'checksum/config': sha256(`${this.grafanaIni}\n---\n${this.datasourcesYaml}`) },
+          annotations: configChecksumAnnotations(production.configChecksums, {
+            [name]: { 'grafana.ini': this.grafanaIni },
+            [datasourcesName]: { 'datasources.yaml': this.datasourcesYaml },
+          }),
           scheduling: props,
           imagePullSecrets: props.imagePullSecrets,
         }),
@@ -366,7 +382,13 @@ export class Grafana extends Construct implements HasPrerequisites {
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
-    return [this.configMap, this.datasourcesConfigMap, this.service, this.deployment];
+    return [
+      this.configMap,
+      this.datasourcesConfigMap,
+      this.service,
+      ...(this.serviceAccount ? [this.serviceAccount] : []),
+      this.deployment,
+    ];
   }
 }
 
@@ -542,8 +564,4 @@ function validateRootUrl(scope: IConstruct, value: string): string {
     );
   }
   return value;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

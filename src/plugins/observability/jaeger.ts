@@ -1,8 +1,9 @@
-import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
+import { productionOptions, resolveProduction } from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, withExtraEnv } from '../../core/env';
@@ -14,6 +15,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import { validateDnsLabel, validateInteger, validateQuantity, validateReplicas } from '../../core/validation';
 import { PluginProvider, TracingBackendPlugin } from '../interfaces';
 import { goMemLimitFor } from './otel-collector';
@@ -118,6 +120,7 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
       provide: (scope, id, deps) =>
         new Jaeger(scope, id, {
           ...options,
+          ...productionOptions(options, deps),
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
@@ -157,6 +160,8 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
   public readonly metricsEndpoints: readonly MetricsEndpoint[];
   /** The badger data volume claim, with `badger` storage. */
   public readonly dataClaim?: k8s.KubePersistentVolumeClaim;
+  /** The ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   /** The query UI and API on port 16686. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -174,6 +179,7 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
         '1 (the memory and badger stores live in a single process)',
       );
     }
+    const production = resolveProduction(this, props);
     this.storage = props.storage ?? 'memory';
     if (this.storage !== 'memory' && this.storage !== 'badger') {
       throw new FloeValidationError(this, 'storage', props.storage, "'memory' or 'badger'");
@@ -298,6 +304,12 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
       JAEGER_RUN_AS,
     );
 
+    const account = workloadServiceAccount(this, 'service-account', {
+      name,
+      identity: this.identity,
+      enabled: production.serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: objectMeta(name, this.identity),
       spec: {
@@ -308,11 +320,14 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
         template: buildPodTemplate({
           identity: this.identity,
           runAs: JAEGER_RUN_AS,
+          ...account.pod,
           containers: [container],
           volumes,
           scheduling: props,
           imagePullSecrets: props.imagePullSecrets,
-          annotations: { 'checksum/config': createHash('sha256').update(this.configYaml).digest('hex') },
+          annotations: configChecksumAnnotations(production.configChecksums, {
+            [name]: { [CONFIG_KEY]: this.configYaml },
+          }),
         }),
       },
     });
@@ -342,7 +357,13 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
-    return [this.configMap, ...(this.dataClaim ? [this.dataClaim] : []), this.deployment, this.service];
+    return [
+      this.configMap,
+      ...(this.dataClaim ? [this.dataClaim] : []),
+      ...(this.serviceAccount ? [this.serviceAccount] : []),
+      this.deployment,
+      this.service,
+    ];
   }
 }
 

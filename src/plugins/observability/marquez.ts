@@ -1,10 +1,11 @@
-import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Document, isScalar } from 'yaml';
 import { connect } from '../../core/connections';
 import { FloeValidationError } from '../../core/errors';
+import { productionOptions, resolveProduction, workloadAvailability } from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
@@ -15,6 +16,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import { validateInteger, validateReplicas } from '../../core/validation';
 import { waitForTcpContainer } from '../../core/wait';
 import { LineagePlugin, PluginProvider, PostgresDatabasePlugin } from '../interfaces';
@@ -131,8 +133,8 @@ export interface MarquezProps extends ComponentProps, WorkloadOptions {
   readonly database: PostgresDatabasePlugin;
   /**
    * API pods. More than one is safe: Flyway serialises the start-up migrations (see the class
-   * documentation).
-   * @default 1
+   * documentation). The floe docs ask for at least 2, with a PodDisruptionBudget keeping 1.
+   * @default 2
    */
   readonly replicas?: number;
   /**
@@ -222,6 +224,7 @@ export class Marquez extends Construct implements LineagePlugin {
         }
         return new Marquez(scope, id, {
           ...options,
+          ...productionOptions(deps),
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
@@ -265,6 +268,14 @@ export class Marquez extends Construct implements LineagePlugin {
   public readonly webDeployment?: k8s.KubeDeployment;
   /** The web UI Service, when enabled. */
   public readonly webService?: k8s.KubeService;
+  /** The API's PodDisruptionBudget, when it runs more than one pod. */
+  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The web UI's PodDisruptionBudget, when it runs more than one pod. */
+  public readonly webDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The API's ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
+  /** The web UI's ServiceAccount, with the UI and per-workload ServiceAccounts. */
+  public readonly webServiceAccount?: k8s.KubeServiceAccount;
 
   /** The web UI on port 3000, or the API on port 5000 without the UI. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -280,7 +291,8 @@ export class Marquez extends Construct implements LineagePlugin {
     if (!database || typeof database !== 'object') {
       throw new FloeValidationError(this, 'database', database, 'a PostgresDatabasePlugin (required)');
     }
-    const replicas = validateReplicas(this, 'replicas', props.replicas ?? 1);
+    const replicas = validateReplicas(this, 'replicas', props.replicas ?? 2);
+    const production = resolveProduction(this, props);
     this.lineageNamespace = props.lineageNamespace ?? 'floe';
     if (typeof this.lineageNamespace !== 'string' || !LINEAGE_NAMESPACE.test(this.lineageNamespace)) {
       throw new FloeValidationError(
@@ -329,7 +341,6 @@ export class Marquez extends Construct implements LineagePlugin {
       maxConnections,
       retention: props.retention === undefined ? undefined : validateRetention(this, props.retention),
     });
-    const checksum = createHash('sha256').update(this.config).digest('hex');
 
     this.configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: objectMeta(CONFIG_MAP_NAME, this.identity),
@@ -403,10 +414,28 @@ export class Marquez extends Construct implements LineagePlugin {
       ],
     });
 
+    const account = workloadServiceAccount(this, 'service-account', {
+      name: API_NAME,
+      identity: this.identity,
+      enabled: production.serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
+    // The floe docs' PDB for Marquez: at least 1 available.
+    const availability = workloadAvailability(this, 'api', {
+      field: '',
+      kind: 'Deployment',
+      name: API_NAME,
+      identity: this.identity,
+      settings: production,
+      replicas,
+      disruption: { minAvailable: 1 },
+      scheduling: props,
+    });
+    this.disruptionBudget = availability.disruptionBudget;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: objectMeta(API_NAME, this.identity),
       spec: {
-        replicas,
+        ...availability.replicaSpec,
         selector: { matchLabels: this.selector },
         strategy: {
           type: 'RollingUpdate',
@@ -418,12 +447,15 @@ export class Marquez extends Construct implements LineagePlugin {
         template: buildPodTemplate({
           identity: this.identity,
           runAs: MARQUEZ_RUN_AS,
+          ...account.pod,
           initContainers: [database.waitContainer(this, 'wait-for-database')],
           containers: [api],
           volumes: [configMapVolume('config', CONFIG_MAP_NAME), emptyDirVolume('tmp')],
-          scheduling: props,
+          scheduling: availability.scheduling,
           imagePullSecrets: props.imagePullSecrets,
-          annotations: { 'checksum/config': checksum },
+          annotations: configChecksumAnnotations(production.configChecksums, {
+            [CONFIG_MAP_NAME]: { [CONFIG_KEY]: this.config },
+          }),
         }),
       },
     });
@@ -482,14 +514,32 @@ export class Marquez extends Construct implements LineagePlugin {
         ports: [{ name: 'http', port: MARQUEZ_WEB_PORT, targetPort: 'http' }],
       });
 
+      const webAccount = workloadServiceAccount(this, 'web-service-account', {
+        name: WEB_NAME,
+        identity: webIdentity,
+        enabled: production.serviceAccounts,
+      });
+      this.webServiceAccount = webAccount.serviceAccount;
+      const webAvailability = workloadAvailability(this, 'web', {
+        field: 'web',
+        kind: 'Deployment',
+        name: WEB_NAME,
+        identity: webIdentity,
+        settings: production,
+        replicas: validateReplicas(this, 'web.replicas', web.replicas ?? 1),
+        disruption: { minAvailable: 1 },
+        scheduling: web,
+      });
+      this.webDisruptionBudget = webAvailability.disruptionBudget;
       this.webDeployment = new k8s.KubeDeployment(this, 'web-deployment', {
         metadata: objectMeta(WEB_NAME, webIdentity),
         spec: {
-          replicas: validateReplicas(this, 'web.replicas', web.replicas ?? 1),
+          ...webAvailability.replicaSpec,
           selector: { matchLabels: selectorLabels(webIdentity) },
           template: buildPodTemplate({
             identity: webIdentity,
             runAs: MARQUEZ_WEB_RUN_AS,
+            ...webAccount.pod,
             initContainers: [
               waitForTcpContainer(
                 this,
@@ -499,7 +549,7 @@ export class Marquez extends Construct implements LineagePlugin {
               ),
             ],
             containers: [webContainer],
-            scheduling: web,
+            scheduling: webAvailability.scheduling,
             imagePullSecrets: props.imagePullSecrets,
           }),
         },
@@ -510,9 +560,21 @@ export class Marquez extends Construct implements LineagePlugin {
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
-    const objects: ApiObject[] = [this.configMap, this.service, this.deployment];
+    const present = (o: ApiObject | undefined): ApiObject[] => (o ? [o] : []);
+    const objects: ApiObject[] = [
+      this.configMap,
+      this.service,
+      ...present(this.serviceAccount),
+      ...present(this.disruptionBudget),
+      this.deployment,
+    ];
     if (this.webService && this.webDeployment) {
-      objects.push(this.webService, this.webDeployment);
+      objects.push(
+        this.webService,
+        ...present(this.webServiceAccount),
+        ...present(this.webDisruptionBudget),
+        this.webDeployment,
+      );
     }
     return objects;
   }

@@ -1,8 +1,15 @@
-import { createHash } from 'crypto';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
+import {
+  AutoscalerOptions,
+  productionOptions,
+  resolveProduction,
+  workloadAvailability,
+  WorkloadAvailability,
+} from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -15,6 +22,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import { validateDnsLabel, validateQuantity, validateReplicas } from '../../core/validation';
 import { MetricsBackendPlugin, PluginProvider, TelemetryPlugin, TracingBackendPlugin } from '../interfaces';
 import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
@@ -79,11 +87,17 @@ export interface OtelCollectorProps extends ComponentProps, Omit<WorkloadOptions
   readonly mode?: OtelCollectorMode;
   /**
    * Number of pods in `deployment` mode. Two keep OTLP ingestion up while a node drains or a pod
-   * restarts (the collector keeps no state, so more replicas are safe). Not allowed in
+   * restarts (the collector keeps no state, so more replicas are safe). With autoscaling this is
+   * the autoscaler's minimum and the Deployment sets no replica count. Not allowed in
    * `daemonset` mode, where Kubernetes runs one pod per node.
    * @default 2
    */
   readonly replicas?: number;
+  /**
+   * The HorizontalPodAutoscaler in `deployment` mode (not allowed in `daemonset` mode).
+   * @default - in `deployment` mode, on with `autoscaling`: minimum `replicas`, maximum 10, 70 % CPU
+   */
+  readonly autoscaler?: AutoscalerOptions;
   /**
    * Trace store: when given, traces are exported to it over OTLP/gRPC (`otlp_grpc/tracing`).
    * @default - traces go to the `debug` exporter (the collector's log)
@@ -131,6 +145,7 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
       provide: (scope, id, deps) =>
         new OtelCollector(scope, id, {
           ...options,
+          ...productionOptions(options, deps),
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
@@ -172,6 +187,12 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
   public readonly service: k8s.KubeService;
   /** The metrics endpoint of the Service (what the platform's ServiceMonitors scrape). */
   public readonly metricsEndpoints: readonly MetricsEndpoint[];
+  /** The HorizontalPodAutoscaler, in `deployment` mode with autoscaling. */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The PodDisruptionBudget, in `deployment` mode when more than one pod may run. */
+  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   public constructor(scope: Construct, id: string, props: OtelCollectorProps = {}) {
     super(scope, id);
@@ -180,8 +201,17 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
     if (this.mode !== 'deployment' && this.mode !== 'daemonset') {
       throw new FloeValidationError(this, 'mode', props.mode, "'deployment' or 'daemonset'");
     }
+    const production = resolveProduction(this, props);
     let replicas = 1;
     if (this.mode === 'daemonset') {
+      if (props.autoscaler !== undefined) {
+        throw new FloeValidationError(
+          this,
+          'autoscaler',
+          props.autoscaler,
+          "no value in 'daemonset' mode (Kubernetes runs one pod per node)",
+        );
+      }
       if (props.replicas !== undefined) {
         throw new FloeValidationError(
           this,
@@ -264,18 +294,43 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
       OTEL_COLLECTOR_RUN_AS,
     );
 
-    const scheduling =
-      this.mode === 'deployment' && replicas > 1 && props.affinity === undefined
-        ? { ...props, affinity: spreadOverNodes(this.selector) }
-        : props;
+    const account = workloadServiceAccount(this, 'service-account', {
+      name,
+      identity: this.identity,
+      enabled: production.serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
+    let availability: WorkloadAvailability | undefined;
+    if (this.mode === 'deployment') {
+      availability = workloadAvailability(this, 'collector', {
+        field: '',
+        kind: 'Deployment',
+        name,
+        identity: this.identity,
+        settings: production,
+        replicas,
+        autoscaling: { options: props.autoscaler, defaultMaxReplicas: 10 },
+        disruption: { minAvailable: 1 },
+        // The topology spread (over nodes and zones) replaces the old anti-affinity when it is on.
+        scheduling:
+          replicas > 1 && props.affinity === undefined && !production.topologySpread
+            ? { ...props, affinity: spreadOverNodes(this.selector) }
+            : props,
+      });
+      this.autoscaler = availability.autoscaler;
+      this.disruptionBudget = availability.disruptionBudget;
+    }
     const template = buildPodTemplate({
       identity: this.identity,
       runAs: OTEL_COLLECTOR_RUN_AS,
+      ...account.pod,
       containers: [container],
       volumes: [configMapVolume('config', name)],
-      scheduling,
+      scheduling: availability?.scheduling ?? props,
       imagePullSecrets: props.imagePullSecrets,
-      annotations: { 'checksum/config': sha256(this.configYaml) },
+      annotations: configChecksumAnnotations(production.configChecksums, {
+        [name]: { [CONFIG_KEY]: this.configYaml },
+      }),
     });
 
     if (this.mode === 'daemonset') {
@@ -294,7 +349,7 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
       this.deployment = new k8s.KubeDeployment(this, 'deployment', {
         metadata: objectMeta(name, this.identity),
         spec: {
-          replicas,
+          ...availability?.replicaSpec,
           selector: { matchLabels: this.selector },
           // Start the new pod before stopping an old one: OTLP ingestion never pauses.
           strategy: {
@@ -343,7 +398,14 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
     const workload: ApiObject | undefined = this.deployment ?? this.daemonSet;
-    return [this.configMap, ...(workload ? [workload] : []), this.service];
+    return [
+      this.configMap,
+      ...(this.serviceAccount ? [this.serviceAccount] : []),
+      ...(this.autoscaler ? [this.autoscaler] : []),
+      ...(this.disruptionBudget ? [this.disruptionBudget] : []),
+      ...(workload ? [workload] : []),
+      this.service,
+    ];
   }
 }
 
@@ -474,10 +536,6 @@ function spreadOverNodes(selector: Record<string, string>): k8s.Affinity {
       ],
     },
   };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 const BINARY_SUFFIX: Record<string, number> = {

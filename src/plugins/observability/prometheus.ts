@@ -1,8 +1,9 @@
-import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
+import { productionOptions, resolveProduction } from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect, KUBERNETES_API, metricsScrapeTargets } from '../../core/connections';
 import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -202,6 +203,7 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
       provide: (scope: Construct, id: string, deps: PlatformDependencies): MetricsBackendPlugin =>
         new Prometheus(scope, id, {
           ...options,
+          ...productionOptions(deps),
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
@@ -244,7 +246,10 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
   public readonly headlessService: k8s.KubeService;
   /** The ConfigMap holding `prometheus.yml`. */
   public readonly configMap: k8s.KubeConfigMap;
-  /** The ServiceAccount (present with service discovery). */
+  /**
+   * The ServiceAccount `<name>` (with service discovery, or with per-workload ServiceAccounts; it
+   * mounts a token only with discovery).
+   */
   public readonly serviceAccount?: k8s.KubeServiceAccount;
   /** One Role per discovered namespace. */
   public readonly roles: readonly k8s.KubeRole[];
@@ -281,6 +286,7 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
       props.otlpPromoteResourceAttributes,
     );
     const discovery = props.serviceDiscovery ?? true;
+    const production = resolveProduction(this, props);
     const namespace = namespaceOf(this);
     this.discoveredNamespaces = discovery ? validateNamespaces(this, props.namespaces ?? [namespace]) : [];
     const staticJobs = validateStaticJobs(this, props.staticJobs ?? []);
@@ -315,7 +321,7 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
 
     const roles: k8s.KubeRole[] = [];
     const bindings: k8s.KubeRoleBinding[] = [];
-    if (discovery) {
+    if (discovery || production.serviceAccounts) {
       this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
         metadata: objectMeta(name, this.identity),
         // The pod template opts in explicitly; nothing else using this account gets a token.
@@ -424,8 +430,13 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
           runAs: PROMETHEUS_RUN_AS,
           containers: [container],
           volumes: [configMapVolume('config', name)],
-          ...(discovery ? { serviceAccountName: name, automountServiceAccountToken: true } : {}),
-          annotations: { 'checksum/config': sha256(this.configYaml) },
+          // Kubernetes service discovery calls the API: only then is a token mounted.
+          ...(this.serviceAccount
+            ? { serviceAccountName: name, automountServiceAccountToken: discovery }
+            : {}),
+          annotations: configChecksumAnnotations(production.configChecksums, {
+            [name]: { [CONFIG_KEY]: this.configYaml },
+          }),
           scheduling: props,
           imagePullSecrets: props.imagePullSecrets,
           // Time to write the in-memory head block out on shutdown.
@@ -544,10 +555,6 @@ function renderConfig(c: ConfigInput): string {
     ...(c.promote.length > 0 ? { otlp: { promote_resource_attributes: c.promote } } : {}),
   };
   return stringify(config, { sortMapEntries: true, lineWidth: 0 });
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 const DURATION = /^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;

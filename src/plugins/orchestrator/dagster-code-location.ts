@@ -14,8 +14,11 @@ export const DAGSTER_CODE_SERVER_PORT = 3030;
  */
 export const MAX_CODE_LOCATION_NAME_LENGTH = 48;
 
-/** Names that would collide with the webserver's and daemon's objects (`dagster-webserver`, `dagster-daemon`). */
-const RESERVED_NAMES = ['webserver', 'daemon'];
+/**
+ * Names that would collide with the webserver's, daemon's and run pods' objects
+ * (`dagster-webserver`, `dagster-daemon`, the run pods' ServiceAccount `dagster-run`).
+ */
+const RESERVED_NAMES = ['webserver', 'daemon', 'run'];
 
 const PYTHON_DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const PYTHON_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -32,7 +35,7 @@ const PATH_WITHOUT_SPACES = /^\S+$/;
 export interface DagsterCodeLocation extends SchedulingOptions {
   /**
    * Code location name, as shown in the UI; the Deployment and Service are `dagster-<name>`.
-   * A DNS-1123 label of at most 48 characters, not `webserver` or `daemon`. Required.
+   * A DNS-1123 label of at most 48 characters, not `webserver`, `daemon` or `run`. Required.
    */
   readonly name: string;
   /**
@@ -72,8 +75,10 @@ export interface DagsterCodeLocation extends SchedulingOptions {
    */
   readonly port?: number;
   /**
-   * Number of code server pods.
-   * @default 1
+   * Number of code server pods (the floe docs' "workers"). With more than one, a
+   * PodDisruptionBudget keeps `min(2, replicas - 1)` of them available and they are spread over
+   * zones and nodes.
+   * @default - the sizing preset's workers: light 2, medium 5, heavy 10
    */
   readonly replicas?: number;
   /**
@@ -104,7 +109,7 @@ export function validateCodeLocationName(scope: IConstruct, field: string, name:
       scope,
       field,
       name,
-      `a name other than ${RESERVED_NAMES.map((n) => `'${n}'`).join(' and ')} (its objects would be named like the webserver's or daemon's)`,
+      `a name other than ${RESERVED_NAMES.map((n) => `'${n}'`).join(', ')} (its objects would be named like the webserver's, daemon's or run pods')`,
     );
   }
   return name;

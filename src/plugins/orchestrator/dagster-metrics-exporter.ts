@@ -1,5 +1,7 @@
 import { connect } from '../../core/connections';
-import { createHash } from 'crypto';
+import { resolveProduction } from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
+import { workloadServiceAccount } from '../../core/service-account';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -102,6 +104,8 @@ export type DagsterMetricsExporterOptions = Omit<
  * from the database's Secret as `PGPASSWORD`.
  */
 export class DagsterMetricsExporter extends Construct {
+  /** Its own ServiceAccount (no API token), unless `serviceAccounts` is false. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
   /** Labels of the pod (component `metrics-exporter`). */
   public readonly identity: WorkloadIdentity;
   /** The resolved image. */
@@ -181,6 +185,13 @@ export class DagsterMetricsExporter extends Construct {
       SQL_EXPORTER_RUN_AS,
     );
 
+    const production = resolveProduction(this, props);
+    const account = workloadServiceAccount(this, 'service-account', {
+      name,
+      identity: this.identity,
+      enabled: production.serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: objectMeta(name, this.identity),
       spec: {
@@ -189,12 +200,15 @@ export class DagsterMetricsExporter extends Construct {
         template: buildPodTemplate({
           identity: this.identity,
           runAs: SQL_EXPORTER_RUN_AS,
+          ...account.pod,
           initContainers: [db.waitContainer(this, 'wait-for-database')],
           containers: [container],
           volumes: [configMapVolume('config', name)],
           scheduling: props,
           imagePullSecrets: props.imagePullSecrets,
-          annotations: { 'checksum/config': createHash('sha256').update(this.configYaml).digest('hex') },
+          annotations: configChecksumAnnotations(production.configChecksums, {
+            [name]: { [CONFIG_KEY]: this.configYaml },
+          }),
         }),
       },
     });
@@ -219,7 +233,12 @@ export class DagsterMetricsExporter extends Construct {
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
-    return [this.configMap, this.deployment, this.service];
+    return [
+      ...(this.serviceAccount ? [this.serviceAccount] : []),
+      this.configMap,
+      this.deployment,
+      this.service,
+    ];
   }
 }
 

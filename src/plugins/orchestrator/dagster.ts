@@ -1,7 +1,15 @@
-import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import {
+  AutoscalerOptions,
+  productionOptions,
+  resolveProduction,
+  SizingPreset,
+  sizingReplicas,
+  workloadAvailability,
+} from '../../core/availability';
+import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect, KUBERNETES_API } from '../../core/connections';
 import { RuntimePods } from '../../core/runtime-pods';
@@ -22,6 +30,7 @@ import { execProbe, httpProbe } from '../../core/probes';
 import { renderResources, ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -65,7 +74,6 @@ import {
   daemonElectionEnv,
   daemonElectionProbeCommand,
   daemonElectionRules,
-  daemonElectionScript,
   daemonElectionVolume,
   DagsterDaemonMode,
 } from './dagster-daemon-election';
@@ -103,12 +111,17 @@ export const DAGSTER_DAEMON_DEPLOYMENT = 'dagster-daemon';
 export const DAGSTER_INSTANCE_CONFIG_MAP = 'dagster-instance';
 /** ConfigMap holding `workspace.yaml`. */
 export const DAGSTER_WORKSPACE_CONFIG_MAP = 'dagster-workspace';
-/** ServiceAccount of the webserver, daemon and run pods. */
+/**
+ * Name of the Role (and its binding) that lets the run launcher start and watch run Jobs; with
+ * `serviceAccounts: false` also the one ServiceAccount the webserver, daemon and run pods share.
+ */
 export const DAGSTER_SERVICE_ACCOUNT = 'dagster';
 /** `app.kubernetes.io/name` the K8sRunLauncher gives run pods (dagster_k8s `get_common_labels`). */
 export const DAGSTER_RUN_POD_NAME = 'dagster';
 /** `app.kubernetes.io/component` the K8sRunLauncher gives run pods (it launches them as `run_worker`). */
 export const DAGSTER_RUN_POD_COMPONENT = 'run_worker';
+/** ServiceAccount of the run pods (in the job namespace), with per-workload ServiceAccounts. */
+export const DAGSTER_RUN_SERVICE_ACCOUNT = 'dagster-run';
 
 const WORKSPACE_FILE = `${DAGSTER_WORKSPACE_DIR}/workspace.yaml`;
 
@@ -132,10 +145,16 @@ const RUN_RESOURCES: ResourceRequirements = {
 /** Webserver knobs. The image is shared with the daemon (`DagsterProps.image`). */
 export interface DagsterWebserverOptions extends Omit<WorkloadOptions, 'image'> {
   /**
-   * Number of webserver pods.
-   * @default 2
+   * Number of webserver pods. With autoscaling, the autoscaler's minimum is the larger of this
+   * and 2 (the floe docs' HPA), and the Deployment sets no replica count.
+   * @default - the sizing preset's webservers: light 1, medium 2, heavy 3
    */
   readonly replicas?: number;
+  /**
+   * The webserver's HorizontalPodAutoscaler (the floe docs': 70 % CPU, 2 to 10 pods).
+   * @default - on with `autoscaling`: minimum max(2, replicas), maximum 10, 70 % CPU
+   */
+  readonly autoscaler?: AutoscalerOptions;
 }
 
 /** Daemon knobs. The image is shared with the webserver (`DagsterProps.image`). */
@@ -191,8 +210,16 @@ export interface DagsterProps extends ComponentProps {
    */
   readonly image?: ImageOverride;
   /**
-   * Webserver replicas, resources, scheduling and extra environment.
-   * @default - 2 replicas, requests 500m/512Mi, limits 1000m/1Gi
+   * The floe docs' sizing preset by runs per day (`light` < 100, `medium` 100-1000, `heavy`
+   * 1000+): webserver pods 1/2/3 and pods per code location 2/5/10; one daemon in each. A
+   * workload's own `replicas` wins.
+   * @default 'light'
+   */
+  readonly sizing?: SizingPreset;
+  /**
+   * Webserver replicas, autoscaler, resources, scheduling and extra environment.
+   * @default - the sizing preset's replicas (autoscaled from 2 to 10 pods), requests 500m/512Mi,
+   * limits 1000m/1Gi
    */
   readonly webserver?: DagsterWebserverOptions;
   /**
@@ -211,9 +238,9 @@ export interface DagsterProps extends ComponentProps {
    */
   readonly maxConcurrentRuns?: number;
   /**
-   * Namespace run Jobs are created in. When it is not the chart's namespace, the Role, its
-   * binding and a `dagster` ServiceAccount for the run pods are created there, and the database
-   * password Secret and `runEnvConfigMaps` must exist there too.
+   * Namespace run Jobs are created in. The Role, its binding and the run pods' ServiceAccount
+   * (`dagster-run`; `dagster` with `serviceAccounts: false`) are created there; when it is not the
+   * chart's namespace, the database password Secret and `runEnvConfigMaps` must exist there too.
    * @default - the chart's namespace
    */
   readonly jobNamespace?: string;
@@ -232,6 +259,15 @@ export interface DagsterProps extends ComponentProps {
    * @default true
    */
   readonly runMonitoring?: boolean;
+  /**
+   * Bind the run launcher's Role to the run pods' ServiceAccount too: for runs that start
+   * Kubernetes Jobs themselves (`k8s_job_executor`, one Job per step). Without it the run pods'
+   * account (`dagster-run`) has no permissions. (The `K8sRunLauncher` always mounts an API token
+   * into run pods.) Ignored with `serviceAccounts: false`, where run pods share the webserver's
+   * and daemon's account.
+   * @default false
+   */
+  readonly runPodsCallApi?: boolean;
   /**
    * Where OpenTelemetry data goes. Dagster itself does not emit OpenTelemetry; user code in code
    * servers and run pods that uses the OpenTelemetry SDK gets `OTEL_EXPORTER_OTLP_ENDPOINT`,
@@ -267,6 +303,10 @@ export interface DagsterCodeLocationDeployment {
   readonly deployment: k8s.KubeDeployment;
   /** The Service. */
   readonly service: k8s.KubeService;
+  /** Its ServiceAccount `dagster-<name>`, with per-workload ServiceAccounts. */
+  readonly serviceAccount?: k8s.KubeServiceAccount;
+  /** Its PodDisruptionBudget, when it runs more than one pod. */
+  readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
 }
 
 /**
@@ -298,6 +338,8 @@ export class Dagster extends Construct implements OrchestratorPlugin {
         }
         return new Dagster(scope, id, {
           ...options,
+          ...productionOptions(options, deps),
+          sizing: options.sizing ?? deps.sizing,
           database: deps.database,
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
@@ -325,8 +367,12 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   public readonly instanceConfigMapName = DAGSTER_INSTANCE_CONFIG_MAP;
   /** Name of the ConfigMap holding `workspace.yaml`. */
   public readonly workspaceConfigMapName = DAGSTER_WORKSPACE_CONFIG_MAP;
-  /** ServiceAccount of the webserver, daemon and run pods. */
-  public readonly serviceAccountName = DAGSTER_SERVICE_ACCOUNT;
+  /** ServiceAccount of the webserver pods. */
+  public readonly webserverServiceAccountName: string;
+  /** ServiceAccount of the daemon pod. */
+  public readonly daemonServiceAccountName: string;
+  /** ServiceAccount of the run pods (the run launcher's `service_account_name`). */
+  public readonly runServiceAccountName: string;
   /** The rendered `dagster.yaml`. */
   public readonly dagsterYaml: string;
   /** The rendered `workspace.yaml`. */
@@ -361,13 +407,18 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   public readonly instanceConfigMap: k8s.KubeConfigMap;
   /** ConfigMap `dagster-workspace`. */
   public readonly workspaceConfigMap: k8s.KubeConfigMap;
-  /** ServiceAccount `dagster` of the webserver and daemon. */
-  public readonly serviceAccount: k8s.KubeServiceAccount;
-  /** ServiceAccount `dagster` of the run pods in `jobNamespace`, when that is another namespace. */
+  /** The webserver's ServiceAccount (`dagster`, shared with the daemon, with `serviceAccounts: false`). */
+  public readonly webserverServiceAccount: k8s.KubeServiceAccount;
+  /** The daemon's ServiceAccount (`dagster`, shared with the webserver, with `serviceAccounts: false`). */
+  public readonly daemonServiceAccount: k8s.KubeServiceAccount;
+  /**
+   * The run pods' ServiceAccount in `jobNamespace` (`dagster-run`; with `serviceAccounts: false`
+   * only when `jobNamespace` is another namespace, named `dagster`).
+   */
   public readonly runServiceAccount?: k8s.KubeServiceAccount;
   /** Role in `jobNamespace` allowing run Jobs to be launched and watched. */
   public readonly role: k8s.KubeRole;
-  /** Binds `role` to the ServiceAccount. */
+  /** Binds `role` to the webserver's and daemon's ServiceAccounts. */
   public readonly roleBinding: k8s.KubeRoleBinding;
   /** The metrics exporter, unless `metricsExporter: false`. */
   public readonly metricsExporter?: DagsterMetricsExporter;
@@ -378,6 +429,12 @@ export class Dagster extends Construct implements OrchestratorPlugin {
    * `/component: run_worker` by Dagster and `/instance`, `/part-of` through the launcher's `labels`.
    */
   public readonly runWorkloads: RuntimePods;
+  /** The webserver's HorizontalPodAutoscaler, with autoscaling. */
+  public readonly webserverAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The webserver's PodDisruptionBudget, when it can run more than one pod. */
+  public readonly webserverDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The daemon's PodDisruptionBudget, in `ha` mode (at least one of its pods available). */
+  public readonly daemonDisruptionBudget?: k8s.KubePodDisruptionBudget;
 
   /** The webserver (UI and GraphQL API) on port 3000. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -391,6 +448,9 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     const partOf = props.platformName ?? DEFAULT_PLATFORM_NAME;
     const webserverOpts = props.webserver ?? {};
     const daemonOpts = props.daemon ?? {};
+    const production = resolveProduction(this, props);
+    const sizing = sizingReplicas(this, 'sizing', props.sizing);
+    const ownAccounts = production.serviceAccounts;
 
     // --- validation -----------------------------------------------------------------------
     const db = props.database;
@@ -402,7 +462,11 @@ export class Dagster extends Construct implements OrchestratorPlugin {
         `'${POSTGRES_PASSWORD_KEY}' (Dagster's K8sRunLauncher always reads the run pods' database password from this key)`,
       );
     }
-    const webserverReplicas = validateReplicas(this, 'webserver.replicas', webserverOpts.replicas ?? 2);
+    const webserverReplicas = validateReplicas(
+      this,
+      'webserver.replicas',
+      webserverOpts.replicas ?? sizing.webservers,
+    );
     const daemonMode: DagsterDaemonMode = daemonOpts.mode ?? 'single';
     if (!DAGSTER_DAEMON_MODES.includes(daemonMode)) {
       throw new FloeValidationError(this, 'daemon.mode', daemonOpts.mode, "'single' or 'ha'");
@@ -477,7 +541,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       }
       seen.add(name);
       const port = validatePort(this, `${field}.port`, loc.port ?? DAGSTER_CODE_SERVER_PORT);
-      const replicas = validateReplicas(this, `${field}.replicas`, loc.replicas ?? 1);
+      const replicas = validateReplicas(this, `${field}.replicas`, loc.replicas ?? sizing.workers);
       const targetArgs = codeLocationTargetArgs(this, field, loc);
       // A user image: validated, but the platform's registry mirror is not applied to it.
       const image = resolveImage(this, `${field}.image`, loc.image);
@@ -509,6 +573,12 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       };
     });
 
+    // One ServiceAccount per workload (the webserver and daemon call the API; run pods get theirs
+    // from the launcher), or the single shared `dagster` account with `serviceAccounts: false`.
+    this.webserverServiceAccountName = ownAccounts ? DAGSTER_WEBSERVER_SERVICE : DAGSTER_SERVICE_ACCOUNT;
+    this.daemonServiceAccountName = ownAccounts ? DAGSTER_DAEMON_DEPLOYMENT : DAGSTER_SERVICE_ACCOUNT;
+    this.runServiceAccountName = ownAccounts ? DAGSTER_RUN_SERVICE_ACCOUNT : DAGSTER_SERVICE_ACCOUNT;
+
     // --- configuration --------------------------------------------------------------------
     // Run pods keep the launcher's name and component labels and get this instance's, so that
     // they are told apart from another Dagster's (and selected by their NetworkPolicy).
@@ -531,7 +601,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       runMonitoring: props.runMonitoring ?? true,
       runLauncher: {
         jobNamespace: this.jobNamespace,
-        serviceAccountName: DAGSTER_SERVICE_ACCOUNT,
+        serviceAccountName: this.runServiceAccountName,
         dagsterHome: DAGSTER_HOME,
         instanceConfigMap: DAGSTER_INSTANCE_CONFIG_MAP,
         postgresPasswordSecret: db.passwordSecret.name,
@@ -552,32 +622,60 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     this.workspaceYaml = renderWorkspaceYaml(
       locations.map((l) => ({ locationName: l.name, host: l.endpoint.host, port: l.port })),
     );
-    const instanceChecksum = sha256(this.dagsterYaml);
-    const allChecksum = sha256(`${this.dagsterYaml}\n---\n${this.workspaceYaml}`);
+    const instanceData = { 'dagster.yaml': this.dagsterYaml };
+    const workspaceData = { 'workspace.yaml': this.workspaceYaml };
+    // Code servers read dagster.yaml; the webserver and daemon also read workspace.yaml.
+    const instanceAnnotations = configChecksumAnnotations(production.configChecksums, {
+      [DAGSTER_INSTANCE_CONFIG_MAP]: instanceData,
+    });
+    const allAnnotations = configChecksumAnnotations(production.configChecksums, {
+      [DAGSTER_INSTANCE_CONFIG_MAP]: instanceData,
+      [DAGSTER_WORKSPACE_CONFIG_MAP]: workspaceData,
+    });
 
     this.instanceConfigMap = new k8s.KubeConfigMap(this, 'instance-config', {
       metadata: objectMeta(DAGSTER_INSTANCE_CONFIG_MAP, this.configIdentity),
-      data: { 'dagster.yaml': this.dagsterYaml },
+      data: instanceData,
     });
     this.workspaceConfigMap = new k8s.KubeConfigMap(this, 'workspace-config', {
       metadata: objectMeta(DAGSTER_WORKSPACE_CONFIG_MAP, this.configIdentity),
-      data: { 'workspace.yaml': this.workspaceYaml },
+      data: workspaceData,
     });
 
     // --- RBAC -------------------------------------------------------------------------------
     const rbacIdentity: WorkloadIdentity = { ...this.configIdentity, component: 'rbac' };
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: objectMeta(DAGSTER_SERVICE_ACCOUNT, rbacIdentity),
-      automountServiceAccountToken: false,
-    });
-    const inJobNamespace = (name: string): k8s.ObjectMeta => ({
-      ...objectMeta(name, rbacIdentity),
+    const inJobNamespace = (name: string, identity: WorkloadIdentity = rbacIdentity): k8s.ObjectMeta => ({
+      ...objectMeta(name, identity),
       namespace: this.jobNamespace,
     });
-    if (this.jobNamespace !== namespace) {
-      this.runServiceAccount = new k8s.KubeServiceAccount(this, 'run-service-account', {
-        metadata: inJobNamespace(DAGSTER_SERVICE_ACCOUNT),
+    // The accounts never mount a token by themselves: the webserver's and daemon's pods opt in.
+    if (ownAccounts) {
+      this.webserverServiceAccount = new k8s.KubeServiceAccount(this, 'webserver-service-account', {
+        metadata: objectMeta(this.webserverServiceAccountName, this.webserverIdentity),
+        automountServiceAccountToken: false,
       });
+      this.daemonServiceAccount = new k8s.KubeServiceAccount(this, 'daemon-service-account', {
+        metadata: objectMeta(this.daemonServiceAccountName, this.daemonIdentity),
+        automountServiceAccountToken: false,
+      });
+      // The K8sRunLauncher sets automountServiceAccountToken: true on run pods whatever the
+      // account says; without `runPodsCallApi` this account is bound to nothing.
+      this.runServiceAccount = new k8s.KubeServiceAccount(this, 'run-service-account', {
+        metadata: inJobNamespace(this.runServiceAccountName, { ...this.configIdentity, component: 'run' }),
+        automountServiceAccountToken: false,
+      });
+    } else {
+      const shared = new k8s.KubeServiceAccount(this, 'service-account', {
+        metadata: objectMeta(DAGSTER_SERVICE_ACCOUNT, rbacIdentity),
+        automountServiceAccountToken: false,
+      });
+      this.webserverServiceAccount = shared;
+      this.daemonServiceAccount = shared;
+      if (this.jobNamespace !== namespace) {
+        this.runServiceAccount = new k8s.KubeServiceAccount(this, 'run-service-account', {
+          metadata: inJobNamespace(DAGSTER_SERVICE_ACCOUNT),
+        });
+      }
     }
     const fullVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
     const readVerbs = ['get', 'list', 'watch'];
@@ -593,7 +691,15 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     this.roleBinding = new k8s.KubeRoleBinding(this, 'role-binding', {
       metadata: inJobNamespace(DAGSTER_SERVICE_ACCOUNT),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DAGSTER_SERVICE_ACCOUNT },
-      subjects: [{ kind: 'ServiceAccount', name: DAGSTER_SERVICE_ACCOUNT, namespace }],
+      subjects: ownAccounts
+        ? [
+            { kind: 'ServiceAccount', name: this.webserverServiceAccountName, namespace },
+            { kind: 'ServiceAccount', name: this.daemonServiceAccountName, namespace },
+            ...(props.runPodsCallApi
+              ? [{ kind: 'ServiceAccount', name: this.runServiceAccountName, namespace: this.jobNamespace }]
+              : []),
+          ]
+        : [{ kind: 'ServiceAccount', name: DAGSTER_SERVICE_ACCOUNT, namespace }],
     });
 
     // --- shared pod pieces ------------------------------------------------------------------
@@ -689,20 +795,37 @@ export class Dagster extends Construct implements OrchestratorPlugin {
         identity: l.identity,
         ports: [{ name: 'grpc', port: l.port, targetPort: 'grpc' }],
       });
+      const account = workloadServiceAccount(this, `${l.name}-service-account`, {
+        name: l.serviceName,
+        identity: l.identity,
+        enabled: ownAccounts,
+      });
+      // The floe docs' PDB for Dagster workers: at least 2 available.
+      const availability = workloadAvailability(this, l.name, {
+        field: l.field,
+        kind: 'Deployment',
+        name: l.serviceName,
+        identity: l.identity,
+        settings: production,
+        replicas: l.replicas,
+        disruption: { minAvailable: 2 },
+        scheduling: l.loc,
+      });
       const deployment = new k8s.KubeDeployment(this, `${l.name}-deployment`, {
         metadata: objectMeta(l.serviceName, l.identity),
         spec: {
-          replicas: l.replicas,
+          ...availability.replicaSpec,
           selector: { matchLabels: selectorLabels(l.identity) },
           template: podTemplate({
             identity: l.identity,
             runAs: l.runAs,
+            ...account.pod,
             initContainers: [db.waitContainer(this, 'wait-for-database')],
             containers: [container],
             volumes: instanceVolumes,
-            scheduling: l.loc,
+            scheduling: availability.scheduling,
             imagePullSecrets: props.imagePullSecrets,
-            annotations: { 'checksum/config': instanceChecksum },
+            annotations: instanceAnnotations,
           }),
         },
       });
@@ -713,6 +836,8 @@ export class Dagster extends Construct implements OrchestratorPlugin {
         image: l.image,
         deployment,
         service,
+        serviceAccount: account.serviceAccount,
+        disruptionBudget: availability.disruptionBudget,
       };
     });
 
@@ -761,24 +886,38 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       identity: this.webserverIdentity,
       ports: [{ name: 'http', port: DAGSTER_WEBSERVER_PORT, targetPort: 'http' }],
     });
+    // The floe docs' HPA (2 to 10 pods at 70 % CPU) and PDB (at least 1 available).
+    const webserverAvailability = workloadAvailability(this, 'webserver', {
+      field: 'webserver',
+      kind: 'Deployment',
+      name: DAGSTER_WEBSERVER_SERVICE,
+      identity: this.webserverIdentity,
+      settings: production,
+      replicas: webserverReplicas,
+      autoscaling: { options: webserverOpts.autoscaler, minReplicasFloor: 2, defaultMaxReplicas: 10 },
+      disruption: { minAvailable: 1 },
+      scheduling: webserverOpts,
+    });
+    this.webserverAutoscaler = webserverAvailability.autoscaler;
+    this.webserverDisruptionBudget = webserverAvailability.disruptionBudget;
     this.webserverDeployment = new k8s.KubeDeployment(this, 'webserver-deployment', {
-      metadata: objectMeta('dagster-webserver', this.webserverIdentity),
+      metadata: objectMeta(DAGSTER_WEBSERVER_SERVICE, this.webserverIdentity),
       spec: {
-        replicas: webserverReplicas,
+        ...webserverAvailability.replicaSpec,
         selector: { matchLabels: selectorLabels(this.webserverIdentity) },
         template: podTemplate({
           identity: this.webserverIdentity,
           runAs: DAGSTER_RUN_AS,
           // The webserver calls the Kubernetes API when a user terminates a run (the launcher
           // deletes the run's Job) and when it shows the run launcher's state.
-          serviceAccountName: DAGSTER_SERVICE_ACCOUNT,
+          serviceAccountName: this.webserverServiceAccountName,
           automountServiceAccountToken: true,
           initContainers: [db.waitContainer(this, 'wait-for-database'), ...waitForCodeLocations],
           containers: [webserverContainer],
           volumes: [...instanceVolumes, workspaceVolume],
-          scheduling: webserverOpts,
+          scheduling: webserverAvailability.scheduling,
           imagePullSecrets: props.imagePullSecrets,
-          annotations: { 'checksum/config': allChecksum },
+          annotations: allAnnotations,
         }),
       },
     });
@@ -844,17 +983,33 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       this.daemonElectionRoleBinding = new k8s.KubeRoleBinding(this, 'daemon-election-role-binding', {
         metadata: objectMeta(DAGSTER_DAEMON_ELECTION_ROLE, rbacIdentity),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DAGSTER_DAEMON_ELECTION_ROLE },
-        subjects: [{ kind: 'ServiceAccount', name: DAGSTER_SERVICE_ACCOUNT, namespace }],
+        subjects: [{ kind: 'ServiceAccount', name: this.daemonServiceAccountName, namespace }],
       });
     }
-    // A new script rolls the daemon pods.
-    const electionChecksum: Record<string, string> = ha
-      ? { 'checksum/leader-election': sha256(daemonElectionScript()) }
-      : {};
+    // The daemon reads dagster.yaml, workspace.yaml and, in `ha` mode, the election script: a
+    // change to any of them rolls its pods.
+    const daemonAnnotations = configChecksumAnnotations(production.configChecksums, {
+      [DAGSTER_INSTANCE_CONFIG_MAP]: instanceData,
+      [DAGSTER_WORKSPACE_CONFIG_MAP]: workspaceData,
+      ...(ha ? { [DAGSTER_DAEMON_ELECTION_CONFIG_MAP]: daemonElectionConfigData() } : {}),
+    });
+    // `ha`: two pods, at least one available, spread over zones and nodes (the standby must not
+    // share the leader's node). `single`: one pod, so neither a budget nor a spread.
+    const daemonAvailability = workloadAvailability(this, 'daemon', {
+      field: 'daemon',
+      kind: 'Deployment',
+      name: DAGSTER_DAEMON_DEPLOYMENT,
+      identity: this.daemonIdentity,
+      settings: production,
+      replicas: this.daemonReplicas,
+      disruption: { minAvailable: 1 },
+      scheduling: daemonOpts,
+    });
+    this.daemonDisruptionBudget = daemonAvailability.disruptionBudget;
     this.daemonDeployment = new k8s.KubeDeployment(this, 'daemon-deployment', {
       metadata: objectMeta(DAGSTER_DAEMON_DEPLOYMENT, this.daemonIdentity),
       spec: {
-        replicas: this.daemonReplicas,
+        ...daemonAvailability.replicaSpec,
         // Old pods are gone before new ones start. `single`: never two daemons, not even during
         // a rollout. `ha`: the Lease keeps one daemon among the pods that run the supervisor, but
         // not against a pod of the other mode: switching between `single` and `ha` is a rollout
@@ -867,14 +1022,14 @@ export class Dagster extends Construct implements OrchestratorPlugin {
           runAs: DAGSTER_RUN_AS,
           // The daemon launches runs (creates Jobs) and monitors their pods; in `ha` mode the
           // supervisor also reads and renews the Lease.
-          serviceAccountName: DAGSTER_SERVICE_ACCOUNT,
+          serviceAccountName: this.daemonServiceAccountName,
           automountServiceAccountToken: true,
           initContainers: [db.waitContainer(this, 'wait-for-database'), ...waitForCodeLocations],
           containers: [daemonContainer],
           volumes: [...instanceVolumes, workspaceVolume, ...(ha ? [election.volume] : [])],
-          scheduling: daemonOpts,
+          scheduling: daemonAvailability.scheduling,
           imagePullSecrets: props.imagePullSecrets,
-          annotations: { 'checksum/config': allChecksum, ...electionChecksum },
+          annotations: daemonAnnotations,
           ...(ha
             ? { terminationGracePeriodSeconds: DAGSTER_DAEMON_ELECTION_TIMING.terminationGracePeriodSeconds }
             : {}),
@@ -916,6 +1071,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     if (props.metricsExporter !== false) {
       this.metricsExporter = new DagsterMetricsExporter(this, 'metrics-exporter', {
         ...props.metricsExporter,
+        ...productionOptions(props),
         database: db,
         platformName: props.platformName,
         imageRegistry: props.imageRegistry,
@@ -930,12 +1086,19 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     return [
       this.instanceConfigMap,
       this.workspaceConfigMap,
-      this.serviceAccount,
+      ...new Set([this.webserverServiceAccount, this.daemonServiceAccount]),
       ...(this.runServiceAccount ? [this.runServiceAccount] : []),
       this.role,
       this.roleBinding,
-      ...this.codeLocations.flatMap((l) => [l.service, l.deployment]),
+      ...this.codeLocations.flatMap((l) => [
+        l.service,
+        ...(l.serviceAccount ? [l.serviceAccount] : []),
+        ...(l.disruptionBudget ? [l.disruptionBudget] : []),
+        l.deployment,
+      ]),
       this.webserverService,
+      ...(this.webserverAutoscaler ? [this.webserverAutoscaler] : []),
+      ...(this.webserverDisruptionBudget ? [this.webserverDisruptionBudget] : []),
       this.webserverDeployment,
       ...(this.daemonElectionConfigMap ? [this.daemonElectionConfigMap] : []),
       ...(this.daemonElectionRole ? [this.daemonElectionRole] : []),
@@ -957,10 +1120,6 @@ function podTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec {
     throw new Error('internal: pod template without spec');
   }
   return { ...template, spec: { ...template.spec, enableServiceLinks: false } };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 function pick(env: Record<string, string> | undefined, key: string): Record<string, string> {

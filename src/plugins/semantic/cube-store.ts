@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { resolveProduction, workloadAvailability } from '../../core/availability';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect } from '../../core/connections';
 import { namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -14,6 +15,7 @@ import { ResourceRequirements } from '../../core/resources';
 import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { mergeSecretRequirements, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -243,6 +245,14 @@ export class CubeStore extends Construct {
   public readonly workersService: k8s.KubeService;
   /** The StatsD exporters' metrics on the router and workers Services (none with `metrics: false`). */
   public readonly metricsEndpoints: readonly MetricsEndpoint[];
+  /**
+   * The workers' PodDisruptionBudget (one worker down at a time), when there is more than one.
+   * Open-source Cube Store does not replicate: while any worker is down the cluster cannot
+   * answer, so the budget only keeps drains from taking several workers at once.
+   */
+  public readonly workersDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The router's and the workers' ServiceAccounts, with per-workload ServiceAccounts. */
+  public readonly serviceAccounts: readonly k8s.KubeServiceAccount[];
 
   public constructor(scope: Construct, id: string, props: CubeStoreProps = {}) {
     super(scope, id);
@@ -256,6 +266,7 @@ export class CubeStore extends Construct {
       );
     }
     const workerCount = validateReplicas(this, 'workers.replicas', props.workers?.replicas ?? 2);
+    const production = resolveProduction(this, props);
     this.image = resolveImage(this, 'image', CUBESTORE_IMAGE, props.image, props.imageRegistry);
     const partOf = props.platformName ?? DEFAULT_PLATFORM_NAME;
     this.routerIdentity = {
@@ -400,6 +411,11 @@ export class CubeStore extends Construct {
         ...(exporter ? [metricsPort] : []),
       ],
     });
+    const routerAccount = workloadServiceAccount(this, 'router-service-account', {
+      name: routerName,
+      identity: this.routerIdentity,
+      enabled: production.serviceAccounts,
+    });
     this.routerStatefulSet = new k8s.KubeStatefulSet(this, 'router', {
       metadata: objectMeta(routerName, this.routerIdentity),
       spec: {
@@ -411,6 +427,7 @@ export class CubeStore extends Construct {
         template: buildPodTemplate({
           identity: this.routerIdentity,
           runAs: CUBESTORE_RUN_AS,
+          ...routerAccount.pod,
           containers: [routerContainer, ...(exporter ? [exporter] : [])],
           volumes: volumes(routerData),
           scheduling: props.router,
@@ -465,17 +482,40 @@ export class CubeStore extends Construct {
         ...(exporter ? [metricsPort] : []),
       ],
     });
+    const workersAccount = workloadServiceAccount(this, 'workers-service-account', {
+      name: workersName,
+      identity: this.workerIdentity,
+      enabled: production.serviceAccounts,
+    });
+    // Every worker is needed ("if any cluster node is down, it'll lead to a complete cluster
+    // outage", Cube's docs): no budget can keep Cube Store up through a drain, so the budget lets
+    // one worker go at a time, the least that never blocks a drain.
+    const workersAvailability = workloadAvailability(this, 'workers', {
+      field: 'workers',
+      kind: 'StatefulSet',
+      name: workersName,
+      identity: this.workerIdentity,
+      settings: production,
+      replicas: workerCount,
+      disruption: { maxUnavailable: 1 },
+      scheduling: props.workers,
+    });
+    this.workersDisruptionBudget = workersAvailability.disruptionBudget;
+    this.serviceAccounts = [routerAccount, workersAccount].flatMap((a) =>
+      a.serviceAccount ? [a.serviceAccount] : [],
+    );
     this.workersStatefulSet = new k8s.KubeStatefulSet(this, 'workers', {
       metadata: objectMeta(workersName, this.workerIdentity),
       spec: {
         serviceName: workersName,
-        replicas: workerCount,
+        ...workersAvailability.replicaSpec,
         selector: { matchLabels: selectorLabels(this.workerIdentity) },
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate' },
         template: buildPodTemplate({
           identity: this.workerIdentity,
           runAs: CUBESTORE_RUN_AS,
+          ...workersAccount.pod,
           initContainers: [
             waitForTcpContainer(
               this,
@@ -486,7 +526,7 @@ export class CubeStore extends Construct {
           ],
           containers: [workerContainer, ...(exporter ? [exporter] : [])],
           volumes: volumes(workerData),
-          scheduling: props.workers,
+          scheduling: workersAvailability.scheduling,
           imagePullSecrets: props.imagePullSecrets,
         }),
         ...(workerData.claim
@@ -515,11 +555,15 @@ export class CubeStore extends Construct {
 
   /** The underlying objects, in the order they are written. */
   public get apiObjects(): ApiObject[] {
+    const [router, workers] = this.serviceAccounts;
     return [
       this.routerHeadlessService,
       this.routerService,
+      ...(router ? [router] : []),
       this.routerStatefulSet,
       this.workersService,
+      ...(workers ? [workers] : []),
+      ...(this.workersDisruptionBudget ? [this.workersDisruptionBudget] : []),
       this.workersStatefulSet,
     ];
   }

@@ -1,6 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import {
+  AutoscalerOptions,
+  productionOptions,
+  resolveProduction,
+  workloadAvailability,
+} from '../../core/availability';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect, ConnectionTarget } from '../../core/connections';
 import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -13,6 +19,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -164,7 +171,19 @@ export type CubeModelSource =
 export type CubeLogLevel = 'error' | 'warn' | 'info' | 'trace';
 
 /** Options of the API Deployment (the image is shared by both roles: see `CubeProps.image`). */
-export type CubeApiOptions = Omit<WorkloadOptions, 'image'>;
+export interface CubeApiOptions extends Omit<WorkloadOptions, 'image'> {
+  /**
+   * Number of API pods. With autoscaling this is the autoscaler's minimum and the Deployment sets
+   * no replica count.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The API's HorizontalPodAutoscaler.
+   * @default - on with `autoscaling`: minimum `replicas`, maximum 10, 70 % CPU
+   */
+  readonly autoscaler?: AutoscalerOptions;
+}
 
 /** Options of the refresh worker Deployment (`replicas` may only be 1). */
 export type CubeRefreshWorkerOptions = Omit<WorkloadOptions, 'image'>;
@@ -258,6 +277,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
       provide: (scope: Construct, id: string, deps) =>
         new Cube(scope, id, {
           ...options,
+          ...productionOptions(deps),
           storage: options.storage ?? deps.storage,
           platformName: deps.platformName,
           imageRegistry: deps.imageRegistry,
@@ -295,6 +315,14 @@ export class Cube extends Construct implements SemanticLayerPlugin {
   public readonly refreshWorkerDeployment: k8s.KubeDeployment;
   /** The API Service. */
   public readonly service: k8s.KubeService;
+  /** The API's HorizontalPodAutoscaler, with autoscaling. */
+  public readonly apiAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The API's PodDisruptionBudget, when it can run more than one pod. */
+  public readonly apiDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The API's ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly apiServiceAccount?: k8s.KubeServiceAccount;
+  /** The refresh worker's ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly refreshWorkerServiceAccount?: k8s.KubeServiceAccount;
 
   /** The Cube API (REST, GraphQL) on port 4000. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -305,6 +333,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'cube', 40);
     const apiReplicas = validateReplicas(this, 'api.replicas', props.api?.replicas ?? 2);
+    const production = resolveProduction(this, props);
     if (validateReplicas(this, 'refreshWorker.replicas', props.refreshWorker?.replicas ?? 1) !== 1) {
       throw new FloeValidationError(
         this,
@@ -340,6 +369,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
         platformName: props.platformName,
         imageRegistry: props.imageRegistry,
         imagePullSecrets: props.imagePullSecrets,
+        ...productionOptions(props),
       });
     validateSameVersion(this, this.image, this.cubeStore.image);
     this.metricsEndpoints = props.cubeStore ? [] : this.cubeStore.metricsEndpoints;
@@ -441,22 +471,48 @@ export class Cube extends Construct implements SemanticLayerPlugin {
       identity: this.apiIdentity,
       ports: [{ name: 'http', port: CUBE_PORT, targetPort: 'http', appProtocol: 'http' }],
     });
+    const apiAccount = workloadServiceAccount(this, 'api-service-account', {
+      name,
+      identity: this.apiIdentity,
+      enabled: production.serviceAccounts,
+    });
+    this.apiServiceAccount = apiAccount.serviceAccount;
+    const apiAvailability = workloadAvailability(this, 'api', {
+      field: 'api',
+      kind: 'Deployment',
+      name,
+      identity: this.apiIdentity,
+      settings: production,
+      replicas: apiReplicas,
+      autoscaling: { options: props.api?.autoscaler, defaultMaxReplicas: 10 },
+      disruption: { minAvailable: 1 },
+      scheduling: props.api,
+    });
+    this.apiAutoscaler = apiAvailability.autoscaler;
+    this.apiDisruptionBudget = apiAvailability.disruptionBudget;
     this.apiDeployment = new k8s.KubeDeployment(this, 'api', {
       metadata: objectMeta(name, this.apiIdentity),
       spec: {
-        replicas: apiReplicas,
+        ...apiAvailability.replicaSpec,
         selector: { matchLabels: selectorLabels(this.apiIdentity) },
         template: buildPodTemplate({
           identity: this.apiIdentity,
           runAs: CUBE_RUN_AS,
+          ...apiAccount.pod,
           initContainers: [waitForCubeStore()],
           containers: [container(false, 'api', props.api, API_RESOURCES)],
           volumes,
-          scheduling: props.api,
+          scheduling: apiAvailability.scheduling,
           imagePullSecrets: props.imagePullSecrets,
         }),
       },
     });
+    const refreshWorkerAccount = workloadServiceAccount(this, 'refresh-worker-service-account', {
+      name: `${name}-refresh-worker`,
+      identity: this.refreshWorkerIdentity,
+      enabled: production.serviceAccounts,
+    });
+    this.refreshWorkerServiceAccount = refreshWorkerAccount.serviceAccount;
     this.refreshWorkerDeployment = new k8s.KubeDeployment(this, 'refresh-worker', {
       metadata: objectMeta(`${name}-refresh-worker`, this.refreshWorkerIdentity),
       spec: {
@@ -467,6 +523,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
         template: buildPodTemplate({
           identity: this.refreshWorkerIdentity,
           runAs: CUBE_RUN_AS,
+          ...refreshWorkerAccount.pod,
           initContainers: [waitForCubeStore()],
           containers: [container(true, 'refreshWorker', props.refreshWorker, REFRESH_WORKER_RESOURCES)],
           volumes,
@@ -482,7 +539,15 @@ export class Cube extends Construct implements SemanticLayerPlugin {
 
   /** The underlying objects of Cube itself (not of the Cube Store), in the order they are written. */
   public get apiObjects(): ApiObject[] {
-    return [this.service, this.apiDeployment, this.refreshWorkerDeployment];
+    return [
+      this.service,
+      ...(this.apiServiceAccount ? [this.apiServiceAccount] : []),
+      ...(this.apiAutoscaler ? [this.apiAutoscaler] : []),
+      ...(this.apiDisruptionBudget ? [this.apiDisruptionBudget] : []),
+      this.apiDeployment,
+      ...(this.refreshWorkerServiceAccount ? [this.refreshWorkerServiceAccount] : []),
+      this.refreshWorkerDeployment,
+    ];
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { productionOptions, resolveProduction, workloadAvailability } from '../../core/availability';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect } from '../../core/connections';
 import { ServiceEndpoint, endpointUrl, serviceEndpoint } from '../../core/endpoints';
@@ -13,6 +14,7 @@ import { httpProbe } from '../../core/probes';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta, ServicePortSpec } from '../../core/service';
+import { workloadServiceAccount } from '../../core/service-account';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -77,6 +79,8 @@ const MC_ALIAS = 'floe';
 const MAX_ERASURE_SET = 16;
 /** Smallest erasure set we accept: 2- and 3-drive sets have one parity drive only. */
 const MIN_ERASURE_SET = 4;
+/** The storage class variable that overrides the default parity (`EC:<parity drives>`). */
+const STORAGE_CLASS_ENV = 'MINIO_STORAGE_CLASS_STANDARD';
 
 const DEFAULT_RESOURCES: ResourceRequirements = {
   requests: { cpu: '250m', memory: '512Mi' },
@@ -185,6 +189,7 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
       provide: (scope: Construct, id: string, deps: PlatformDependencies): MinIO =>
         new MinIO(scope, id, {
           ...options,
+          ...productionOptions(options, deps),
           platformName: deps.platformName,
           imageRegistry: options.imageRegistry ?? deps.imageRegistry,
           imagePullSecrets: options.imagePullSecrets ?? deps.imagePullSecrets,
@@ -234,8 +239,20 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
   public readonly headlessService: k8s.KubeService;
   /** The bucket-setup Job. */
   public readonly bucketJob: k8s.KubeJob;
-  /** Keeps voluntary disruptions (drains) to one node at a time; distributed mode only. */
+  /**
+   * Keeps voluntary disruptions (drains) within what keeps write quorum (`writeTolerance` nodes
+   * at a time); distributed mode only.
+   */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /**
+   * Nodes that may be down while every erasure set keeps write quorum (distributed mode; 0 for a
+   * standalone server): see `minioWriteTolerance`.
+   */
+  public readonly writeTolerance: number;
+  /** The server's ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
+  /** The bucket-setup Job's ServiceAccount, with per-workload ServiceAccounts. */
+  public readonly bucketJobServiceAccount?: k8s.KubeServiceAccount;
 
   /** The S3 API on port 9000. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -247,6 +264,11 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
     const name = validateDnsLabel(this, 'name', props.name ?? 'minio', 47);
     this.replicas = validateMinioReplicas(this, props.replicas ?? 4);
     this.mode = this.replicas === 1 ? 'standalone' : 'distributed';
+    const production = resolveProduction(this, props);
+    this.writeTolerance =
+      this.mode === 'standalone'
+        ? 0
+        : minioWriteTolerance(this.replicas, parityOverride(props.extraEnv?.[STORAGE_CLASS_ENV]));
     this.region = validateS3Region(this, 'region', props.region ?? 'us-east-1');
     this.warehouseBucket = validateMinioBucket(
       this,
@@ -409,17 +431,41 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
       ],
     });
 
-    const template = buildPodTemplate({
+    const account = workloadServiceAccount(this, 'service-account', {
+      name,
       identity: this.identity,
-      runAs: MINIO_RUN_AS,
-      containers: [container],
-      volumes: [emptyDirVolume('certs'), emptyDirVolume('tmp')],
+      enabled: production.serviceAccounts,
+    });
+    this.serviceAccount = account.serviceAccount;
+    // Never more nodes down than every erasure set can lose and still accept writes.
+    const availability = workloadAvailability(this, 'server', {
+      field: '',
+      kind: 'StatefulSet',
+      name,
+      identity: this.identity,
+      settings: production,
+      replicas: this.replicas,
+      disruption: { maxUnavailable: this.writeTolerance },
       scheduling: {
         nodeSelector: props.nodeSelector,
         tolerations: props.tolerations,
+        // The topology spread (over nodes and zones) replaces the old anti-affinity when it is on.
         affinity:
-          props.affinity ?? (this.mode === 'distributed' ? spreadAcrossNodes(this.selector) : undefined),
+          props.affinity ??
+          (this.mode === 'distributed' && !production.topologySpread
+            ? spreadAcrossNodes(this.selector)
+            : undefined),
+        topologySpreadConstraints: props.topologySpreadConstraints,
       },
+    });
+    this.podDisruptionBudget = availability.disruptionBudget;
+    const template = buildPodTemplate({
+      identity: this.identity,
+      runAs: MINIO_RUN_AS,
+      ...account.pod,
+      containers: [container],
+      volumes: [emptyDirVolume('certs'), emptyDirVolume('tmp')],
+      scheduling: availability.scheduling,
       imagePullSecrets: props.imagePullSecrets,
       terminationGracePeriodSeconds: 60,
     });
@@ -428,7 +474,7 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
       metadata: objectMeta(name, this.identity),
       spec: {
         serviceName: headlessName,
-        replicas: this.replicas,
+        ...availability.replicaSpec,
         selector: { matchLabels: this.selector },
         // Distributed MinIO starts only when every node is up: start them together.
         podManagementPolicy: 'Parallel',
@@ -447,14 +493,13 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
       },
     });
 
-    if (this.mode === 'distributed') {
-      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'pdb', {
-        metadata: objectMeta(name, this.identity),
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
-      });
-    }
-
     // --- bucket-setup Job ---
+    const bucketJobAccount = workloadServiceAccount(this, 'buckets-service-account', {
+      name: `${name}-buckets`,
+      identity: this.bucketJobIdentity,
+      enabled: production.serviceAccounts,
+    });
+    this.bucketJobServiceAccount = bucketJobAccount.serviceAccount;
     this.bucketJob = new k8s.KubeJob(this, 'buckets', {
       metadata: objectMeta(`${name}-buckets`, this.bucketJobIdentity),
       spec: {
@@ -463,6 +508,7 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
         template: buildPodTemplate({
           identity: this.bucketJobIdentity,
           runAs: MINIO_RUN_AS,
+          ...bucketJobAccount.pod,
           restartPolicy: 'Never',
           initContainers: [
             waitForTcpContainer(
@@ -510,8 +556,10 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
     return [
       this.headlessService,
       this.service,
-      this.statefulSet,
+      ...(this.serviceAccount ? [this.serviceAccount] : []),
       ...(this.podDisruptionBudget ? [this.podDisruptionBudget] : []),
+      this.statefulSet,
+      ...(this.bucketJobServiceAccount ? [this.bucketJobServiceAccount] : []),
       this.bucketJob,
     ];
   }
@@ -546,6 +594,49 @@ function spreadAcrossNodes(selector: Record<string, string>): k8s.Affinity {
       ],
     },
   };
+}
+
+/**
+ * Erasure set size distributed MinIO uses for `drives` drives: the largest size from 2 to 16 that
+ * divides the count (`commonSetDriveCount` in MinIO's cmd/endpoint-ellipses.go).
+ */
+export function minioErasureSetSize(drives: number): number {
+  for (let size = Math.min(drives, MAX_ERASURE_SET); size >= 2; size--) {
+    if (drives % size === 0) return size;
+  }
+  return drives;
+}
+
+/**
+ * MinIO's default parity of the STANDARD storage class for an erasure set size: EC:2 for 4-5
+ * drives, EC:3 for 6-7, EC:4 for 8-16 (MinIO's storage class documentation).
+ */
+export function minioDefaultParity(setSize: number): number {
+  if (setSize <= 1) return 0;
+  if (setSize <= 3) return 1;
+  if (setSize <= 5) return 2;
+  if (setSize <= 7) return 3;
+  return 4;
+}
+
+/**
+ * How many of `drives` nodes (one drive each) may be down while writes still succeed. An object is
+ * written to one erasure set; the set needs `data` drives (set size - parity) to write, one more
+ * when data equals parity (`objectQuorumFromMeta` in MinIO's cmd/erasure-metadata.go), and the
+ * nodes that are down may all be in one set. With 4 nodes (EC:2): write quorum 3, so 1.
+ */
+export function minioWriteTolerance(drives: number, parity?: number): number {
+  const setSize = minioErasureSetSize(drives);
+  const p = Math.min(parity ?? minioDefaultParity(setSize), Math.floor(setSize / 2));
+  const data = setSize - p;
+  const writeQuorum = data === p ? data + 1 : data;
+  return setSize - writeQuorum;
+}
+
+/** The parity of `MINIO_STORAGE_CLASS_STANDARD=EC:<n>` in `extraEnv`, if it is set that way. */
+function parityOverride(value: string | undefined): number | undefined {
+  const match = value === undefined ? null : /^EC:(\d+)$/.exec(value.trim());
+  return match ? Number(match[1]) : undefined;
 }
 
 /** Skips the recursive ownership change of a large drive on every start once it is right. */

@@ -1,7 +1,8 @@
 /**
  * The example app `npx cdk8s synth` runs: a complete floe platform with lineage and tracing on,
  * one Dagster code location and Cube reading the lakehouse through DuckDB, plus a data team's
- * pipelines in their own namespace, written to dist/.
+ * pipelines in their own namespace, written to dist/. It shows the whole production shape: every
+ * production feature is on (most by default) and every UI is behind an Ingress.
  */
 import { App, YamlOutputType } from 'cdk8s';
 import { IngressOptions } from './core/ingress';
@@ -39,7 +40,13 @@ export function buildExampleApp(outdir?: string): App {
     },
     lineage: Marquez.provider(),
     tracing: Jaeger.provider(),
+    // The production shape floe's docs describe: 100-1000 runs a day, and a daemon standby that
+    // takes over within 15 s. Autoscaling, disruption budgets, topology spread, NetworkPolicies,
+    // ServiceMonitors and alerts, database backups, per-workload ServiceAccounts and config
+    // checksums are on by default.
+    sizing: 'medium',
     orchestrator: Dagster.provider({
+      daemon: { mode: 'ha' },
       codeLocations: [
         {
           name: 'analytics',

@@ -64,6 +64,57 @@ describe('example app (src/main.ts, what `npx cdk8s synth` runs)', () => {
     expect(platform.requiredSecrets.filter((s) => s.name.endsWith('-tls'))).toEqual([]);
   });
 
+  test('shows the whole production shape', () => {
+    const names = (kind: string, ns?: string): string[] =>
+      objects
+        .filter((o) => o.kind === kind && (ns === undefined || o.metadata.namespace === ns))
+        .map((o) => o.metadata.name)
+        .sort();
+    const spec = (kind: string, name: string): Record<string, unknown> =>
+      objects.find((o) => o.kind === kind && o.metadata.name === name)?.spec as Record<string, unknown>;
+    // Autoscaled stateless servers, which then set no replica count.
+    expect(names('HorizontalPodAutoscaler')).toEqual([
+      'cube',
+      'dagster-webserver',
+      'otel-collector',
+      'polaris',
+    ]);
+    for (const name of names('HorizontalPodAutoscaler')) {
+      expect(spec('Deployment', name).replicas).toBeUndefined();
+    }
+    // The medium preset: 2 webservers at least, 5 code servers; the daemon as leader and standby.
+    expect(spec('HorizontalPodAutoscaler', 'dagster-webserver')).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 10,
+    });
+    expect(spec('Deployment', 'dagster-analytics').replicas).toBe(5);
+    expect(spec('Deployment', 'dagster-daemon').replicas).toBe(2);
+    expect(names('Role')).toContain('dagster-daemon-leader-election');
+    // Budgets for every multi-pod workload, the docs' values where they give one.
+    expect(spec('PodDisruptionBudget', 'dagster-analytics')).toMatchObject({ minAvailable: 2 });
+    expect(names('PodDisruptionBudget')).toEqual([
+      'cube',
+      'cubestore-workers',
+      'dagster-analytics',
+      'dagster-daemon',
+      'dagster-webserver',
+      'marquez',
+      'minio',
+      'otel-collector',
+      'polaris',
+    ]);
+    // Isolation in both namespaces, monitoring, backups of every database.
+    expect(names('NetworkPolicy', 'floe-platform')).toContain('default-deny');
+    expect(names('NetworkPolicy', 'floe-sales')).toContain('default-deny');
+    expect(names('ServiceMonitor')).toContain('dagster-metrics');
+    expect(names('PrometheusRule')).toEqual(['floe-platform-alerts']);
+    expect(names('CronJob', 'floe-platform')).toEqual([
+      'catalog-db-backup',
+      'lineage-db-backup',
+      'orchestrator-db-backup',
+    ]);
+  });
+
   test('passes strict schema validation', () => {
     expect(validateObjects(objects)).toEqual([]);
   });

@@ -560,22 +560,9 @@ export class FloePlatform extends Chart {
       withDb(semanticProvider, withCatalog),
     );
 
-    // Monitoring of every metrics endpoint of this chart's parts (a platform on shared services
-    // deploys only its orchestrator and semantic layer).
+    // Monitoring of every metrics endpoint of the services this chart deploys.
     if (props.monitoring !== false) {
-      const monitored: (Monitored | undefined)[] = shared
-        ? [this.orchestrator, this.semantic]
-        : [
-            this.storage,
-            this.catalog,
-            this.tracing,
-            this.metrics,
-            this.telemetry,
-            this.dashboards,
-            this.lineage,
-            this.orchestrator,
-            this.semantic,
-          ];
+      const monitored: (Monitored | undefined)[] = this.deployedServices();
       this.monitoring = new PlatformMonitoring(this, 'monitoring', {
         ...props.monitoring,
         endpoints: monitored.flatMap((part) => [...(part?.metricsEndpoints ?? [])]),
@@ -708,19 +695,24 @@ export class FloePlatform extends Chart {
   }
 
   private parts(): (HasPrerequisites | undefined)[] {
+    return [
+      ...this.deployedServices(),
+      ...Object.values(this.databases),
+      this.ingressTls(),
+      ...Object.values(this.backups),
+    ];
+  }
+
+  /**
+   * The services this chart deploys: every slot's, or with `sharedServices` only the orchestrator
+   * and the semantic layer (the shared ones and their Secrets live in the other namespace).
+   */
+  private deployedServices(): ((HasPrerequisites & Monitored) | undefined)[] {
     if (this.sharedServices) {
-      // The shared services and their Secrets live in the other platform's namespace.
-      return [
-        ...Object.values(this.databases),
-        this.orchestrator,
-        this.semantic,
-        this.ingressTls(),
-        ...Object.values(this.backups),
-      ];
+      return [this.orchestrator, this.semantic];
     }
     return [
       this.storage,
-      ...Object.values(this.databases),
       this.catalog,
       this.tracing,
       this.metrics,
@@ -729,8 +721,6 @@ export class FloePlatform extends Chart {
       this.lineage,
       this.orchestrator,
       this.semantic,
-      this.ingressTls(),
-      ...Object.values(this.backups),
     ];
   }
 

@@ -444,6 +444,56 @@ describe('off switch', () => {
   });
 });
 
+describe("the Prometheus operator's scrapes", () => {
+  const scraper = {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+    podSelector: {
+      matchLabels: {
+        'app.kubernetes.io/managed-by': 'prometheus-operator',
+        'app.kubernetes.io/name': 'prometheus',
+      },
+    },
+  };
+  const build = (props: FloePlatformProps): K8sObject[] =>
+    Testing.synth(new FloePlatform(Testing.app(), 'platform', props)) as K8sObject[];
+
+  test('the Prometheus the ServiceMonitors configure may reach exactly the ports they name', () => {
+    const objects = build({});
+    // Polaris serves metrics on its management port only (the rule also admits the bundled one).
+    expect(get(policy(objects, 'floe-platform', 'polaris'), 'spec.ingress')).toContainEqual({
+      from: expect.arrayContaining([scraper]),
+      ports: [{ port: 8182, protocol: 'TCP' }],
+    });
+    const reached = objects
+      .filter((o) => o.kind === 'NetworkPolicy' && JSON.stringify(o.spec).includes('prometheus-operator'))
+      .map((o) => o.metadata.name)
+      .sort();
+    const monitored = objects
+      .filter((o) => o.kind === 'ServiceMonitor')
+      .map((o) => o.metadata.name)
+      .sort();
+    // One policy per monitored workload; the Cube Store ServiceMonitors select router and workers.
+    expect(reached).toEqual(monitored);
+  });
+
+  test('follow networkPolicies.metricsScraper, and go with monitoring: false', () => {
+    const custom = build({
+      networkPolicies: { metricsScraper: { namespace: 'observability', podLabels: { app: 'prometheus' } } },
+    });
+    expect(get(policy(custom, 'floe-platform', 'polaris'), 'spec.ingress')).toContainEqual({
+      from: expect.arrayContaining([
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } },
+          podSelector: { matchLabels: { app: 'prometheus' } },
+        },
+      ]),
+      ports: [{ port: 8182, protocol: 'TCP' }],
+    });
+    expect(JSON.stringify(custom)).not.toContain('prometheus-operator');
+    expect(JSON.stringify(build({ monitoring: false }))).not.toContain('prometheus-operator');
+  });
+});
+
 describe('options', () => {
   const options = {
     dns: { namespace: 'dns', podLabels: { app: 'coredns' }, cidrs: ['169.254.20.10/32'] },

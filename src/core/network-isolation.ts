@@ -76,6 +76,20 @@ export interface NetworkPolicyIngressControllerOptions {
   readonly podLabels?: Record<string, string>;
 }
 
+/** The Prometheus that scrapes the platform's ServiceMonitors (a Prometheus operator's). */
+export interface NetworkPolicyMetricsScraperOptions {
+  /**
+   * Namespace of the Prometheus pods.
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * Labels of the Prometheus pods (the operator labels the pods of every Prometheus it manages so).
+   * @default { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/managed-by': 'prometheus-operator' }
+   */
+  readonly podLabels?: Record<string, string>;
+}
+
 /**
  * Network isolation settings of a chart: every namespace it creates denies all traffic by
  * default, and every declared connection (see `connect`) is allowed at both ends.
@@ -97,6 +111,12 @@ export interface NetworkPolicyOptions {
    * @default - ingress-nginx: pods `app.kubernetes.io/name: ingress-nginx`, `app.kubernetes.io/component: controller` in `ingress-nginx`
    */
   readonly ingressController?: NetworkPolicyIngressControllerOptions;
+  /**
+   * The Prometheus that the chart's ServiceMonitors configure, allowed to reach the metrics ports
+   * they name (`FloePlatformProps.monitoring`).
+   * @default - operator-managed Prometheus pods in namespace `monitoring`
+   */
+  readonly metricsScraper?: NetworkPolicyMetricsScraperOptions;
   /**
    * CIDRs servers outside the cluster are reached in (an external database, S3, a catalog, source
    * APIs): NetworkPolicy cannot match host names, so narrow this to your networks where you can.
@@ -138,6 +158,11 @@ const DEFAULTS: ResolvedOptions = {
   ingressControllerLabels: {
     'app.kubernetes.io/name': 'ingress-nginx',
     'app.kubernetes.io/component': 'controller',
+  },
+  metricsScraperNamespace: 'monitoring',
+  metricsScraperLabels: {
+    'app.kubernetes.io/name': 'prometheus',
+    'app.kubernetes.io/managed-by': 'prometheus-operator',
   },
   externalCidrs: ['0.0.0.0/0'],
 };
@@ -505,6 +530,17 @@ function resolveOptions(scope: IConstruct, field: string, o: NetworkPolicyOption
       `${field}.ingressController.podLabels`,
       o.ingressController?.podLabels,
       DEFAULTS.ingressControllerLabels,
+    ),
+    metricsScraperNamespace: validateDnsLabel(
+      scope,
+      `${field}.metricsScraper.namespace`,
+      o.metricsScraper?.namespace ?? DEFAULTS.metricsScraperNamespace,
+    ),
+    metricsScraperLabels: labels(
+      scope,
+      `${field}.metricsScraper.podLabels`,
+      o.metricsScraper?.podLabels,
+      DEFAULTS.metricsScraperLabels,
     ),
     externalCidrs: cidrs(scope, `${field}.externalCidrs`, o.externalCidrs, DEFAULTS.externalCidrs),
   };

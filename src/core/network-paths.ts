@@ -94,6 +94,10 @@ export interface PathSettings {
   readonly ingressControllerNamespace: string;
   /** Labels of the ingress controller pods. */
   readonly ingressControllerLabels: Readonly<Record<string, string>>;
+  /** Namespace of the Prometheus that the ServiceMonitors configure. */
+  readonly metricsScraperNamespace: string;
+  /** Labels of that Prometheus' pods. */
+  readonly metricsScraperLabels: Readonly<Record<string, string>>;
 }
 
 interface ServicePort {
@@ -109,6 +113,14 @@ interface ServiceInfo {
   readonly selector: Readonly<Record<string, string>>;
   readonly ports: readonly ServicePort[];
   readonly annotations: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+interface ServiceMonitorInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly string[];
 }
 
 interface IngressInfo {
@@ -178,6 +190,7 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
   const groupOf = new Map<IConstruct, PodGroup>();
   const services = new Map<string, ServiceInfo>();
   const ingresses: IngressInfo[] = [];
+  const serviceMonitors: ServiceMonitorInfo[] = [];
 
   const addGroup = (
     owner: IConstruct,
@@ -245,6 +258,7 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
         name: c.name,
         selector: strings(spec.selector),
         annotations: strings(obj(json.metadata).annotations),
+        labels: strings(obj(json.metadata).labels),
         ports: arr(spec.ports).map((p) => {
           const port = obj(p);
           const target = port.targetPort;
@@ -274,6 +288,19 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
           };
         });
       ingresses.push({ namespace: namespaceOf(json), name: c.name, backends });
+    } else if (c.kind === 'ServiceMonitor') {
+      // The operator's Prometheus scrapes the pods behind the Services a ServiceMonitor selects, in
+      // its own namespace, on the endpoints' named Service ports.
+      const json = obj(c.toJson());
+      const spec = obj(json.spec);
+      serviceMonitors.push({
+        namespace: namespaceOf(json),
+        name: c.name,
+        selector: strings(obj(spec.selector).matchLabels),
+        ports: arr(spec.endpoints)
+          .map((e) => obj(e).port)
+          .filter((p): p is string => typeof p === 'string'),
+      });
     }
   }
 
@@ -354,6 +381,32 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
           port: b.port,
           reason: `${what} (ingress controller)`,
         });
+      }
+    }
+  }
+
+  for (const monitor of serviceMonitors) {
+    const what = `ServiceMonitor ${monitor.namespace}/${monitor.name}`;
+    const selected = [...services.values()].filter(
+      (svc) => svc.namespace === monitor.namespace && selects(monitor.selector, svc.labels),
+    );
+    for (const service of selected) {
+      for (const portName of monitor.ports) {
+        const port = service.ports.find((p) => p.name === portName);
+        if (port === undefined) continue;
+        for (const b of behind(service, port, what)) {
+          const settings = settingsOf(b.group.chart);
+          paths.push({
+            from: {
+              kind: 'selector',
+              namespace: settings.metricsScraperNamespace,
+              labels: settings.metricsScraperLabels,
+            },
+            to: { kind: 'pods', group: b.group },
+            port: b.port,
+            reason: `${what} (Prometheus operator)`,
+          });
+        }
       }
     }
   }

@@ -305,6 +305,7 @@ interface Service {
   readonly name: string;
   readonly selector: Record<string, string>;
   readonly annotations: Record<string, string>;
+  readonly labels: Record<string, string>;
   readonly ports: { name?: string; port: number; targetPort: unknown; protocol: string }[];
 }
 
@@ -318,6 +319,7 @@ function servicesOf(objects: K8sObject[]): Service[] {
         name: o.metadata.name,
         selector: strings(spec.selector),
         annotations: o.metadata.annotations ?? {},
+        labels: o.metadata.labels ?? {},
         ports: arr(spec.ports)
           .map(obj)
           .map((p) => ({
@@ -381,6 +383,8 @@ export interface EdgeDefaults {
   readonly dns?: string;
   /** The ingress controller end. */
   readonly ingressController?: string;
+  /** The end of the Prometheus the ServiceMonitors configure. */
+  readonly metricsScraper?: string;
 }
 
 const DEFAULTS: Required<EdgeDefaults> = {
@@ -390,6 +394,8 @@ const DEFAULTS: Required<EdgeDefaults> = {
   dns: 'pods:kube-system:k8s-app=kube-dns',
   ingressController:
     'pods:ingress-nginx:app.kubernetes.io/component=controller,app.kubernetes.io/name=ingress-nginx',
+  metricsScraper:
+    'pods:monitoring:app.kubernetes.io/managed-by=prometheus-operator,app.kubernetes.io/name=prometheus',
 };
 
 /**
@@ -467,6 +473,22 @@ export function declaredEdges(
         if (service && port) {
           behind(pods, service, port).forEach((b) =>
             edges.push({ from: d.ingressController, to: b.pod.id, port: b.port }),
+          );
+        }
+      }
+    }
+  }
+  // A ServiceMonitor: the operator's Prometheus scrapes the named ports of the Services it selects.
+  for (const monitor of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+    const ns = monitor.metadata.namespace ?? 'default';
+    const spec = obj(monitor.spec);
+    const selector = strings(obj(spec.selector).matchLabels);
+    for (const service of services.filter((s) => s.namespace === ns && matches(selector, s.labels))) {
+      for (const endpoint of arr(spec.endpoints).map(obj)) {
+        const port = service.ports.find((p) => p.name === endpoint.port);
+        if (port) {
+          behind(pods, service, port).forEach((b) =>
+            edges.push({ from: d.metricsScraper, to: b.pod.id, port: b.port }),
           );
         }
       }

@@ -378,7 +378,8 @@ function monitoringOptions(m: Monitoring): MonitoringOptions {
 }
 
 function backupOptions(b: Backups, report: ReportProblem): BackupOptions {
-  if (b.bucket !== undefined && b.s3 !== undefined) {
+  const clash = b.bucket !== undefined && b.s3 !== undefined;
+  if (clash) {
     report(
       ['production', 'backups', 'bucket'],
       `not allowed (got ${showValue(b.bucket)}, expected no bucket when s3 is given: the bucket is s3.bucket)`,
@@ -389,7 +390,7 @@ function backupOptions(b: Backups, report: ReportProblem): BackupOptions {
     ...(b.timezone !== undefined ? { timeZone: b.timezone } : {}),
     ...(b.retentionDays !== undefined ? { retentionDays: b.retentionDays } : {}),
     ...(b.prefix !== undefined ? { prefix: b.prefix } : {}),
-    ...(b.bucket !== undefined ? { bucket: b.bucket } : {}),
+    ...(b.bucket !== undefined && !clash ? { bucket: b.bucket } : {}),
     ...(b.s3 !== undefined ? { s3: s3Props(b.s3) } : {}),
     ...(b.createBucket !== undefined ? { createBucket: b.createBucket } : {}),
     ...(b.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: b.activeDeadlineSeconds } : {}),

@@ -64,6 +64,31 @@ const EXPECTED: Record<string, string[]> = {
   'not-a-mapping.yaml': [
     '1:1: <root>: wrong type (got a list, expected a mapping with apiVersion, kind and metadata)',
   ],
+  'production-shared-services.yaml': [
+    '7:3: production.sizing: unknown field (expected one of autoscaling, disruptionBudgets, topologySpread, serviceAccounts, configChecksums, networkPolicies, monitoring, backups)',
+    "8:20: production.networkPolicies: wrong type (got 'yes', expected true, false or a mapping of network policy options)",
+    '9:3: production.monitoring: wrong type (got null (an empty value), expected true, false or a mapping of monitoring options)',
+    '10:12: production.backups: wrong type (got 3, expected true, false or a mapping of backup options)',
+  ],
+  'production.yaml': [
+    "7:11: production.sizing: not allowed, did you mean 'medium'? (got 'meduim', expected 'light', 'medium' or 'heavy')",
+    "8:16: production.autoscaling: wrong type (got 'no', expected true or false)",
+    "9:3: production.topologySpred: unknown field, did you mean 'topologySpread'? (expected one of sizing, autoscaling, disruptionBudgets, topologySpread, serviceAccounts, configChecksums, networkPolicies, monitoring, backups)",
+    "12:15: production.networkPolicies.dns.cidrs[0]: invalid value (got '169.254.20.10', expected a CIDR: an IPv4 or IPv6 address with a prefix length, e.g. '10.0.0.0/8' or 'fd00::/8')",
+    '14:7: production.networkPolicies.kubernetesApi.ports: invalid value (got an empty list, expected at least one port)',
+    "15:5: production.networkPolicies.externalCidr: unknown field, did you mean 'externalCidrs'? (expected one of dns, kubernetesApi, ingressController, externalCidrs)",
+    "18:7: production.monitoring.labels[\"app.kubernetes.io/name\"]: invalid key (got 'app.kubernetes.io/name', expected a label key of the form 'prefix/name' or 'name', not one of the app.kubernetes.io/* labels the library sets)",
+    "19:16: production.monitoring.labels.release: invalid value (got 'kube prometheus', expected a label value: 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+    "20:21: production.monitoring.scrapeInterval: invalid value (got '0s', expected a non-zero Prometheus duration: units y, w, d, h, m, s, ms in that order, e.g. '30s', '2m', '1h30m')",
+    '22:25: production.monitoring.alerts.memoryLimitRatio: invalid value (got 1.5, expected a fraction above 0 and at most 1, e.g. 0.9)',
+    '23:26: production.monitoring.alerts.failedRunsPerHour: invalid value (got 0, expected an integer >= 1)',
+    "25:15: production.backups.schedule: invalid value (got '0 */6 * *', expected a cron expression (4 fields instead of 5))",
+    "26:15: production.backups.timezone: invalid value (got 'Berlin', expected an IANA time zone name such as 'Europe/Berlin' or 'UTC' (not 'Local', not an offset))",
+    '27:20: production.backups.retentionDays: invalid value (got 0, expected an integer from 1 to 36500)',
+    "28:13: production.backups.prefix: invalid value (got '/postgres', expected an object key prefix: segments of letters, digits, '.', '_' and '-' separated by '/', e.g. 'postgres')",
+    "29:13: production.backups.bucket: invalid value (got 'Backups', expected an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, without '..', '.-' or '-.', not an IP address, not starting with 'xn--', 'sthree-', 'amzn-s3-demo-' and not ending with '-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')",
+    '30:5: production.backups.s3.credentialsSecret: missing required field (expected a mapping with name)',
+  ],
   'syntax-bad-indent.yaml.txt': [
     '4:9: <yaml>: invalid YAML: Nested mappings are not allowed in compact mappings',
     '4:9: <yaml>: invalid YAML: Implicit keys need to be on a single line',
@@ -74,8 +99,8 @@ const EXPECTED: Record<string, string[]> = {
     "2:7: kind: not allowed, did you mean 'PlatformManifest'? (got 'PlatformManifst', expected one of 'PlatformManifest', 'DataProduct', 'EnterpriseManifest', 'DomainManifest')",
   ],
   'unknown-root-field.yaml': [
-    "6:1: servics: unknown field, did you mean 'services'? (expected one of apiVersion, kind, metadata, namespace, orchestrator, catalog, semantic, storage, observability, services, database, images)",
-    '9:1: telemetry: unknown field (expected one of apiVersion, kind, metadata, namespace, orchestrator, catalog, semantic, storage, observability, services, database, images)',
+    "6:1: servics: unknown field, did you mean 'services'? (expected one of apiVersion, kind, metadata, namespace, orchestrator, catalog, semantic, storage, observability, services, database, images, production)",
+    '9:1: telemetry: unknown field (expected one of apiVersion, kind, metadata, namespace, orchestrator, catalog, semantic, storage, observability, services, database, images, production)',
   ],
 };
 

@@ -5,6 +5,7 @@ import { formatProblem } from '../src/manifest/errors';
 import { jsonSchemaFiles, jsonSchemaOf } from '../src/manifest/json-schema';
 import { loadManifestFile, parseManifest } from '../src/manifest/loader';
 import { DataProduct, ManifestKind, PlatformManifest, SCHEMA_FILES } from '../src/manifest/schema';
+import { enterpriseProps, platformProps } from '../src/manifest/to-props';
 
 const root = path.join(__dirname, '..');
 
@@ -146,6 +147,151 @@ describe('PlatformManifest', () => {
   ])('refuses bad %s', (_what, body, field) => {
     const result = parseManifest(header + body, 'm.yaml');
     expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual([field]);
+  });
+});
+
+describe('production block', () => {
+  const head = (kind: string, extra = ''): string =>
+    `apiVersion: floe.dev/v1\nkind: ${kind}\nmetadata:\n  name: floe\n  version: '1.0.0'\n${extra}`;
+  const parse = (text: string) => {
+    const result = parseManifest(text, 'm.yaml');
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    return result.manifest;
+  };
+  const noProblems = (): never => {
+    throw new Error('unexpected problem');
+  };
+
+  test('every key, to the typed values and to the FloePlatformProps of the same name', () => {
+    const m = parse(
+      head(
+        'PlatformManifest',
+        [
+          'production:',
+          '  sizing: medium',
+          '  autoscaling: false',
+          '  disruptionBudgets: false',
+          '  topologySpread: true',
+          '  serviceAccounts: false',
+          '  configChecksums: true',
+          '  networkPolicies: { externalCidrs: [10.0.0.0/8, fd00::/8], kubernetesApi: { ports: [6443] } }',
+          '  monitoring: { scrapeInterval: 1h30m, alerts: false }',
+          '  backups: { timezone: UTC, bucket: my-backups, createBucket: false }',
+          '',
+        ].join('\n'),
+      ),
+    ) as PlatformManifest;
+    const props = platformProps(m, noProblems);
+    expect({
+      sizing: props.sizing,
+      autoscaling: props.autoscaling,
+      disruptionBudgets: props.disruptionBudgets,
+      topologySpread: props.topologySpread,
+      serviceAccounts: props.serviceAccounts,
+      configChecksums: props.configChecksums,
+      networkPolicies: props.networkPolicies,
+      monitoring: props.monitoring,
+      backups: props.backups,
+    }).toEqual({
+      sizing: 'medium',
+      autoscaling: false,
+      disruptionBudgets: false,
+      topologySpread: true,
+      serviceAccounts: false,
+      configChecksums: true,
+      networkPolicies: { externalCidrs: ['10.0.0.0/8', 'fd00::/8'], kubernetesApi: { ports: [6443] } },
+      monitoring: { scrapeInterval: '1h30m', alerts: false },
+      backups: { timeZone: 'UTC', bucket: 'my-backups', createBucket: false },
+    });
+  });
+
+  test('true is on with the defaults (the prop left out), false is off; nothing is defaulted', () => {
+    const on = platformProps(
+      parse(
+        head(
+          'PlatformManifest',
+          'production:\n  networkPolicies: true\n  monitoring: { alerts: true }\n  backups: true\n',
+        ),
+      ) as PlatformManifest,
+      noProblems,
+    );
+    expect([on.networkPolicies, on.monitoring, on.backups]).toEqual([undefined, {}, undefined]);
+    expect('networkPolicies' in on || 'backups' in on || 'sizing' in on || 'autoscaling' in on).toBe(false);
+    const off = platformProps(
+      parse(
+        head(
+          'PlatformManifest',
+          'production:\n  networkPolicies: false\n  monitoring: false\n  backups: false\n',
+        ),
+      ) as PlatformManifest,
+      noProblems,
+    );
+    expect([off.networkPolicies, off.monitoring, off.backups]).toEqual([false, false, false]);
+  });
+
+  test('shared services take every switch but sizing; a domain takes sizing too', () => {
+    const enterprise = parse(
+      head('EnterpriseManifest', 'production:\n  monitoring: false\n  autoscaling: false\n'),
+    );
+    if (enterprise.kind !== 'EnterpriseManifest') throw new Error(enterprise.kind);
+    expect(enterpriseProps(enterprise, noProblems)).toMatchObject({ monitoring: false, autoscaling: false });
+    const sized = parseManifest(head('EnterpriseManifest', 'production:\n  sizing: heavy\n'), 'e.yaml');
+    expect(sized.ok ? [] : sized.problems.map(formatProblem)).toEqual([
+      'e.yaml:7:3: production.sizing: unknown field (expected one of autoscaling, disruptionBudgets, topologySpread, serviceAccounts, configChecksums, networkPolicies, monitoring, backups)',
+    ]);
+    const domain = parse(
+      head('DomainManifest', 'enterprise:\n  ref: acme\nproduction:\n  sizing: heavy\n  backups: false\n'),
+    );
+    expect(domain.kind === 'DomainManifest' ? domain.production : undefined).toEqual({
+      sizing: 'heavy',
+      backups: false,
+    });
+  });
+
+  test.each([
+    [
+      'sizing',
+      'sizing: huge',
+      "7:11: production.sizing: not allowed (got 'huge', expected 'light', 'medium' or 'heavy')",
+    ],
+    [
+      'a switch',
+      'autoscaling: 1',
+      '7:16: production.autoscaling: wrong type (got 1, expected true or false)',
+    ],
+    [
+      'an IPv6 CIDR without a prefix',
+      'networkPolicies: { externalCidrs: [fd00::1] }',
+      "7:38: production.networkPolicies.externalCidrs[0]: invalid value (got 'fd00::1', expected a CIDR: an IPv4 or IPv6 address with a prefix length, e.g. '10.0.0.0/8' or 'fd00::/8')",
+    ],
+    [
+      'a DNS pod label key',
+      "networkPolicies: { dns: { podLabels: { 'k8s app': kube-dns } } }",
+      "7:42: production.networkPolicies.dns.podLabels[\"k8s app\"]: invalid key (got 'k8s app', expected a label key of the form 'prefix/name' or 'name')",
+    ],
+    [
+      'a scrape interval in the wrong unit order',
+      'monitoring: { scrapeInterval: 30s1m }',
+      "7:33: production.monitoring.scrapeInterval: invalid value (got '30s1m', expected a non-zero Prometheus duration: units y, w, d, h, m, s, ms in that order, e.g. '30s', '2m', '1h30m')",
+    ],
+    [
+      'an alert threshold',
+      'monitoring: { alerts: { runDurationP99Seconds: 1.5 } }',
+      '7:50: production.monitoring.alerts.runDurationP99Seconds: wrong type (got 1.5, expected an integer >= 1)',
+    ],
+    [
+      'a backup field',
+      'backups: { retentionDay: 30 }',
+      "7:14: production.backups.retentionDay: unknown field, did you mean 'retentionDays'? (expected one of schedule, timezone, retentionDays, prefix, bucket, s3, createBucket, activeDeadlineSeconds, backoffLimit, resources, uploadResources, dumpImage, uploadImage)",
+    ],
+    [
+      'a backup deadline',
+      'backups: { activeDeadlineSeconds: 30 }',
+      '7:37: production.backups.activeDeadlineSeconds: invalid value (got 30, expected an integer >= 60)',
+    ],
+  ])('refuses %s, positioned', (_what, line, expected) => {
+    const result = parseManifest(head('PlatformManifest', `production:\n  ${line}\n`), 'm.yaml');
+    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([`m.yaml:${expected}`]);
   });
 });
 

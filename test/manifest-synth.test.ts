@@ -1,14 +1,20 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { App, Testing, YamlOutputType } from 'cdk8s';
 import { main } from '../src/cli/floe';
 import { buildFromManifests } from '../src/manifest/build';
 import { FloeJobs } from '../src/jobs/floe-jobs';
-import { FloePlatform } from '../src/platform/floe-platform';
+import { dbt, ingest } from '../src/jobs/steps';
+import { FloePlatform, FloePlatformProps } from '../src/platform/floe-platform';
+import { Polaris } from '../src/plugins/catalog/polaris';
+import { Dagster } from '../src/plugins/orchestrator/dagster';
+import { Cube } from '../src/plugins/semantic/cube';
+import { MinIO } from '../src/plugins/storage/minio';
 import { EXAMPLES } from './support/example-programs';
 import { validateObjects } from './support/k8s-schema';
-import { checkPolicy } from './support/policy';
+import { checkConfiguredConnections, checkIsolation } from './support/network';
+import { checkPolicy, PolicyOptions } from './support/policy';
 import { get, K8sObject } from './support/synth';
 
 const root = path.join(__dirname, '..');
@@ -409,5 +415,351 @@ describe('floe synth output directory', () => {
     );
     expect(template).toContain('example.com/snippet: "{{ "{{" }} not a template }}"');
     expect(template.split('{{ "{{" }}').join('')).not.toContain('{{');
+  });
+});
+
+describe('the production block', () => {
+  const dir = 'test/fixtures/synth/production';
+
+  /** The platform of platform-off.yaml and platform-options.yaml, with their `production` props. */
+  function platformProgram(
+    production: Partial<FloePlatformProps>,
+    jobs: Pick<ConstructorParameters<typeof FloeJobs>[2], 'networkPolicies'>,
+  ): (outdir: string) => App {
+    return (outdir) => {
+      const a = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+      const platform = new FloePlatform(a, 'platform', {
+        platformName: 'floe',
+        storage: MinIO.provider(),
+        catalog: Polaris.provider(),
+        orchestrator: Dagster.provider({
+          codeLocations: [
+            {
+              name: 'analytics',
+              image: { registry: 'registry.example.com', repository: 'analytics/code', tag: '1.0.0' },
+              moduleName: 'analytics.definitions',
+            },
+          ],
+        }),
+        semantic: Cube.provider(),
+        ...production,
+      });
+      const orders = new FloeJobs(a, 'floe-orders', { platform, namespace: 'floe-orders', ...jobs });
+      orders.addDependency(platform);
+      orders.addPipeline('orders', {
+        image: 'registry.example.com/sales/orders:1.0.0',
+        steps: [ingest.dlt({ source: 'shopify' }), dbt.run()],
+        schedule: '0 6 * * *',
+      });
+      return a;
+    };
+  }
+
+  /** enterprise.yaml with domain.yaml. */
+  function meshProgram(outdir: string): App {
+    const a = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+    const enterprise = new FloePlatform(a, 'platform', {
+      platformName: 'acme',
+      orchestrator: 'none',
+      semantic: 'none',
+      disruptionBudgets: false,
+      networkPolicies: false,
+      monitoring: false,
+      backups: { retentionDays: 7 },
+    });
+    const namespace = 'floe-sales-domain';
+    const domain = new FloePlatform(a, namespace, {
+      platformName: 'acme',
+      namespace,
+      sharedServices: enterprise,
+      orchestrator: Dagster.provider(),
+      semantic: 'none',
+      sizing: 'medium',
+      autoscaling: false,
+      networkPolicies: false,
+      monitoring: { labels: { release: 'kube-prometheus-stack' }, alerts: false },
+      backups: false,
+    });
+    domain.addDependency(enterprise);
+    const jobs = new FloeJobs(a, `${namespace}-products`, {
+      platform: domain,
+      namespace,
+      networkPolicies: false,
+    });
+    jobs.addDependency(domain);
+    jobs.addPipeline('orders', { image: 'registry.example.com/sales/orders:1.0.0', steps: [dbt.run()] });
+    return a;
+  }
+
+  const cases: {
+    name: string;
+    args: string[];
+    program: (outdir: string) => App;
+    /** Policy checks a namespace's switches turned off. */
+    off?: Record<string, Partial<PolicyOptions>>;
+  }[] = [
+    {
+      name: 'every switch off, sizing medium',
+      args: ['--manifest', `${dir}/platform-off.yaml`, '--product', `${dir}/product.yaml`],
+      program: platformProgram(
+        {
+          sizing: 'medium',
+          autoscaling: false,
+          disruptionBudgets: false,
+          topologySpread: false,
+          serviceAccounts: false,
+          configChecksums: false,
+          networkPolicies: false,
+          monitoring: false,
+          backups: false,
+        },
+        { networkPolicies: false },
+      ),
+      off: {
+        'floe-platform': {
+          requireServiceAccounts: false,
+          requireDisruptionBudgets: false,
+          requireTopologySpread: false,
+          requireConfigChecksums: false,
+        },
+      },
+    },
+    {
+      name: 'every feature with options, sizing heavy',
+      args: ['--manifest', `${dir}/platform-options.yaml`, '--product', `${dir}/product.yaml`],
+      program: platformProgram(
+        {
+          sizing: 'heavy',
+          autoscaling: true,
+          disruptionBudgets: true,
+          topologySpread: true,
+          serviceAccounts: true,
+          configChecksums: true,
+          networkPolicies: {
+            dns: { cidrs: ['169.254.20.10/32'] },
+            kubernetesApi: { cidrs: ['10.96.0.1/32', '172.18.0.2/32'], ports: [443] },
+            ingressController: { namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' } },
+            externalCidrs: ['10.0.0.0/8'],
+          },
+          monitoring: {
+            labels: { release: 'kube-prometheus-stack' },
+            scrapeInterval: '1m',
+            alerts: { failedRunsPerHour: 3, memoryLimitRatio: 0.8 },
+          },
+          backups: {
+            schedule: '0 2 * * *',
+            timeZone: 'Europe/Berlin',
+            retentionDays: 14,
+            prefix: 'floe/postgres',
+            s3: {
+              region: 'eu-west-1',
+              bucket: 'acme-backups',
+              accessKeyId: { name: 'backup-s3', key: 'access-key-id' },
+              secretAccessKey: { name: 'backup-s3', key: 'secret-access-key' },
+            },
+          },
+        },
+        // The products follow the platform's cluster facts, not its externalCidrs.
+        {
+          networkPolicies: {
+            dns: { cidrs: ['169.254.20.10/32'] },
+            kubernetesApi: { cidrs: ['10.96.0.1/32', '172.18.0.2/32'], ports: [443] },
+            ingressController: { namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' } },
+          },
+        },
+      ),
+    },
+    {
+      name: 'shared services and a domain, each with its own switches',
+      args: ['--manifest', `${dir}/enterprise.yaml`, '--domain', `${dir}/domain.yaml`],
+      program: meshProgram,
+      off: { 'floe-platform': { requireDisruptionBudgets: false } },
+    },
+  ];
+
+  /** The objects `floe synth` writes for `args`, by chart file. */
+  async function synthYaml(args: string[]): Promise<Record<string, string>> {
+    const out = tmpdir();
+    const r = await floe('synth', ...args, '--out', out);
+    expect(r.err).toEqual([]);
+    return tree(out);
+  }
+
+  test.each(cases)('$name: floe synth writes exactly what the TypeScript program synthesizes', async (c) => {
+    const fromYaml = await synthYaml(c.args);
+    const fromTs = tmpdir();
+    c.program(fromTs).synth();
+    const b = tree(fromTs);
+    expect(Object.keys(fromYaml)).toEqual(Object.keys(b));
+    for (const file of Object.keys(b)) {
+      expect(`${file}\n${fromYaml[file]}`).toBe(`${file}\n${b[file]}`);
+    }
+  });
+
+  /** The built charts of `args` (paths relative to the repository root), synthesized. */
+  function build(args: string[]): { id: string; chart: FloePlatform | FloeJobs; objects: K8sObject[] }[] {
+    const at = (flag: string): string[] =>
+      args.flatMap((a, i) => (args[i - 1] === flag ? [path.join(root, a)] : []));
+    const built = buildFromManifests(
+      { manifest: at('--manifest')[0], domains: at('--domain'), products: at('--product') },
+      tmpdir(),
+    );
+    if (!built.ok) throw new Error(built.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n'));
+    return built.charts.map((c) => ({
+      id: c.chart.node.id,
+      chart: c.chart as FloePlatform | FloeJobs,
+      objects: Testing.synth(c.chart) as K8sObject[],
+    }));
+  }
+  const kinds = (objects: K8sObject[]): Set<string> => new Set(objects.map((o) => o.kind));
+  const named = (objects: K8sObject[], kind: string, name: string): K8sObject | undefined =>
+    objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+  test.each(cases)('$name: passes the Kubernetes 1.28 schema and the restricted policy', ({ args, off }) => {
+    const charts = build(args);
+    expect(charts.flatMap((c) => validateObjects(c.objects))).toEqual([]);
+    for (const ns of [...new Set(charts.map((c) => c.chart.namespace))]) {
+      const group = charts.filter((c) => c.chart.namespace === ns);
+      const violations = checkPolicy(
+        group.flatMap((c) => c.objects),
+        {
+          prerequisiteSecrets: group.flatMap((c) => c.chart.requiredSecrets.map((s) => s.name)),
+          prerequisiteConfigMaps: group.flatMap((c) => c.chart.requiredConfigMaps),
+          ...off?.[ns ?? ''],
+        },
+      );
+      expect([ns, violations]).toEqual([ns, []]);
+    }
+  });
+
+  test('switched off: no monitoring objects, NetworkPolicies, autoscalers, budgets, spread, backups; medium sizing', () => {
+    const [platform, jobs] = build(cases[0].args);
+    expect(jobs.id).toBe('floe-orders');
+    const all = [...platform.objects, ...jobs.objects];
+    for (const kind of [
+      'ServiceMonitor',
+      'PrometheusRule',
+      'NetworkPolicy',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'CronJob',
+    ]) {
+      expect([kind, kinds(platform.objects).has(kind)]).toEqual([kind, false]);
+    }
+    expect(kinds(jobs.objects).has('NetworkPolicy')).toBe(false);
+    // Only the product's pipeline is a CronJob: no backups.
+    expect(all.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['orders']);
+    // medium: 2 webservers, 5 code-server pods; no autoscaler, so the Deployments set them.
+    expect(get(named(platform.objects, 'Deployment', 'dagster-webserver'), 'spec.replicas')).toBe(2);
+    expect(get(named(platform.objects, 'Deployment', 'dagster-analytics'), 'spec.replicas')).toBe(5);
+    const templates = platform.objects
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .map((o) => get(o, 'spec.template') as Record<string, unknown>);
+    expect(templates.filter((t) => get(t, 'spec.topologySpreadConstraints') !== undefined)).toEqual([]);
+    expect(
+      templates.filter(
+        (t) =>
+          get(t, 'metadata.annotations') !== undefined &&
+          'checksum/config' in (get(t, 'metadata.annotations') as Record<string, string>),
+      ),
+    ).toEqual([]);
+    expect((platform.chart as FloePlatform).requiredCustomResourceDefinitions).toEqual([]);
+  });
+
+  test('with options: heavy sizing, monitoring labels and alerts, NetworkPolicy options, backups to S3', () => {
+    const [platform, jobs] = build(cases[1].args);
+    const p = platform.objects;
+    // heavy: 10 code-server pods; the webserver autoscales from 3.
+    expect(get(named(p, 'Deployment', 'dagster-analytics'), 'spec.replicas')).toBe(10);
+    expect(get(named(p, 'HorizontalPodAutoscaler', 'dagster-webserver'), 'spec.minReplicas')).toBe(3);
+    const monitors = p.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PrometheusRule');
+    expect(monitors.length).toBeGreaterThan(1);
+    for (const m of monitors)
+      expect([m.metadata.name, m.metadata.labels?.release]).toEqual([
+        m.metadata.name,
+        'kube-prometheus-stack',
+      ]);
+    const backups = p.filter((o) => o.kind === 'CronJob');
+    expect(backups.length).toBeGreaterThan(0);
+    for (const b of backups) {
+      expect(get(b, 'spec.schedule')).toBe('0 2 * * *');
+      expect(get(b, 'spec.timeZone')).toBe('Europe/Berlin');
+    }
+    // The platform allows egress to its externalCidrs; the product namespace keeps any address
+    // for its dlt sources, and gets the platform's DNS servers.
+    const text = (objects: K8sObject[]): string =>
+      JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy'));
+    expect(text(p)).toContain('10.0.0.0/8');
+    expect(text(jobs.objects)).not.toContain('10.0.0.0/8');
+    expect(text(jobs.objects)).toContain('169.254.20.10/32');
+    expect(named(jobs.objects, 'NetworkPolicy', 'default-deny')).toBeDefined();
+    // Both namespaces isolated, and every address a pod is configured with is allowed.
+    const all = [...p, ...jobs.objects];
+    expect(checkIsolation(all, ['floe-platform', 'floe-orders'])).toEqual([]);
+    expect(
+      checkConfiguredConnections(all, {
+        externalCidrs: ['10.0.0.0/8'],
+        apiCidrs: ['10.96.0.1/32', '172.18.0.2/32'],
+        apiPorts: [443],
+      }),
+    ).toEqual([]);
+  });
+
+  test('backups.bucket with backups.s3 is a positioned problem: the bucket is s3.bucket', async () => {
+    const file = path.join(tmpdir(), 'platform.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'apiVersion: floe.dev/v1',
+        'kind: PlatformManifest',
+        'metadata:',
+        '  name: floe',
+        "  version: '1.0.0'",
+        'production:',
+        '  backups:',
+        '    bucket: floe-backups',
+        '    s3:',
+        '      region: eu-west-1',
+        '      bucket: acme-backups',
+        '      credentialsSecret: { name: backup-s3 }',
+        '',
+      ].join('\n'),
+    );
+    const r = await floe('synth', '--manifest', file, '--out', tmpdir());
+    expect([r.code, r.out]).toEqual([
+      1,
+      [
+        `${file}:8:13: production.backups.bucket: not allowed (got 'floe-backups', expected no bucket when s3 is given: the bucket is s3.bucket)`,
+      ],
+    ]);
+  });
+
+  test('mesh: each chart follows its own manifest; the domain products follow the domain', () => {
+    const [enterprise, domain, products] = build(cases[2].args);
+    expect([enterprise.id, domain.id, products.id]).toEqual([
+      'platform',
+      'floe-sales-domain',
+      'floe-sales-domain-products',
+    ]);
+    expect(kinds(enterprise.objects).has('PodDisruptionBudget')).toBe(false);
+    expect(kinds(enterprise.objects).has('ServiceMonitor')).toBe(false);
+    // Backups of the shared databases (catalog-db), kept 7 days.
+    const retention = enterprise.objects
+      .filter((o) => o.kind === 'CronJob')
+      .map((o) => {
+        const containers = get(o, 'spec.jobTemplate.spec.template.spec.containers') as {
+          env?: { name: string; value?: string }[];
+        }[];
+        return containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'RETENTION_DAYS')?.value;
+      });
+    expect(retention).toEqual(['7']);
+    expect(kinds(domain.objects).has('NetworkPolicy')).toBe(false);
+    expect(kinds(domain.objects).has('CronJob')).toBe(false);
+    expect(kinds(domain.objects).has('PrometheusRule')).toBe(false);
+    expect(
+      domain.objects.filter((o) => o.kind === 'ServiceMonitor').map((o) => o.metadata.labels?.release),
+    ).toContain('kube-prometheus-stack');
+    expect(get(named(domain.objects, 'Deployment', 'dagster-webserver'), 'spec.replicas')).toBe(2);
+    expect(kinds(products.objects).has('NetworkPolicy')).toBe(false);
   });
 });

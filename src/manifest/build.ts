@@ -30,6 +30,7 @@ import {
   domainNamespace,
   domainProps,
   enterpriseProps,
+  jobsNetworkPolicies,
   pipelineProps,
   platformProps,
   ReportProblem,
@@ -196,10 +197,14 @@ function guarded<T>(
   }
 }
 
-/** Adds the products, one `FloeJobs` chart per namespace, in the order the namespaces first appear. */
+/**
+ * Adds the products, one `FloeJobs` chart per namespace, in the order the namespaces first appear.
+ * Their network isolation follows the platform's (`jobsNetworkPolicies`).
+ */
 function addProducts(
   app: App,
   platform: FloePlatform,
+  platformProps: FloePlatformProps,
   defaultNamespace: (product: ProductSource) => string,
   sources: readonly ProductSource[],
   version: string,
@@ -225,7 +230,7 @@ function addProducts(
     }
     usedIds.set(id, `the chart of ${namespace}`);
     const jobs = guarded(first.file, problems, () => {
-      const chart = new FloeJobs(app, id, { platform, namespace });
+      const chart = new FloeJobs(app, id, { platform, namespace, ...jobsNetworkPolicies(platformProps) });
       chart.addDependency(platform);
       return chart;
     });
@@ -362,6 +367,7 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
       addProducts(
         app,
         platform,
+        props,
         (s) => `floe-${s.product.metadata.name}`,
         sources,
         version,
@@ -425,7 +431,7 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
         charts.push({ chart: domainChart, role: 'domain', version, helmName: namespace });
         const sources = [...domainProducts(d, problems)];
         sources.push(...(standalone.get(name) ?? []));
-        addProducts(app, domainChart, () => namespace, sources, version, usedIds, problems, charts);
+        addProducts(app, domainChart, dProps, () => namespace, sources, version, usedIds, problems, charts);
       }
     }
   }

@@ -250,6 +250,15 @@ function describe(
         const expected = known.length > 0 ? `expected one of ${known.join(', ')}` : 'expected no fields here';
         push(locate.key([...path, key]), [...path, key], `unknown field${hint} (${expected})`);
       }
+    } else if (issue.code === 'invalid_key') {
+      // A mapping key that breaks the key rule (a label key, a variable name): show the key.
+      const key = path[path.length - 1];
+      const inner = issue.issues.find((i) => i.path.length === 0);
+      push(
+        locate.key(path),
+        path,
+        `invalid key (got ${showValue(String(key))}, expected ${inner ? expectedOf(inner) : expectedOf(issue)})`,
+      );
     } else if (issue.code === 'invalid_union' && issue.discriminator !== undefined) {
       const raw = (issue as { options?: unknown }).options;
       const allowed = Array.isArray(raw) ? raw.map(String) : [];

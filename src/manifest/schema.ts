@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { CRON_ALLOWED, cronScheduleProblem, isIanaTimeZone } from '../jobs/schedule';
+import { BUCKET_NAME_RULES, validateBucketName } from '../plugins/storage/external-s3';
 
 /** The only `apiVersion` this library reads. */
 export const API_VERSION = 'floe.dev/v1';
@@ -425,6 +426,314 @@ export const DatabaseSchema = z
   .describe('Databases. Default: in-cluster PostgreSQL per plugin.');
 
 // ---------------------------------------------------------------------------------------------
+// Production features (`ProductionOptions`, `sizing`, `networkPolicies`, `monitoring`, `backups`).
+// ---------------------------------------------------------------------------------------------
+
+const CIDR_MESSAGE = "a CIDR: an IPv4 or IPv6 address with a prefix length, e.g. '10.0.0.0/8' or 'fd00::/8'";
+const CIDR =
+  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$|^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+const LABEL_KEY_MESSAGE = "a label key of the form 'prefix/name' or 'name'";
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+const EXTRA_LABEL_KEY_MESSAGE =
+  "a label key of the form 'prefix/name' or 'name', not one of the app.kubernetes.io/* labels the library sets";
+const EXTRA_LABEL_KEY = new RegExp(`^(?!app\\.kubernetes\\.io/)${LABEL_KEY.source.slice(1)}`);
+
+const PROMETHEUS_DURATION_MESSAGE =
+  "a non-zero Prometheus duration: units y, w, d, h, m, s, ms in that order, e.g. '30s', '2m', '1h30m'";
+const PROMETHEUS_DURATION =
+  /^(?=.*[1-9])(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
+
+const KEY_PREFIX_MESSAGE =
+  "an object key prefix: segments of letters, digits, '.', '_' and '-' separated by '/', e.g. 'postgres'";
+const KEY_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** A mapping of label keys (matching `key`) to label values. */
+function labelMap(key: RegExp, keyMessage: string): z.ZodRecord<z.ZodString, z.ZodString> {
+  return z.record(matching(key, keyMessage), matching(LABEL_VALUE, LABEL_VALUE_MESSAGE), {
+    error: 'a mapping of label keys to values',
+  });
+}
+
+/** A cron schedule, checked as the CronJob controller parses it. */
+function cron(): z.ZodString {
+  return z.string({ error: CRON_ALLOWED }).superRefine((value, ctx) => {
+    const problem = cronScheduleProblem(value);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `a cron expression (${problem})`, input: value });
+    }
+  });
+}
+
+/** An IANA time zone name. */
+function timeZone(): z.ZodString {
+  return z.string({ error: 'an IANA time zone name' }).refine(isIanaTimeZone, {
+    error: "an IANA time zone name such as 'Europe/Berlin' or 'UTC' (not 'Local', not an offset)",
+  });
+}
+
+/** An S3 bucket name, as `validateBucketName` checks it (AWS and MinIO rules). */
+function bucketName(): z.ZodString {
+  return z.string({ error: BUCKET_NAME_RULES }).refine(
+    (value) => {
+      try {
+        validateBucketName('bucket', 'bucket', value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: BUCKET_NAME_RULES },
+  );
+}
+
+/** `true` or `false` as one branch of a "switch or options" union. */
+const onOff = (): z.ZodBoolean => z.boolean({ error: 'true, false' });
+
+/** Network isolation options (`NetworkPolicyOptions`). */
+export const NetworkPolicyOptionsSchema = z
+  .strictObject(
+    {
+      dns: z
+        .strictObject({
+          namespace: dnsLabel()
+            .optional()
+            .describe("Namespace of the cluster DNS pods. Default: 'kube-system'."),
+          podLabels: labelMap(LABEL_KEY, LABEL_KEY_MESSAGE)
+            .optional()
+            .describe('Labels of the cluster DNS pods. Default: { k8s-app: kube-dns }.'),
+          cidrs: z
+            .array(matching(CIDR, CIDR_MESSAGE), { error: 'a list of CIDRs' })
+            .optional()
+            .describe(
+              "More DNS server addresses pods query, e.g. NodeLocal DNSCache's '169.254.20.10/32'. Default: none.",
+            ),
+        })
+        .optional()
+        .describe('The DNS servers every pod may query (UDP and TCP 53). Default: the cluster DNS.'),
+      kubernetesApi: z
+        .strictObject({
+          cidrs: z
+            .array(matching(CIDR, CIDR_MESSAGE), { error: 'a list of CIDRs' })
+            .optional()
+            .describe("CIDRs of the API server. Default: ['0.0.0.0/0']."),
+          ports: z
+            .array(integer(1, 65535), { error: 'a list of ports' })
+            .min(1, { error: 'at least one port' })
+            .optional()
+            .describe('Ports of the API server. Default: [443, 6443].'),
+        })
+        .optional()
+        .describe(
+          'The Kubernetes API server, for the pods that call it. Default: any address, ports 443 and 6443.',
+        ),
+      ingressController: z
+        .strictObject({
+          namespace: dnsLabel()
+            .optional()
+            .describe("Namespace of the controller pods. Default: 'ingress-nginx'."),
+          podLabels: labelMap(LABEL_KEY, LABEL_KEY_MESSAGE)
+            .optional()
+            .describe(
+              'Labels of the controller pods. Default: { app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller }.',
+            ),
+        })
+        .optional()
+        .describe('The ingress controller that forwards to the exposed Services. Default: ingress-nginx.'),
+      externalCidrs: z
+        .array(matching(CIDR, CIDR_MESSAGE), { error: 'a list of CIDRs' })
+        .optional()
+        .describe(
+          "CIDRs servers outside the cluster are reached in (external database, S3, catalog). Default: ['0.0.0.0/0'].",
+        ),
+    },
+    { error: 'a mapping of network policy options' },
+  )
+  .describe('Network policy options (`NetworkPolicyOptions`).')
+  .meta({ id: 'NetworkPolicyOptions' });
+
+/** Alert thresholds (`AlertThresholds`). */
+export const AlertThresholdsSchema = z
+  .strictObject(
+    {
+      failedRunsPerHour: integer(1)
+        .optional()
+        .describe('`DagsterRunFailures` fires above this many failed runs in the last hour. Default: 5.'),
+      runDurationP99Seconds: integer(1)
+        .optional()
+        .describe('`DagsterRunDurationHigh` fires when the p99 run duration is above this. Default: 3600.'),
+      daemonHeartbeatWarningSeconds: integer(1)
+        .optional()
+        .describe('`DagsterDaemonHeartbeatStale` fires when a heartbeat is older than this. Default: 60.'),
+      daemonHeartbeatCriticalSeconds: integer(1)
+        .optional()
+        .describe(
+          '`DagsterDaemonUnavailable` fires when a heartbeat is older than this for 2 minutes. Default: 120.',
+        ),
+      memoryLimitRatio: z
+        .number({ error: 'a fraction above 0 and at most 1, e.g. 0.9' })
+        .gt(0, { error: 'a fraction above 0 and at most 1, e.g. 0.9' })
+        .max(1, { error: 'a fraction above 0 and at most 1, e.g. 0.9' })
+        .optional()
+        .describe(
+          '`ContainerMemoryNearLimit` fires above this fraction of a memory limit for 5 minutes. Default: 0.9.',
+        ),
+    },
+    { error: 'a mapping of alert thresholds' },
+  )
+  .describe('Alert thresholds (`AlertThresholds`).')
+  .meta({ id: 'AlertThresholds' });
+
+/** Monitoring through the Prometheus operator (`MonitoringOptions`). */
+export const MonitoringOptionsSchema = z
+  .strictObject(
+    {
+      labels: labelMap(EXTRA_LABEL_KEY, EXTRA_LABEL_KEY_MESSAGE)
+        .optional()
+        .describe(
+          "Labels of every ServiceMonitor and the PrometheusRule, for the operator's selectors (e.g. release: kube-prometheus-stack). Default: none.",
+        ),
+      scrapeInterval: matching(PROMETHEUS_DURATION, PROMETHEUS_DURATION_MESSAGE)
+        .optional()
+        .describe("Scrape interval of every ServiceMonitor endpoint. Default: '30s'."),
+      alerts: z
+        .union([onOff(), AlertThresholdsSchema])
+        .optional()
+        .describe(
+          "The PrometheusRule: true, false (none) or thresholds. Default: true, the thresholds of floe's production guide.",
+        ),
+    },
+    { error: 'a mapping of monitoring options' },
+  )
+  .describe('Monitoring options (`MonitoringOptions`).')
+  .meta({ id: 'MonitoringOptions' });
+
+/** Where and how often PostgreSQL is backed up (`BackupOptions`). */
+export const BackupOptionsSchema = z
+  .strictObject(
+    {
+      schedule: cron()
+        .optional()
+        .describe("When to back up, a cron expression (`schedule`). Default: '0 */6 * * *' (every 6 hours)."),
+      timezone: timeZone()
+        .optional()
+        .describe(
+          "IANA time zone of the schedule (`timeZone`). Default: the controller's (UTC on most clusters).",
+        ),
+      retentionDays: integer(1, 36500).optional().describe('Days a backup is kept. Default: 30.'),
+      prefix: matching(KEY_PREFIX, KEY_PREFIX_MESSAGE)
+        .optional()
+        .describe(
+          "First part of the object keys, `<prefix>/<instance>/<UTC time>.sql.gz`. Default: 'postgres'.",
+        ),
+      bucket: bucketName()
+        .optional()
+        .describe(
+          "Bucket on the platform's object storage; not with s3. Default: 'floe-backups' on MinIO, else the warehouse bucket.",
+        ),
+      s3: z
+        .strictObject({
+          endpoint: matching(URI, URI_MESSAGE)
+            .optional()
+            .describe('S3 endpoint URL. Default: the regional AWS endpoint.'),
+          region: text().describe("Region, e.g. 'eu-west-1'. Required."),
+          bucket: bucketName().describe('The existing bucket. Required.'),
+          credentialsSecret: S3CredentialsSecretSchema,
+          pathStyleAccess: bool().optional().describe('Path-style addressing. Default: false.'),
+        })
+        .optional()
+        .describe(
+          "An S3 bucket outside the platform to write the backups to (`s3`). Default: the platform's object storage.",
+        ),
+      createBucket: bool()
+        .optional()
+        .describe('Create the bucket before each backup when missing. Default: true on MinIO, else false.'),
+      activeDeadlineSeconds: integer(60)
+        .optional()
+        .describe('Run time limit of a backup Job. Default: 10800.'),
+      backoffLimit: integer(0, 10).optional().describe('Retries of a failed backup pod. Default: 2.'),
+      resources: ResourcesSchema.optional().describe(
+        'Requests and limits of the pg_dump container. Default: 100m / 128Mi requested, 512Mi limit.',
+      ),
+      uploadResources: ResourcesSchema.optional().describe(
+        'Requests and limits of the upload container. Default: 50m / 128Mi requested, 256Mi limit.',
+      ),
+      dumpImage: ImageOverrideSchema.optional().describe(
+        "Image of the pg_dump container. Default: the database's image, else the pinned postgres image.",
+      ),
+      uploadImage: ImageOverrideSchema.optional().describe(
+        'Image of the upload container (mc). Default: the pinned mc image.',
+      ),
+    },
+    { error: 'a mapping of backup options' },
+  )
+  .describe('Backup options (`BackupOptions`).')
+  .meta({ id: 'BackupOptions' });
+
+/** The switches every kind with production features has (all but `sizing`). */
+const productionSwitches = {
+  autoscaling: bool()
+    .optional()
+    .describe(
+      'HorizontalPodAutoscalers for the stateless servers (Dagster webserver, Polaris, Cube API, collector). Default: true.',
+    ),
+  disruptionBudgets: bool()
+    .optional()
+    .describe('A PodDisruptionBudget for every workload that runs more than one pod. Default: true.'),
+  topologySpread: bool()
+    .optional()
+    .describe('Spread the pods of multi-pod workloads over zones and nodes. Default: true.'),
+  serviceAccounts: bool()
+    .optional()
+    .describe('A ServiceAccount per workload, without an API token unless it calls the API. Default: true.'),
+  configChecksums: bool()
+    .optional()
+    .describe(
+      'A `checksum/config` annotation that rolls pods when their configuration changes. Default: true.',
+    ),
+  networkPolicies: z
+    .union([onOff(), NetworkPolicyOptionsSchema])
+    .optional()
+    .describe(
+      "Default-deny NetworkPolicies plus one policy per workload: true, false (none) or options. The data products' namespaces follow. Default: true.",
+    ),
+  monitoring: z
+    .union([onOff(), MonitoringOptionsSchema])
+    .optional()
+    .describe(
+      'ServiceMonitors and a PrometheusRule (needs the prometheus-operator CRDs): true, false (none) or options. Default: true.',
+    ),
+  backups: z
+    .union([onOff(), BackupOptionsSchema])
+    .optional()
+    .describe(
+      'A backup CronJob per PostgreSQL database: true, false (none) or options. Default: true, every 6 hours, kept 30 days.',
+    ),
+};
+
+/** Production features of a platform or a domain (`FloePlatformProps`). */
+export const ProductionSchema = z
+  .strictObject({
+    sizing: z
+      .enum(['light', 'medium', 'heavy'], { error: "'light', 'medium' or 'heavy'" })
+      .optional()
+      .describe(
+        "Sizing preset by runs per day: Dagster webserver and code-server pods, light 1/2 (< 100), medium 2/5 (100-1000), heavy 3/10 (1000+). Default: 'light'.",
+      ),
+    ...productionSwitches,
+  })
+  .describe('Production features, each on unless switched off. Default: all on, sizing light.')
+  .meta({ id: 'Production' });
+
+/** Production features of a mesh's shared services: no orchestrator, so no sizing. */
+export const SharedServicesProductionSchema = z
+  .strictObject(productionSwitches)
+  .describe('Production features of the shared services, each on unless switched off. Default: all on.')
+  .meta({ id: 'SharedServicesProduction' });
+
+// ---------------------------------------------------------------------------------------------
 // PlatformManifest.
 // ---------------------------------------------------------------------------------------------
 
@@ -463,6 +772,7 @@ export const PlatformManifestSchema = z
     services: PlatformServicesSchema.optional(),
     database: DatabaseSchema.optional(),
     images: ImagesSchema.optional(),
+    production: ProductionSchema.optional(),
   })
   .describe('A floe platform (platform-manifest.yaml).');
 
@@ -535,20 +845,8 @@ export const TransformSchema = z
 /** When the pipeline runs. */
 export const ScheduleSchema = z
   .strictObject({
-    cron: z
-      .string({ error: CRON_ALLOWED })
-      .superRefine((value, ctx) => {
-        const problem = cronScheduleProblem(value);
-        if (problem !== undefined) {
-          ctx.addIssue({ code: 'custom', message: `a cron expression (${problem})`, input: value });
-        }
-      })
-      .describe('Cron schedule, 5 fields or a macro such as @daily (`schedule`). Required.'),
-    timezone: z
-      .string({ error: 'an IANA time zone name' })
-      .refine(isIanaTimeZone, {
-        error: "an IANA time zone name such as 'Europe/Berlin' or 'UTC' (not 'Local', not an offset)",
-      })
+    cron: cron().describe('Cron schedule, 5 fields or a macro such as @daily (`schedule`). Required.'),
+    timezone: timeZone()
       .optional()
       .describe("IANA time zone (`timeZone`). Default: the controller's (UTC on most clusters)."),
     suspend: bool().optional().describe('Suspend the schedule (`suspend`). Default: false.'),
@@ -679,6 +977,7 @@ export const EnterpriseManifestSchema = z
       .optional()
       .describe('Databases of the shared services. Default: in-cluster PostgreSQL.'),
     images: ImagesSchema.optional(),
+    production: SharedServicesProductionSchema.optional(),
   })
   .describe('Shared services of a data mesh: catalog, object storage, lineage, OTLP (enterprise.yaml).');
 
@@ -718,6 +1017,7 @@ export const DomainManifestSchema = z
       .optional()
       .describe("Database of the domain's orchestrator. Default: in-cluster PostgreSQL."),
     images: ImagesSchema.optional(),
+    production: ProductionSchema.optional(),
     products: z
       .array(
         z.union([

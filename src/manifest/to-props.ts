@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { IngressOptions } from '../core/ingress';
 import { ResourceRequirements } from '../core/resources';
 import { dbt, ingest, quality, Step } from '../jobs/steps';
+import { FloeJobsProps } from '../jobs/floe-jobs';
 import { parseImageReference, PipelineProps } from '../jobs/pipeline';
 import {
   ExternalDatabaseProps,
@@ -18,6 +19,8 @@ import {
   PlatformIngressProps,
 } from '../platform/floe-platform';
 import { ExternalCatalog } from '../plugins/catalog/external-catalog';
+import { BackupOptions } from '../plugins/database/postgres-backup';
+import { MonitoringOptions } from '../plugins/observability/platform-monitoring';
 import { Polaris } from '../plugins/catalog/polaris';
 import { Grafana } from '../plugins/observability/grafana';
 import { Jaeger } from '../plugins/observability/jaeger';
@@ -26,7 +29,7 @@ import { OtelCollector } from '../plugins/observability/otel-collector';
 import { Prometheus } from '../plugins/observability/prometheus';
 import { Dagster, DagsterOptions } from '../plugins/orchestrator/dagster';
 import { Cube } from '../plugins/semantic/cube';
-import { ExternalS3 } from '../plugins/storage/external-s3';
+import { ExternalS3, ExternalS3Props } from '../plugins/storage/external-s3';
 import { MinIO } from '../plugins/storage/minio';
 import { showValue } from './errors';
 import { ManifestPath } from './loader';
@@ -42,7 +45,9 @@ import {
   ObservabilitySchema,
   OrchestratorSchema,
   PlatformManifest,
+  ProductionSchema,
   ServiceSettingsSchema,
+  SharedServicesProductionSchema,
   StorageSchema,
   Transform,
 } from './schema';
@@ -55,6 +60,11 @@ type Storage = z.infer<typeof StorageSchema>;
 type Observability = z.infer<typeof ObservabilitySchema>;
 type ExternalDatabase = z.infer<typeof ExternalDatabaseSchema>;
 type Images = z.infer<typeof ImagesSchema>;
+type Production = z.infer<typeof ProductionSchema>;
+type SharedServicesProduction = z.infer<typeof SharedServicesProductionSchema>;
+type S3Storage = Extract<Storage, { type: 's3' }>;
+type Backups = Exclude<NonNullable<Production['backups']>, boolean>;
+type Monitoring = Exclude<NonNullable<Production['monitoring']>, boolean>;
 
 /** Receives a problem at a field of the manifest being translated. */
 export type ReportProblem = (path: ManifestPath, message: string) => void;
@@ -234,15 +244,7 @@ function storage(
 ): FloePlatformProps['storage'] {
   if (s?.type === 's3') {
     notDeployed(settings, path, 'the object storage is external S3', report);
-    const secret = s.credentialsSecret;
-    return ExternalS3.provider({
-      region: s.region,
-      bucket: s.bucket,
-      accessKeyId: { name: secret.name, key: secret.accessKeyIdKey ?? 'access-key-id' },
-      secretAccessKey: { name: secret.name, key: secret.secretAccessKeyKey ?? 'secret-access-key' },
-      ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
-      ...(s.pathStyleAccess !== undefined ? { pathStyleAccess: s.pathStyleAccess } : {}),
-    });
+    return ExternalS3.provider(s3Props(s));
   }
   return MinIO.provider({
     ...workload(settings),
@@ -250,6 +252,19 @@ function storage(
     ...(s?.storageSize !== undefined ? { storageSize: s.storageSize } : {}),
     ...(s?.storageClassName !== undefined ? { storageClassName: s.storageClassName } : {}),
   });
+}
+
+/** An external bucket: the manifest names one Secret with both keys (`credentialsSecret`). */
+function s3Props(s: Omit<S3Storage, 'type'>): ExternalS3Props {
+  const secret = s.credentialsSecret;
+  return {
+    region: s.region,
+    bucket: s.bucket,
+    accessKeyId: { name: secret.name, key: secret.accessKeyIdKey ?? 'access-key-id' },
+    secretAccessKey: { name: secret.name, key: secret.secretAccessKeyKey ?? 'secret-access-key' },
+    ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
+    ...(s.pathStyleAccess !== undefined ? { pathStyleAccess: s.pathStyleAccess } : {}),
+  };
 }
 
 type ObservabilityServices = Partial<
@@ -332,6 +347,105 @@ function ingresses(
   return Object.keys(ingress).length > 0 ? { ingress } : {};
 }
 
+/** Leaving a feature out or `true`: nothing (on, defaults); `false`: off; a mapping: its options. */
+function switchOrOptions<I extends object, O>(
+  value: boolean | I | undefined,
+  map: (options: I) => O,
+): { value?: O | false } {
+  if (value === undefined || value === true) return {};
+  return { value: value === false ? false : map(value) };
+}
+
+type ProductionProps = Pick<
+  FloePlatformProps,
+  | 'sizing'
+  | 'autoscaling'
+  | 'disruptionBudgets'
+  | 'topologySpread'
+  | 'serviceAccounts'
+  | 'configChecksums'
+  | 'networkPolicies'
+  | 'monitoring'
+  | 'backups'
+>;
+
+function monitoringOptions(m: Monitoring): MonitoringOptions {
+  return {
+    ...(m.labels !== undefined ? { labels: m.labels } : {}),
+    ...(m.scrapeInterval !== undefined ? { scrapeInterval: m.scrapeInterval } : {}),
+    ...(m.alerts === false ? { alerts: false } : typeof m.alerts === 'object' ? { alerts: m.alerts } : {}),
+  };
+}
+
+function backupOptions(b: Backups, report: ReportProblem): BackupOptions {
+  const clash = b.bucket !== undefined && b.s3 !== undefined;
+  if (clash) {
+    report(
+      ['production', 'backups', 'bucket'],
+      `not allowed (got ${showValue(b.bucket)}, expected no bucket when s3 is given: the bucket is s3.bucket)`,
+    );
+  }
+  return {
+    ...(b.schedule !== undefined ? { schedule: b.schedule } : {}),
+    ...(b.timezone !== undefined ? { timeZone: b.timezone } : {}),
+    ...(b.retentionDays !== undefined ? { retentionDays: b.retentionDays } : {}),
+    ...(b.prefix !== undefined ? { prefix: b.prefix } : {}),
+    ...(b.bucket !== undefined && !clash ? { bucket: b.bucket } : {}),
+    ...(b.s3 !== undefined ? { s3: s3Props(b.s3) } : {}),
+    ...(b.createBucket !== undefined ? { createBucket: b.createBucket } : {}),
+    ...(b.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: b.activeDeadlineSeconds } : {}),
+    ...(b.backoffLimit !== undefined ? { backoffLimit: b.backoffLimit } : {}),
+    ...(b.resources !== undefined ? { resources: b.resources } : {}),
+    ...(b.uploadResources !== undefined ? { uploadResources: b.uploadResources } : {}),
+    ...(b.dumpImage !== undefined ? { dumpImage: b.dumpImage } : {}),
+    ...(b.uploadImage !== undefined ? { uploadImage: b.uploadImage } : {}),
+  };
+}
+
+/**
+ * The `production` block as props. `true` for a feature with options is the same as leaving it
+ * out (on, with the construct's defaults); `false` turns it off.
+ */
+function production(
+  p: Production | SharedServicesProduction | undefined,
+  report: ReportProblem,
+): ProductionProps {
+  if (p === undefined) return {};
+  const networkPolicies = switchOrOptions(p.networkPolicies, (n) => n);
+  const monitoring = switchOrOptions(p.monitoring, monitoringOptions);
+  const backups = switchOrOptions(p.backups, (b) => backupOptions(b, report));
+  return {
+    ...('sizing' in p && p.sizing !== undefined ? { sizing: p.sizing } : {}),
+    ...(p.autoscaling !== undefined ? { autoscaling: p.autoscaling } : {}),
+    ...(p.disruptionBudgets !== undefined ? { disruptionBudgets: p.disruptionBudgets } : {}),
+    ...(p.topologySpread !== undefined ? { topologySpread: p.topologySpread } : {}),
+    ...(p.serviceAccounts !== undefined ? { serviceAccounts: p.serviceAccounts } : {}),
+    ...(p.configChecksums !== undefined ? { configChecksums: p.configChecksums } : {}),
+    ...('value' in networkPolicies ? { networkPolicies: networkPolicies.value } : {}),
+    ...('value' in monitoring ? { monitoring: monitoring.value } : {}),
+    ...('value' in backups ? { backups: backups.value } : {}),
+  };
+}
+
+/**
+ * The network isolation of the `FloeJobs` charts of a platform's data products: they follow the
+ * platform. Off when the platform's is off (a product namespace is then not default-deny either);
+ * otherwise the platform's cluster facts (DNS, API server, ingress controller) apply. The
+ * platform's `externalCidrs` do not: they say where the platform's external servers are, while a
+ * product's dlt steps reach source APIs anywhere (the jobs' default).
+ */
+export function jobsNetworkPolicies(platform: FloePlatformProps): Pick<FloeJobsProps, 'networkPolicies'> {
+  const n = platform.networkPolicies;
+  if (n === false) return { networkPolicies: false };
+  if (n === undefined) return {};
+  const cluster = {
+    ...(n.dns !== undefined ? { dns: n.dns } : {}),
+    ...(n.kubernetesApi !== undefined ? { kubernetesApi: n.kubernetesApi } : {}),
+    ...(n.ingressController !== undefined ? { ingressController: n.ingressController } : {}),
+  };
+  return Object.keys(cluster).length > 0 ? { networkPolicies: cluster } : {};
+}
+
 /** `FloePlatformProps` for a `PlatformManifest`. */
 export function platformProps(m: PlatformManifest, report: ReportProblem): FloePlatformProps {
   const services = m.services;
@@ -350,6 +464,7 @@ export function platformProps(m: PlatformManifest, report: ReportProblem): FloeP
     semantic: semanticOff ? 'none' : Cube.provider(cubeOptions(services?.semantic)),
     ...externalDatabases(m.database?.external),
     ...ingresses(services),
+    ...production(m.production, report),
   };
 }
 
@@ -376,6 +491,7 @@ export function enterpriseProps(m: EnterpriseManifest, report: ReportProblem): F
     semantic: 'none',
     ...externalDatabases(m.database?.external),
     ...ingresses(services),
+    ...production(m.production, report),
   };
 }
 
@@ -404,6 +520,7 @@ export function domainProps(
     semantic: semanticOff ? 'none' : Cube.provider(cubeOptions(services?.semantic)),
     ...externalDatabases(m.database?.external),
     ...ingresses(services),
+    ...production(m.production, report),
   };
 }
 

@@ -76,7 +76,7 @@ const EXPECTED: Record<string, string[]> = {
     "9:3: production.topologySpred: unknown field, did you mean 'topologySpread'? (expected one of sizing, autoscaling, disruptionBudgets, topologySpread, serviceAccounts, configChecksums, networkPolicies, monitoring, backups)",
     "12:15: production.networkPolicies.dns.cidrs[0]: invalid value (got '169.254.20.10', expected a CIDR: an IPv4 or IPv6 address with a prefix length, e.g. '10.0.0.0/8' or 'fd00::/8')",
     '14:7: production.networkPolicies.kubernetesApi.ports: invalid value (got an empty list, expected at least one port)',
-    "15:5: production.networkPolicies.externalCidr: unknown field, did you mean 'externalCidrs'? (expected one of dns, kubernetesApi, ingressController, externalCidrs)",
+    "15:5: production.networkPolicies.externalCidr: unknown field, did you mean 'externalCidrs'? (expected one of dns, kubernetesApi, ingressController, metricsScraper, externalCidrs)",
     "18:7: production.monitoring.labels[\"app.kubernetes.io/name\"]: invalid key (got 'app.kubernetes.io/name', expected a label key of the form 'prefix/name' or 'name', not one of the app.kubernetes.io/* labels the library sets)",
     "19:16: production.monitoring.labels.release: invalid value (got 'kube prometheus', expected a label value: 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
     "20:21: production.monitoring.scrapeInterval: invalid value (got '0s', expected a non-zero Prometheus duration: units y, w, d, h, m, s, ms in that order, e.g. '30s', '2m', '1h30m')",

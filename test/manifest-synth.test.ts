@@ -539,6 +539,7 @@ describe('the production block', () => {
             dns: { cidrs: ['169.254.20.10/32'] },
             kubernetesApi: { cidrs: ['10.96.0.1/32', '172.18.0.2/32'], ports: [443] },
             ingressController: { namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' } },
+            metricsScraper: { namespace: 'observability' },
             externalCidrs: ['10.0.0.0/8'],
           },
           monitoring: {

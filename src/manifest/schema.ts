@@ -542,6 +542,21 @@ export const NetworkPolicyOptionsSchema = z
         })
         .optional()
         .describe('The ingress controller that forwards to the exposed Services. Default: ingress-nginx.'),
+      metricsScraper: z
+        .strictObject({
+          namespace: dnsLabel()
+            .optional()
+            .describe("Namespace of the Prometheus pods. Default: 'monitoring'."),
+          podLabels: labelMap(LABEL_KEY, LABEL_KEY_MESSAGE)
+            .optional()
+            .describe(
+              'Labels of the Prometheus pods. Default: { app.kubernetes.io/name: prometheus, app.kubernetes.io/managed-by: prometheus-operator }.',
+            ),
+        })
+        .optional()
+        .describe(
+          "The Prometheus the ServiceMonitors configure, admitted to the metrics ports they name. Default: the Prometheus operator's, in namespace 'monitoring'.",
+        ),
       externalCidrs: z
         .array(matching(CIDR, CIDR_MESSAGE), { error: 'a list of CIDRs' })
         .optional()

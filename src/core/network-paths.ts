@@ -359,6 +359,25 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
     }
   }
 
+  // A peer outside the app (the ingress controller, an operator's Prometheus) reaching the pods
+  // behind one Service port, as the chart of those pods configures that peer.
+  const admit = (
+    service: ServiceInfo,
+    port: ServicePort,
+    what: string,
+    peer: (settings: PathSettings) => { namespace: string; labels: Readonly<Record<string, string>> },
+  ): void => {
+    for (const b of behind(service, port, what)) {
+      const { namespace, labels } = peer(settingsOf(b.group.chart));
+      paths.push({
+        from: { kind: 'selector', namespace, labels },
+        to: { kind: 'pods', group: b.group },
+        port: b.port,
+        reason: what,
+      });
+    }
+  };
+
   for (const ingress of ingresses) {
     for (const backend of ingress.backends) {
       const what = `Ingress ${ingress.namespace}/${ingress.name}`;
@@ -369,44 +388,26 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
       if (service === undefined || port === undefined) {
         throw new Error(`${what}: no Service port ${backend.service}:${backend.port} in this app`);
       }
-      for (const b of behind(service, port, what)) {
-        const settings = settingsOf(b.group.chart);
-        paths.push({
-          from: {
-            kind: 'selector',
-            namespace: settings.ingressControllerNamespace,
-            labels: settings.ingressControllerLabels,
-          },
-          to: { kind: 'pods', group: b.group },
-          port: b.port,
-          reason: `${what} (ingress controller)`,
-        });
-      }
+      admit(service, port, `${what} (ingress controller)`, (s) => ({
+        namespace: s.ingressControllerNamespace,
+        labels: s.ingressControllerLabels,
+      }));
     }
   }
 
   for (const monitor of serviceMonitors) {
-    const what = `ServiceMonitor ${monitor.namespace}/${monitor.name}`;
+    const what = `ServiceMonitor ${monitor.namespace}/${monitor.name} (Prometheus operator)`;
     const selected = [...services.values()].filter(
       (svc) => svc.namespace === monitor.namespace && selects(monitor.selector, svc.labels),
     );
     for (const service of selected) {
-      for (const portName of monitor.ports) {
-        const port = service.ports.find((p) => p.name === portName);
-        if (port === undefined) continue;
-        for (const b of behind(service, port, what)) {
-          const settings = settingsOf(b.group.chart);
-          paths.push({
-            from: {
-              kind: 'selector',
-              namespace: settings.metricsScraperNamespace,
-              labels: settings.metricsScraperLabels,
-            },
-            to: { kind: 'pods', group: b.group },
-            port: b.port,
-            reason: `${what} (Prometheus operator)`,
-          });
-        }
+      for (const port of service.ports.filter(
+        (p) => p.name !== undefined && monitor.ports.includes(p.name),
+      )) {
+        admit(service, port, what, (s) => ({
+          namespace: s.metricsScraperNamespace,
+          labels: s.metricsScraperLabels,
+        }));
       }
     }
   }

@@ -394,9 +394,30 @@ describe('the checks can fail', () => {
       return { ...o, spec };
     });
 
+  test("Cube with DuckDB may fetch DuckDB's extensions (plain HTTP), Cube on Trino may not", () => {
+    const fetchesExtensions = (o: K8sObject[]): boolean =>
+      (get(policy(o, 'floe-platform', 'cube'), 'spec.egress') as unknown[]).some(
+        (r) => JSON.stringify(r).includes('"ipBlock"') && JSON.stringify(r).includes('"port":80,'),
+      );
+    expect(fetchesExtensions(objects)).toBe(true);
+    const trino = Testing.synth(
+      new FloePlatform(Testing.app(), 'platform', {
+        semantic: Cube.provider({
+          dataSource: { type: 'trino', host: 'trino.analytics.svc.cluster.local', port: 8080 },
+        }),
+      }),
+    ) as K8sObject[];
+    expect(fetchesExtensions(trino)).toBe(false);
+  });
+
   test('a missing egress rule is a configured connection not allowed, and an undeclared difference', () => {
-    // cube's first egress rule is to the Cube Store router (3030).
-    const broken = without('cube', 'egress', 0);
+    // Drop cube's egress rule to the Cube Store router (3030).
+    const rules = get(policy(objects, 'floe-platform', 'cube'), 'spec.egress') as unknown[];
+    const toRouter = rules.findIndex((r) =>
+      JSON.stringify(r).includes('"app.kubernetes.io/component":"router"'),
+    );
+    expect(toRouter).toBeGreaterThanOrEqual(0);
+    const broken = without('cube', 'egress', toRouter);
     expect(checkConfiguredConnections(broken).join('\n')).toMatch(
       /Deployment\/cube .*cubestore-router.*egress/,
     );

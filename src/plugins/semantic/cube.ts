@@ -657,6 +657,12 @@ function dataSourceEnv(
       { name: 'duckdb-tmp', mountPath: `${CUBE_CONF_DIR}/.tmp` },
     );
     volumes.push(emptyDirVolume('duckdb-home'), emptyDirVolume('duckdb-tmp'));
+    // Extensions the image does not bundle are downloaded on first use from DuckDB's core
+    // repository, which is plain HTTP (the extensions are signed): `http://extensions.duckdb.org`.
+    connections.push({
+      target: 'http://extensions.duckdb.org',
+      reason: 'DuckDB installs extensions (httpfs for s3://) from its core repository',
+    });
     if (storage) {
       const url = parseEndpoint(scope, storage.endpoint);
       connections.push({ target: storage.endpoint, reason: 'DuckDB reads the warehouse (S3)' });

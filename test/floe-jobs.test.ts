@@ -183,14 +183,40 @@ describe('FloeJobs', () => {
       ).toEqual([]);
     });
 
-    test('the ServiceAccount mounts no token, and neither do the pods', () => {
-      const sa = findObject(objs, 'ServiceAccount', 'floe-jobs');
-      expect(sa.automountServiceAccountToken).toBe(false);
+    test('each pipeline runs as a ServiceAccount of its own, and nothing mounts a token', () => {
       for (const p of chart().pipelines) {
+        const sa = findObject(objs, 'ServiceAccount', p.name);
+        expect(sa.automountServiceAccountToken).toBe(false);
+        expect(sa.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'pipeline' });
         const spec = podSpec(objs, p.name);
-        expect(spec.serviceAccountName).toBe('floe-jobs');
+        expect(spec.serviceAccountName).toBe(p.name);
         expect(spec.automountServiceAccountToken).toBe(false);
       }
+      expect(chart().serviceAccount).toBeUndefined();
+      expect(chart().requiredServiceAccounts).toEqual([]);
+    });
+
+    test("a chart-wide serviceAccountName is one account for every pipeline; a pipeline's own is a prerequisite", () => {
+      const app = Testing.app();
+      const platform = new FloePlatform(app, 'platform');
+      const jobs = new FloeJobs(app, 'shared-account', {
+        platform,
+        namespace: 'floe-team',
+        serviceAccountName: 'team-jobs',
+      });
+      jobs.addPipeline('daily', { image: 'registry.example.com/team/daily:1.0.0', steps: [dbt.run()] });
+      jobs.addPipeline('cloud', {
+        image: 'registry.example.com/team/cloud:1.0.0',
+        steps: [dbt.run()],
+        serviceAccountName: 'cloud-identity',
+      });
+      const objects = Testing.synth(jobs) as K8sObject[];
+      expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual([
+        'team-jobs',
+      ]);
+      expect(podSpec(objects, 'daily').serviceAccountName).toBe('team-jobs');
+      expect(podSpec(objects, 'cloud').serviceAccountName).toBe('cloud-identity');
+      expect(jobs.requiredServiceAccounts).toEqual(['cloud-identity']);
     });
   });
 
@@ -550,7 +576,7 @@ describe('FloeJobs', () => {
       expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
         'CronJob/nightly',
         'NetworkPolicy/nightly',
-        'ServiceAccount/floe-jobs',
+        'ServiceAccount/nightly',
       ]);
       expect(j.configMap).toBeUndefined();
       expect(j.configData).toEqual(platformConfigData(p.endpoints));

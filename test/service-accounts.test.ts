@@ -155,7 +155,7 @@ describe('ServiceAccounts per workload', () => {
 });
 
 describe('the example app with its pipelines', () => {
-  test('pipeline pods run as the jobs chart account, without a token', () => {
+  test('pipeline pods run as their own accounts, without a token', () => {
     const app = buildExampleApp(fs.mkdtempSync(path.join(os.tmpdir(), 'floe-sa-')));
     const jobs = app.node.findChild('sales') as FloeJobs;
     const objects = Testing.synth(jobs) as K8sObject[];
@@ -163,10 +163,11 @@ describe('the example app with its pipelines', () => {
     expect(cronJobs.length).toBeGreaterThan(0);
     for (const c of cronJobs) {
       const spec = get(c, 'spec.jobTemplate.spec.template.spec') as Json;
-      expect([spec.serviceAccountName, spec.automountServiceAccountToken]).toEqual(['floe-jobs', false]);
+      expect([spec.serviceAccountName, spec.automountServiceAccountToken]).toEqual([c.metadata.name, false]);
     }
     expect(accounts(objects).map((a) => [a.metadata.name, a.automountServiceAccountToken])).toEqual([
-      ['floe-jobs', false],
+      ['customer-360', false],
+      ['customer-360-backfill', false],
     ]);
   });
 });

@@ -19,9 +19,6 @@ import { Pipeline, PipelineDefaults, PipelineProps } from './pipeline';
 /** The namespace `FloeJobs` uses when none is given. */
 export const DEFAULT_JOBS_NAMESPACE = 'floe-jobs';
 
-/** The ServiceAccount pipeline pods run as when none is given. */
-export const DEFAULT_JOBS_SERVICE_ACCOUNT = 'floe-jobs';
-
 // OpenLineage namespaces as Marquez accepts them.
 const LINEAGE_NAMESPACE = /^[a-zA-Z:;=/0-9_\-.@+]{1,1024}$/;
 
@@ -79,8 +76,10 @@ export interface FloeJobsProps {
    */
   readonly defaults?: PipelineDefaults;
   /**
-   * ServiceAccount the pipeline pods run as. The chart creates it, without an API token.
-   * @default 'floe-jobs'
+   * One ServiceAccount every pipeline of the chart runs as (the chart creates it, without an API
+   * token), instead of one per pipeline. A pipeline's own `serviceAccountName` still wins.
+   * @default - one ServiceAccount per pipeline, named after it, without an API token: a Role or a
+   *   cloud workload identity bound to one pipeline's account reaches that pipeline only
    */
   readonly serviceAccountName?: string;
   /**
@@ -119,7 +118,7 @@ export class FloeJobs extends Chart {
   /** The data of the configuration every container reads. */
   public readonly configData: Readonly<Record<string, string>>;
   /** The pipelines' ServiceAccount. */
-  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
   /** The jobs' NetworkPolicies, unless `networkPolicies` is false. */
   public readonly networkIsolation?: NetworkIsolation;
   private readonly pipelineMap = new Map<string, Pipeline>();
@@ -226,15 +225,13 @@ export class FloeJobs extends Chart {
       });
     }
 
-    const serviceAccountName = validateDnsSubdomain(
-      this,
-      'serviceAccountName',
-      props.serviceAccountName ?? DEFAULT_JOBS_SERVICE_ACCOUNT,
-    );
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: { name: serviceAccountName, labels: recommendedLabels(identity('service-account')) },
-      automountServiceAccountToken: false,
-    });
+    if (props.serviceAccountName !== undefined) {
+      const serviceAccountName = validateDnsSubdomain(this, 'serviceAccountName', props.serviceAccountName);
+      this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
+        metadata: { name: serviceAccountName, labels: recommendedLabels(identity('service-account')) },
+        automountServiceAccountToken: false,
+      });
+    }
   }
 
   /**
@@ -255,7 +252,7 @@ export class FloeJobs extends Chart {
     const pipeline = new Pipeline(this, name, props, {
       platformName: this.platformName,
       defaults: this.defaults,
-      serviceAccountName: this.serviceAccount.name,
+      ...(this.serviceAccount ? { serviceAccountName: this.serviceAccount.name } : {}),
       imageRegistry: this.imageRegistry,
       imagePullSecrets: this.imagePullSecrets,
       configMapName: PLATFORM_CONFIG_MAP_NAME,
@@ -302,8 +299,13 @@ export class FloeJobs extends Chart {
 
   /** ServiceAccounts the pipelines run as that the chart does not create, sorted. */
   public get requiredServiceAccounts(): string[] {
-    const own = this.serviceAccount.name;
-    return [...new Set(this.pipelines.map((p) => p.serviceAccountName).filter((n) => n !== own))].sort();
+    const produced = new Set([
+      ...(this.serviceAccount ? [this.serviceAccount.name] : []),
+      ...this.pipelines.flatMap((p) => (p.serviceAccount ? [p.serviceAccount.name] : [])),
+    ]);
+    return [
+      ...new Set(this.pipelines.map((p) => p.serviceAccountName).filter((n) => !produced.has(n))),
+    ].sort();
   }
 
   /**

@@ -166,8 +166,10 @@ export interface PipelineProps extends PipelineDefaults {
    */
   readonly env?: Record<string, string>;
   /**
-   * ServiceAccount of the run pods.
-   * @default - the chart's ServiceAccount
+   * An existing ServiceAccount the run pods use (a prerequisite, listed by the chart's
+   * `requiredServiceAccounts`), e.g. one bound to a cloud identity.
+   * @default - the chart's `serviceAccountName` if it sets one, else a ServiceAccount of this
+   *   pipeline's own, named after it, without an API token
    */
   readonly serviceAccountName?: string;
   /**
@@ -183,8 +185,11 @@ export interface PipelineContext {
   readonly platformName: string;
   /** The chart's defaults. */
   readonly defaults: PipelineDefaults;
-  /** The chart's ServiceAccount. */
-  readonly serviceAccountName: string;
+  /**
+   * The chart's ServiceAccount.
+   * @default - none: each pipeline gets its own
+   */
+  readonly serviceAccountName?: string;
   /**
    * Registry for image references that name none.
    * @default - Docker Hub
@@ -299,6 +304,8 @@ export class Pipeline extends Construct {
   public readonly artifacts?: { readonly configMapName: string; readonly key: string };
   /** The CronJob. */
   public readonly cronJob: k8s.KubeCronJob;
+  /** The pipeline's own ServiceAccount, unless the pipeline or its chart names one. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   public constructor(scope: Construct, name: string, props: PipelineProps, ctx: PipelineContext) {
     validatePipelineName(`${scope.node.path}/${name}`, name);
@@ -384,11 +391,16 @@ export class Pipeline extends Construct {
     validateInteger(this, 'runAs.user', runAs.user, 1);
     validateInteger(this, 'runAs.group', runAs.group, 0);
     if (runAs.fsGroup !== undefined) validateInteger(this, 'runAs.fsGroup', runAs.fsGroup, 0);
-    this.serviceAccountName = validateDnsSubdomain(
-      this,
-      'serviceAccountName',
-      props.serviceAccountName ?? ctx.serviceAccountName,
-    );
+    const sharedAccount = props.serviceAccountName ?? ctx.serviceAccountName;
+    if (sharedAccount !== undefined) {
+      this.serviceAccountName = validateDnsSubdomain(this, 'serviceAccountName', sharedAccount);
+    } else {
+      this.serviceAccountName = name;
+      this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
+        metadata: objectMeta(name, this.identity),
+        automountServiceAccountToken: false,
+      });
+    }
 
     // Credentials: referenced, never read.
     const credentials = props.credentials ?? [];

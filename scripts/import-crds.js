@@ -9,7 +9,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const prettier = require('prettier');
+const { writeGenerated } = require('./generated-files');
 
 const root = path.join(__dirname, '..');
 const crdDir = path.join(root, 'crds');
@@ -50,23 +50,10 @@ function generate() {
 async function main() {
   const check = process.argv.includes('--check');
   const generated = generate();
-  const stale = [];
-  for (const [name, text] of Object.entries(generated)) {
-    const file = path.join(outDir, name);
-    const options = (await prettier.resolveConfig(file)) || {};
-    const formatted = await prettier.format(text, { ...options, filepath: file });
-    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-    if (current === formatted) continue;
-    stale.push(path.relative(root, file));
-    if (!check) {
-      fs.mkdirSync(outDir, { recursive: true });
-      fs.writeFileSync(file, formatted);
-    }
-  }
+  const stale = await writeGenerated(root, outDir, generated, check);
   const extra = fs.existsSync(outDir)
     ? fs.readdirSync(outDir).filter((f) => f.endsWith('.ts') && !(f in generated))
     : [];
-  for (const file of stale) console.log(`${check ? 'out of date' : 'wrote'} ${file}`);
   for (const file of extra) console.log(`not generated from crds/: src/imports/${file}`);
   if (check && (stale.length > 0 || extra.length > 0)) process.exitCode = 1;
 }

@@ -499,19 +499,44 @@ function labels(
   return Object.fromEntries(Object.entries(map).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** A peer given by namespace and pod labels, validated, with its defaults. */
+function podPeer(
+  scope: IConstruct,
+  field: string,
+  given: { readonly namespace?: string; readonly podLabels?: Record<string, string> } | undefined,
+  namespace: string,
+  podLabels: Readonly<Record<string, string>>,
+): { namespace: string; labels: Record<string, string> } {
+  return {
+    namespace: validateDnsLabel(scope, `${field}.namespace`, given?.namespace ?? namespace),
+    labels: labels(scope, `${field}.podLabels`, given?.podLabels, podLabels),
+  };
+}
+
 function resolveOptions(scope: IConstruct, field: string, o: NetworkPolicyOptions): ResolvedOptions {
   const ports = o.kubernetesApi?.ports ?? [...DEFAULTS.kubernetesApiPorts];
   if (!Array.isArray(ports) || ports.length === 0) {
     throw new FloeValidationError(scope, `${field}.kubernetesApi.ports`, ports, 'at least one port');
   }
   ports.forEach((p, i) => validatePort(scope, `${field}.kubernetesApi.ports[${i}]`, p));
+  const dns = podPeer(scope, `${field}.dns`, o.dns, DEFAULTS.dnsNamespace, DEFAULTS.dnsLabels);
+  const ingress = podPeer(
+    scope,
+    `${field}.ingressController`,
+    o.ingressController,
+    DEFAULTS.ingressControllerNamespace,
+    DEFAULTS.ingressControllerLabels,
+  );
+  const scraper = podPeer(
+    scope,
+    `${field}.metricsScraper`,
+    o.metricsScraper,
+    DEFAULTS.metricsScraperNamespace,
+    DEFAULTS.metricsScraperLabels,
+  );
   return {
-    dnsNamespace: validateDnsLabel(
-      scope,
-      `${field}.dns.namespace`,
-      o.dns?.namespace ?? DEFAULTS.dnsNamespace,
-    ),
-    dnsLabels: labels(scope, `${field}.dns.podLabels`, o.dns?.podLabels, DEFAULTS.dnsLabels),
+    dnsNamespace: dns.namespace,
+    dnsLabels: dns.labels,
     dnsCidrs: cidrs(scope, `${field}.dns.cidrs`, o.dns?.cidrs, DEFAULTS.dnsCidrs),
     kubernetesApiCidrs: cidrs(
       scope,
@@ -520,28 +545,10 @@ function resolveOptions(scope: IConstruct, field: string, o: NetworkPolicyOption
       DEFAULTS.kubernetesApiCidrs,
     ),
     kubernetesApiPorts: [...new Set(ports)].sort((a, b) => a - b),
-    ingressControllerNamespace: validateDnsLabel(
-      scope,
-      `${field}.ingressController.namespace`,
-      o.ingressController?.namespace ?? DEFAULTS.ingressControllerNamespace,
-    ),
-    ingressControllerLabels: labels(
-      scope,
-      `${field}.ingressController.podLabels`,
-      o.ingressController?.podLabels,
-      DEFAULTS.ingressControllerLabels,
-    ),
-    metricsScraperNamespace: validateDnsLabel(
-      scope,
-      `${field}.metricsScraper.namespace`,
-      o.metricsScraper?.namespace ?? DEFAULTS.metricsScraperNamespace,
-    ),
-    metricsScraperLabels: labels(
-      scope,
-      `${field}.metricsScraper.podLabels`,
-      o.metricsScraper?.podLabels,
-      DEFAULTS.metricsScraperLabels,
-    ),
+    ingressControllerNamespace: ingress.namespace,
+    ingressControllerLabels: ingress.labels,
+    metricsScraperNamespace: scraper.namespace,
+    metricsScraperLabels: scraper.labels,
     externalCidrs: cidrs(scope, `${field}.externalCidrs`, o.externalCidrs, DEFAULTS.externalCidrs),
   };
 }

@@ -48,6 +48,7 @@ export * from './manifest/loader';
 export * from './manifest/to-props';
 export * from './manifest/build';
 export * from './core/synth';
+export * from './core/collisions';
 export * from './core/metrics';
 export * from './plugins/orchestrator/dagster-metrics-exporter';
 export * from './plugins/observability/service-monitors';

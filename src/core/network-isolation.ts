@@ -247,6 +247,7 @@ class Renderer {
   private readonly taken = new Map<string, Set<string>>();
   private created = 0;
   private fingerprint = '';
+  private problems: string[] = [];
 
   private constructor(private readonly root: IConstruct) {}
 
@@ -268,12 +269,14 @@ class Renderer {
     return this.byChart.get(chart);
   }
 
-  private render(): string[] {
+  public render(): string[] {
     const fingerprint = `${this.root.node.findAll().length - this.created}/${Connections.of(this.root).declarations.length}`;
-    if (fingerprint === this.fingerprint) return [];
+    if (fingerprint === this.fingerprint) return this.problems;
     this.fingerprint = fingerprint;
 
     const model = resolveNetwork(this.root, (chart) => this.isolationOf(chart)?._settings ?? DEFAULTS);
+    this.problems = [...model.crossChartGroups];
+    if (this.problems.length > 0) return this.problems;
     const covered = new Set(this.isolations.filter((i) => i.namespacePolicies).map((i) => i.namespace));
     const outbound = new Map<string, NetworkPath[]>();
     const inbound = new Map<string, NetworkPath[]>();
@@ -330,7 +333,7 @@ class Renderer {
         });
       });
     }
-    return [];
+    return this.problems;
   }
 
   /** A policy name unique in the namespace: the workload's, else with its kind, else numbered. */
@@ -348,6 +351,15 @@ class Renderer {
 }
 
 const RENDERERS = new WeakMap<IConstruct, Renderer>();
+
+/**
+ * Writes the per-workload NetworkPolicies of the app of `scope` now, as its validation would
+ * (idempotent: the validation then finds nothing new). For checks that must see every object of
+ * the app, such as `checkObjectCollisions`. Does nothing in an app without `NetworkIsolation`.
+ */
+export function renderNetworkPolicies(scope: IConstruct): void {
+  RENDERERS.get(scope.node.root)?.render();
+}
 
 interface Peer {
   readonly key: string;

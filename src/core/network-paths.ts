@@ -135,6 +135,12 @@ export interface NetworkModel {
   readonly groups: readonly PodGroup[];
   /** Every path, in declaration order. */
   readonly paths: readonly NetworkPath[];
+  /**
+   * Workloads of different charts whose pods carry the same selector labels in one namespace:
+   * one pod group, whose policy only the chart found first writes. One message per workload
+   * that joined a group of another chart.
+   */
+  readonly crossChartGroups: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -188,6 +194,8 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => PathSettings): NetworkModel {
   const groups = new Map<string, PodGroup>();
   const groupOf = new Map<IConstruct, PodGroup>();
+  const firstOwner = new Map<string, IConstruct>();
+  const crossChartGroups: string[] = [];
   const services = new Map<string, ServiceInfo>();
   const ingresses: IngressInfo[] = [];
   const serviceMonitors: ServiceMonitorInfo[] = [];
@@ -226,6 +234,11 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
         ),
       };
       groups.set(key, group);
+      firstOwner.set(key, owner);
+    } else if (group.chart !== chart) {
+      crossChartGroups.push(
+        `${kind} ${namespace}/${name} (${owner.node.path}) has pods with the labels of ${group.kind} ${namespace}/${group.name} (${firstOwner.get(key)?.node.path}) of another chart (${labelKey(selector)}): one chart's NetworkPolicy would select the other's pods, and only ${group.chart.node.path} writes a policy for them; give the workloads distinct app.kubernetes.io/name, instance or component labels`,
+      );
     }
     groupOf.set(owner, group);
   };
@@ -305,6 +318,10 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
   }
 
   const sortedGroups = [...groups.values()].sort((a, b) => a.key.localeCompare(b.key));
+  if (crossChartGroups.length > 0) {
+    // Paths to such a group would be resolved from the other chart's workload: report this alone.
+    return { groups: sortedGroups, paths: [], crossChartGroups };
+  }
   const podsOf = (service: ServiceInfo): PodGroup[] =>
     sortedGroups.filter((g) => g.namespace === service.namespace && selects(service.selector, g.labels));
   const containerPort = (group: PodGroup, target: string | number, what: string): number => {
@@ -412,7 +429,7 @@ export function resolveNetwork(root: IConstruct, settingsOf: (chart: Chart) => P
     }
   }
 
-  return { groups: sortedGroups, paths };
+  return { groups: sortedGroups, paths, crossChartGroups };
 
   function targetsOf(
     target: ResolvedConnectionTarget,

@@ -1,4 +1,5 @@
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
+import { checkObjectCollisions } from './collisions';
 
 /**
  * Writes the app's manifests exactly as `app.synth()` does, in time linear in the size of the app.
@@ -10,8 +11,13 @@ import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
  * already resolved: its API objects in the topological order of the chart's dependency graph,
  * each in its closest chart only, which is what `Chart.toJson()` renders. Tests keep the output
  * byte-identical to `app.synth()`.
+ *
+ * Like every app with a floe chart, the app must not hold two API objects that are one object in
+ * a cluster (`checkObjectCollisions`, also for apps of plain charts here): on a collision an
+ * `ObjectCollisionError` is thrown and nothing is written.
  */
 export function synthesize(app: App): void {
+  checkObjectCollisions(app);
   const renderChart = App._synthChart;
   let resolved = false;
   App._synthChart = (chart: Chart) => {

@@ -1,6 +1,7 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { checkObjectCollisions } from '../core/collisions';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { connect, KUBERNETES_API } from '../core/connections';
 import { FloeValidationError } from '../core/errors';
@@ -129,6 +130,7 @@ export class FloeJobs extends Chart {
   public constructor(scope: Construct, id: string, props: FloeJobsProps) {
     const namespace = props.namespace ?? DEFAULT_JOBS_NAMESPACE;
     super(scope, id, { namespace, disableResourceNameHashes: true });
+    checkObjectCollisions(this);
     validateDnsLabel(this, 'namespace', namespace);
     if ((props.platform === undefined) === (props.endpoints === undefined)) {
       throw new FloeValidationError(

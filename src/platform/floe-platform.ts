@@ -8,6 +8,7 @@ import {
   SizingPreset,
   sizingReplicas,
 } from '../core/availability';
+import { checkObjectCollisions } from '../core/collisions';
 import { DEFAULT_PLATFORM_NAME } from '../core/component';
 import { FloeValidationError } from '../core/errors';
 import { addIngress, IngressOptions } from '../core/ingress';
@@ -362,6 +363,7 @@ export class FloePlatform extends Chart {
   public constructor(scope: Construct, id: string, props: FloePlatformProps = {}) {
     const namespace = props.namespace ?? DEFAULT_PLATFORM_NAMESPACE;
     super(scope, id, { namespace, disableResourceNameHashes: true });
+    checkObjectCollisions(this);
     validateDnsLabel(this, 'namespace', namespace);
     this.namespaceName = namespace;
     this.platformName = props.platformName ?? DEFAULT_PLATFORM_NAME;

@@ -58,7 +58,6 @@ export function buildExampleApp(outdir?: string): App {
   });
 
   const sales = new FloeJobs(app, 'sales', { platform, namespace: 'floe-sales' });
-  sales.addDependency(platform);
   sales.addPipeline('customer-360', {
     image: 'registry.example.com/sales/customer-360:1.4.2',
     schedule: '0 6 * * *',

@@ -445,7 +445,6 @@ describe('the production block', () => {
         ...production,
       });
       const orders = new FloeJobs(a, 'floe-orders', { platform, namespace: 'floe-orders', ...jobs });
-      orders.addDependency(platform);
       orders.addPipeline('orders', {
         image: 'registry.example.com/sales/orders:1.0.0',
         steps: [ingest.dlt({ source: 'shopify' }), dbt.run()],
@@ -480,13 +479,11 @@ describe('the production block', () => {
       monitoring: { labels: { release: 'kube-prometheus-stack' }, alerts: false },
       backups: false,
     });
-    domain.addDependency(enterprise);
     const jobs = new FloeJobs(a, `${namespace}-products`, {
       platform: domain,
       namespace,
       networkPolicies: false,
     });
-    jobs.addDependency(domain);
     jobs.addPipeline('orders', { image: 'registry.example.com/sales/orders:1.0.0', steps: [dbt.run()] });
     return a;
   }

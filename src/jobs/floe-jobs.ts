@@ -26,7 +26,8 @@ const LINEAGE_NAMESPACE = /^[a-zA-Z:;=/0-9_\-.@+]{1,1024}$/;
 /** Properties of `FloeJobs`. Give exactly one of `platform` and `endpoints`. */
 export interface FloeJobsProps {
   /**
-   * The platform the jobs run against: its endpoints and name are used.
+   * The platform the jobs run against: its endpoints and name are used. In the same app, the chart
+   * depends on the platform's chart, so its file is numbered after the platform's (apply order).
    * @default - none; then `endpoints` is required
    */
   readonly platform?: FloePlatform;
@@ -184,6 +185,11 @@ export class FloeJobs extends Chart {
       }
     } else {
       this.lineageNamespace = endpoints.lineageNamespace;
+    }
+
+    if (props.platform !== undefined) {
+      // Apply order: cdk8s numbers the files of dependent charts after those they depend on.
+      this.addDependency(props.platform);
     }
 
     const identity = (component: string): WorkloadIdentity => ({

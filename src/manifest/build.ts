@@ -229,11 +229,11 @@ function addProducts(
       continue;
     }
     usedIds.set(id, `the chart of ${namespace}`);
-    const jobs = guarded(first.file, problems, () => {
-      const chart = new FloeJobs(app, id, { platform, namespace, ...jobsNetworkPolicies(platformProps) });
-      chart.addDependency(platform);
-      return chart;
-    });
+    const jobs = guarded(
+      first.file,
+      problems,
+      () => new FloeJobs(app, id, { platform, namespace, ...jobsNetworkPolicies(platformProps) }),
+    );
     if (jobs === undefined) continue;
     const names = new Map<string, ProductSource>();
     for (const source of group) {
@@ -421,11 +421,7 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
       for (const [name, d] of byName) {
         const namespace = domainNamespace(name);
         const dProps = domainProps(d.manifest, enterprise, problems.at(d));
-        const domainChart = guarded(d, problems, () => {
-          const chart = new FloePlatform(app, namespace, dProps);
-          chart.addDependency(enterprise);
-          return chart;
-        });
+        const domainChart = guarded(d, problems, () => new FloePlatform(app, namespace, dProps));
         usedIds.set(namespace, `the chart of domain ${showValue(name)}`);
         if (domainChart === undefined) continue;
         charts.push({ chart: domainChart, role: 'domain', version, helmName: namespace });

@@ -224,7 +224,8 @@ export interface FloePlatformProps extends ProductionOptions {
    * this one uses instead of deploying its own: a data-mesh domain on the enterprise's shared
    * services. This chart then deploys only its orchestrator and semantic layer (with their
    * databases) and its client configuration, which points at the shared services by fully
-   * qualified DNS names. Those slots must then be left unset.
+   * qualified DNS names. Those slots must then be left unset. The chart depends on the other
+   * platform's chart, so its file is numbered after that one's (apply order).
    * @default - none: the platform deploys every slot itself
    */
   readonly sharedServices?: FloePlatform;
@@ -382,6 +383,8 @@ export class FloePlatform extends Chart {
           );
         }
       }
+      // Apply order: cdk8s numbers the files of dependent charts after those they depend on.
+      this.addDependency(shared);
     }
     const own = shared === undefined;
     const storageProvider = own ? (props.storage ?? MinIO.provider()) : undefined;

@@ -82,7 +82,6 @@ export function platformWithProducts(outdir: string): App {
     semantic: 'none',
   });
   const sales = new FloeJobs(a, 'floe-sales', { platform, namespace: 'floe-sales' });
-  sales.addDependency(platform);
   sales.addPipeline('customer-360', {
     image: 'registry.example.com/sales/customer-360:1.4.2',
     steps: [
@@ -106,7 +105,6 @@ export function platformWithProducts(outdir: string): App {
     platform,
     namespace: 'floe-campaign-performance',
   });
-  marketing.addDependency(platform);
   marketing.addPipeline('campaign-performance', {
     image: 'registry.example.com/marketing/campaigns:0.3.0',
     steps: [
@@ -144,9 +142,7 @@ export function mesh(outdir: string): App {
       sharedServices: enterprise,
       ...props,
     });
-    platform.addDependency(enterprise);
     const jobs = new FloeJobs(a, `${namespace}-products`, { platform, namespace });
-    jobs.addDependency(platform);
     return { platform, jobs };
   };
 

@@ -31,12 +31,13 @@ function valid(text: string): PlatformManifest | DataProduct {
 describe('examples', () => {
   const files = examples(path.join(root, 'examples')).map((f) => path.relative(root, f));
 
-  test('single platform, platform with two products, three-domain mesh', () => {
+  test('single platform, platform with three products, three-domain mesh', () => {
     expect(files.sort()).toEqual([
       'examples/mesh/domains/finance.yaml',
       'examples/mesh/domains/marketing.yaml',
       'examples/mesh/domains/sales.yaml',
       'examples/mesh/enterprise.yaml',
+      'examples/platform-with-products/finance/floe.yaml',
       'examples/platform-with-products/marketing/floe.yaml',
       'examples/platform-with-products/platform-manifest.yaml',
       'examples/platform-with-products/sales/floe.yaml',
@@ -61,6 +62,7 @@ describe('examples', () => {
       'examples/mesh/domains/marketing.yaml': 'DomainManifest',
       'examples/mesh/domains/sales.yaml': 'DomainManifest',
       'examples/mesh/enterprise.yaml': 'EnterpriseManifest',
+      'examples/platform-with-products/finance/floe.yaml': 'DataProduct',
       'examples/platform-with-products/marketing/floe.yaml': 'DataProduct',
       'examples/platform-with-products/platform-manifest.yaml': 'PlatformManifest',
       'examples/platform-with-products/sales/floe.yaml': 'DataProduct',

@@ -133,7 +133,7 @@ describe('floe synth problems', () => {
       `${f('unsupported-settings.yaml')}:15:3: services.lineage: not allowed (got a mapping, expected no settings: lineage is 'none' (set observability.lineage: marquez))`,
       `${f('unsupported-settings.yaml')}:18:15: services.tracing.replicas: not allowed (got 2, expected 1: Jaeger with in-memory storage runs as a single pod)`,
       `${f('unsupported-settings.yaml')}:20:5: services.collector.ingress: not allowed (got a mapping, expected no ingress: the collector receives OTLP inside the cluster only)`,
-      `${f('other-platform-product.yaml')}:8:8: platform.ref: not allowed (got 'oci://registry.example.com/platforms/globex:2.0.0', expected 'floe', the name of the platform in ${f('unsupported-settings.yaml')})`,
+      `${f('other-platform-product.yaml')}:8:8: platform.ref: not allowed (got 'oci://registry.example.com/platforms/globex:2.0.0', expected 'floe', the name of the platform in ${f('unsupported-settings.yaml')}, or an OCI reference to it such as 'oci://REGISTRY/floe-platform:TAG')`,
       `${f('other-platform-product.yaml')}:11:5: transforms[0]: not allowed (got 'dbt-test', expected a dbt-test step after a step it checks (dbt-run or dlt-ingest): it runs only once that step succeeded)`,
       `${f('other-platform-product.yaml')}:13:18: transforms[0].fullRefresh: not allowed (got a value, expected no fullRefresh on 'command: test': only dbt run rebuilds)`,
     ]);
@@ -366,6 +366,8 @@ describe('floe synth output directory', () => {
       'acme-platform/templates/0000-platform.k8s.yaml',
       'floe-campaign-performance/Chart.yaml',
       'floe-campaign-performance/templates/0002-floe-campaign-performance.k8s.yaml',
+      'floe-revenue-reporting/Chart.yaml',
+      'floe-revenue-reporting/templates/0003-floe-revenue-reporting.k8s.yaml',
       'floe-sales/Chart.yaml',
       'floe-sales/templates/0001-floe-sales.k8s.yaml',
     ]);

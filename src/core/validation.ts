@@ -105,3 +105,23 @@ export function validateLabelValue(scope: IConstruct | string, field: string, va
   }
   return value;
 }
+
+/** Where product images are: a registry host with optional port and path, no scheme, no tag. */
+export const IMAGE_REPOSITORY_PREFIX =
+  /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+/** What `productImageRepositoryPrefix` accepts, as error messages say it. */
+export const IMAGE_REPOSITORY_PREFIX_RULE =
+  "a registry host with an optional port and path, without scheme or tag, e.g. 'registry.example.com/floe-products'";
+
+/** Checks a `productImageRepositoryPrefix`. */
+export function validateImageRepositoryPrefix(
+  scope: IConstruct | string,
+  field: string,
+  value: string,
+): string {
+  if (typeof value !== 'string' || !IMAGE_REPOSITORY_PREFIX.test(value)) {
+    throw new FloeValidationError(scope, field, value, IMAGE_REPOSITORY_PREFIX_RULE);
+  }
+  return value;
+}

@@ -8,7 +8,12 @@ import { FloeValidationError } from '../core/errors';
 import { recommendedLabels, WorkloadIdentity } from '../core/labels';
 import { NetworkIsolation, NetworkPolicyOptions } from '../core/network-isolation';
 import { mergeSecretRequirements, SecretRequirement } from '../core/secrets';
-import { validateDnsLabel, validateDnsSubdomain, validateLabelValue } from '../core/validation';
+import {
+  validateDnsLabel,
+  validateDnsSubdomain,
+  validateImageRepositoryPrefix,
+  validateLabelValue,
+} from '../core/validation';
 import { FloePlatform, PlatformEndpoints } from '../platform/floe-platform';
 import {
   connectToPlatformConfig,
@@ -67,6 +72,14 @@ export interface FloeJobsProps {
    */
   readonly imageRegistry?: string;
   /**
+   * Where the product images floe's CI builds are: a registry host and path such as
+   * `registry.example.com/floe-products`. A pipeline without `image` runs
+   * `<prefix>/<pipeline name>:<version>`.
+   * @default - the platform's `productImageRepositoryPrefix` (with `platform`), else none: every
+   *   pipeline names its `image`
+   */
+  readonly productImageRepositoryPrefix?: string;
+  /**
    * Existing image pull Secrets (in the jobs namespace) for the pipeline images.
    * @default - none
    */
@@ -123,6 +136,8 @@ export class FloeJobs extends Chart {
   public readonly serviceAccount?: k8s.KubeServiceAccount;
   /** The jobs' NetworkPolicies, unless `networkPolicies` is false. */
   public readonly networkIsolation?: NetworkIsolation;
+  /** Where the images of pipelines without `image` are (`<prefix>/<name>:<version>`), if set. */
+  public readonly productImageRepositoryPrefix?: string;
   private readonly pipelineMap = new Map<string, Pipeline>();
   private readonly defaults: PipelineDefaults;
   private readonly imageRegistry?: string;
@@ -153,6 +168,11 @@ export class FloeJobs extends Chart {
     this.imageRegistry = props.imageRegistry;
     this.imagePullSecrets = props.imagePullSecrets;
     (props.imagePullSecrets ?? []).forEach((s, i) => validateDnsSubdomain(this, `imagePullSecrets[${i}]`, s));
+    if (props.productImageRepositoryPrefix !== undefined) {
+      validateImageRepositoryPrefix(this, 'productImageRepositoryPrefix', props.productImageRepositoryPrefix);
+    }
+    this.productImageRepositoryPrefix =
+      props.productImageRepositoryPrefix ?? props.platform?.productImageRepositoryPrefix;
 
     // In the platform's namespace the platform's ConfigMap (and Namespace) already exist: writing
     // them again from a second chart would make two owners of one object.
@@ -262,6 +282,7 @@ export class FloeJobs extends Chart {
       defaults: this.defaults,
       ...(this.serviceAccount ? { serviceAccountName: this.serviceAccount.name } : {}),
       imageRegistry: this.imageRegistry,
+      productImageRepositoryPrefix: this.productImageRepositoryPrefix,
       imagePullSecrets: this.imagePullSecrets,
       configMapName: PLATFORM_CONFIG_MAP_NAME,
       inheritedEnv: Object.keys(this.configData),

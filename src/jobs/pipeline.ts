@@ -129,8 +129,18 @@ export interface PipelineProps extends PipelineDefaults {
    * Image with the pipeline's code (dbt project, dlt scripts): `registry/repository:tag` (a pinned
    * tag; no digest, not `latest`; without a registry, the chart's `imageRegistry` or Docker Hub), or
    * its parts.
+   * @default - the product image floe's CI builds: `<prefix>/<name>:<version>`, with the chart's
+   *   `productImageRepositoryPrefix` (by default its platform's) and this pipeline's `version`
    */
-  readonly image: string | ContainerImage;
+  readonly image?: string | ContainerImage;
+  /**
+   * Version of the data product the pipeline runs (`metadata.version` of its floe.yaml): the tag
+   * of its image when `image` is not given. A pinned image tag: letters, digits, `_`, `.` and `-`
+   * (SemVer build metadata, `+...`, is not allowed in image tags), not `latest`. Only without
+   * `image` (an image names its own tag).
+   * @default - none; required when `image` is not given
+   */
+  readonly version?: string;
   /** Steps, in run order. At least one; a test or quality step after what it checks. */
   readonly steps: Step[];
   /**
@@ -196,6 +206,12 @@ export interface PipelineContext {
    */
   readonly imageRegistry?: string;
   /**
+   * Where product images are (`registry/path`): a pipeline without `image` runs
+   * `<prefix>/<name>:<version>`.
+   * @default - none: every pipeline names its `image`
+   */
+  readonly productImageRepositoryPrefix?: string;
+  /**
    * Image pull Secrets.
    * @default - none
    */
@@ -241,6 +257,40 @@ export function parseImageReference(
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A pinned image tag as the OCI distribution spec allows it, not `latest`. */
+const IMAGE_TAG = /^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The image of a data product floe's CI built, `<prefix>/<name>:<version>`, for a pipeline that
+ * names no image.
+ */
+function productImage(
+  scope: IConstruct,
+  name: string,
+  version: string | undefined,
+  prefix: string | undefined,
+): string {
+  if (version === undefined || prefix === undefined) {
+    throw new FloeValidationError(
+      scope,
+      'image',
+      undefined,
+      prefix === undefined
+        ? "an image: the chart sets no productImageRepositoryPrefix (give the FloePlatform or FloeJobs one, e.g. 'registry.example.com/floe-products', or give the pipeline an image)"
+        : `an image, or a version: the pipeline's image is then ${prefix}/${name}:<version>`,
+    );
+  }
+  if (typeof version !== 'string' || !IMAGE_TAG.test(version)) {
+    throw new FloeValidationError(
+      scope,
+      'version',
+      version,
+      `a version that is a pinned image tag (letters, digits, '_', '.' and '-', at most 128 characters, not 'latest'; SemVer build metadata '+...' is not allowed in image tags): it is the tag of the product image ${prefix}/${name}:<version>; or give the pipeline an image`,
+    );
+  }
+  return `${prefix}/${name}:${version}`;
+}
 
 /** Checks a pipeline (CronJob) name: a DNS label of at most 52 characters. */
 export function validatePipelineName(scope: IConstruct | string, name: string): string {
@@ -313,12 +363,19 @@ export class Pipeline extends Construct {
     this.name = name;
     const d: PipelineDefaults = { ...ctx.defaults, ...definedOnly(props) };
 
+    const image = props.image ?? productImage(this, name, props.version, ctx.productImageRepositoryPrefix);
+    if (props.image !== undefined && props.version !== undefined) {
+      throw new FloeValidationError(
+        this,
+        'version',
+        props.version,
+        'no version when image is given: the version only names the tag of the product image derived from productImageRepositoryPrefix',
+      );
+    }
     this.image = resolveImage(
       this,
       'image',
-      typeof props.image === 'string'
-        ? parseImageReference(this, 'image', props.image, ctx.imageRegistry)
-        : props.image,
+      typeof image === 'string' ? parseImageReference(this, 'image', image, ctx.imageRegistry) : image,
     );
     validateLabelValue(this, 'image.tag', this.image.tag);
     this.identity = {

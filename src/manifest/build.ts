@@ -72,6 +72,9 @@ export type BuildResult =
 /** The chart id of the platform (and of a mesh's shared services). */
 export const PLATFORM_CHART_ID = 'platform';
 
+/** The manifest field that says where product images are (`productImageRepositoryPrefix`). */
+const PRODUCT_IMAGES_FIELD = 'images.productRepositoryPrefix';
+
 /** A product and where it came from. */
 interface ProductSource {
   readonly product: DataProduct | InlineDataProduct;
@@ -88,11 +91,14 @@ class Problems {
     return (field, message) => this.add(loaded, [...prefix, ...field], message);
   }
 
-  public add(loaded: LoadedManifest, field: ManifestPath, message: string): void {
-    // The field itself, else the closest parent that is in the file.
+  /**
+   * A problem of `field`, positioned at `field` itself, else at the closest parent in the file; or,
+   * for a field that is missing, at `at` (e.g. the `metadata` of a product without `image`).
+   */
+  public add(loaded: LoadedManifest, field: ManifestPath, message: string, at: ManifestPath = field): void {
     let pos = undefined;
-    for (let n = field.length; n >= 0 && pos === undefined; n--) {
-      pos = loaded.position(field.slice(0, n));
+    for (let n = at.length; n >= 0 && pos === undefined; n--) {
+      pos = loaded.position(at.slice(0, n));
     }
     this.list.push({
       file: loaded.file,
@@ -140,14 +146,25 @@ function load<M extends PlatformManifest | EnterpriseManifest | DomainManifest |
   return result as LoadedManifest<M>;
 }
 
-/** True when `ref` names `name`: equal, or an OCI reference whose last segment is `name[:tag]`. */
-function refersTo(ref: string, name: string): boolean {
+/**
+ * True when `ref` names the platform or domain `name`: equal, or an OCI reference (as floe's docs
+ * write `platform.ref`) whose last segment, without its tag, is `name` or the name of its chart
+ * (`chartName`: `<name>-platform` for a platform, `floe-<name>-domain` for a domain). The tag is
+ * not compared with the manifest's version.
+ */
+function refersTo(ref: string, name: string, chartName: string): boolean {
   const last =
     ref
       .replace(/^oci:\/\//, '')
       .split('/')
       .pop() ?? '';
-  return ref === name || last.split(':')[0] === name;
+  const repository = last.split(':')[0];
+  return ref === name || repository === name || repository === chartName;
+}
+
+/** The chart name an OCI reference to a platform may use: its Helm chart's. */
+function platformChartName(name: string): string {
+  return `${name}-platform`;
 }
 
 /** Where a pipeline's construct property comes from in a data product. */
@@ -160,6 +177,7 @@ function productField(field: string): ManifestPath | undefined {
     schedule: ['schedule', 'cron'],
     timeZone: ['schedule', 'timezone'],
     image: ['image'],
+    version: ['metadata', 'version'],
     name: ['metadata', 'name'],
   };
   return direct[field.split(/[.[]/)[0]];
@@ -205,6 +223,7 @@ function addProducts(
   app: App,
   platform: FloePlatform,
   platformProps: FloePlatformProps,
+  imageSetting: string,
   defaultNamespace: (product: ProductSource) => string,
   sources: readonly ProductSource[],
   version: string,
@@ -250,6 +269,15 @@ function addProducts(
         continue;
       }
       names.set(name, source);
+      if (source.product.image === undefined && jobs.productImageRepositoryPrefix === undefined) {
+        problems.add(
+          source.file,
+          [...source.at, 'image'],
+          `missing (${imageSetting}, or image: to this ${source.at.length === 0 ? 'file' : 'product'})`,
+          [...source.at, 'metadata'],
+        );
+        continue;
+      }
       const props: PipelineProps = pipelineProps(source.product, problems.at(source.file, source.at));
       guarded(source.file, problems, () => jobs.addPipeline(name, props), source.at);
     }
@@ -291,7 +319,7 @@ function domainProducts(d: LoadedManifest<DomainManifest>, problems: Problems): 
       );
       return;
     }
-    if (!refersTo(loaded.manifest.platform.ref, name)) {
+    if (!refersTo(loaded.manifest.platform.ref, name, domainNamespace(name))) {
       problems.add(
         loaded,
         ['platform', 'ref'],
@@ -353,13 +381,14 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
     const props: FloePlatformProps = platformProps(m, problems.at(platformTop));
     const platform = guarded(top, problems, () => new FloePlatform(app, PLATFORM_CHART_ID, props));
     if (platform !== undefined) {
-      charts.push({ chart: platform, role: 'platform', version, helmName: `${m.metadata.name}-platform` });
+      const chartName = platformChartName(m.metadata.name);
+      charts.push({ chart: platform, role: 'platform', version, helmName: chartName });
       for (const p of products) {
-        if (!refersTo(p.manifest.platform.ref, m.metadata.name)) {
+        if (!refersTo(p.manifest.platform.ref, m.metadata.name, chartName)) {
           problems.add(
             p,
             ['platform', 'ref'],
-            `not allowed (got ${showValue(p.manifest.platform.ref)}, expected ${showValue(m.metadata.name)}, the name of the platform in ${top.file})`,
+            `not allowed (got ${showValue(p.manifest.platform.ref)}, expected ${showValue(m.metadata.name)}, the name of the platform in ${top.file}, or an OCI reference to it such as 'oci://REGISTRY/${chartName}:TAG')`,
           );
         }
       }
@@ -368,6 +397,7 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
         app,
         platform,
         props,
+        `the platform ${showValue(m.metadata.name)} sets no ${PRODUCT_IMAGES_FIELD}; add ${PRODUCT_IMAGES_FIELD}: REGISTRY/PREFIX to ${top.file}`,
         (s) => `floe-${s.product.metadata.name}`,
         sources,
         version,
@@ -381,11 +411,16 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
     const props = enterpriseProps(m, problems.at(top));
     const enterprise = guarded(top, problems, () => new FloePlatform(app, PLATFORM_CHART_ID, props));
     if (enterprise !== undefined) {
-      charts.push({ chart: enterprise, role: 'platform', version, helmName: `${m.metadata.name}-platform` });
+      charts.push({
+        chart: enterprise,
+        role: 'platform',
+        version,
+        helmName: platformChartName(m.metadata.name),
+      });
       const byName = new Map<string, LoadedManifest<DomainManifest>>();
       for (const d of domains) {
         const dm = d.manifest;
-        if (!refersTo(dm.enterprise.ref, m.metadata.name)) {
+        if (!refersTo(dm.enterprise.ref, m.metadata.name, platformChartName(m.metadata.name))) {
           problems.add(
             d,
             ['enterprise', 'ref'],
@@ -405,7 +440,9 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
       }
       const standalone = new Map<string, ProductSource[]>();
       for (const p of products) {
-        const domain = [...byName.keys()].find((name) => refersTo(p.manifest.platform.ref, name));
+        const domain = [...byName.keys()].find((name) =>
+          refersTo(p.manifest.platform.ref, name, domainNamespace(name)),
+        );
         if (domain === undefined) {
           problems.add(
             p,
@@ -427,7 +464,18 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
         charts.push({ chart: domainChart, role: 'domain', version, helmName: namespace });
         const sources = [...domainProducts(d, problems)];
         sources.push(...(standalone.get(name) ?? []));
-        addProducts(app, domainChart, dProps, () => namespace, sources, version, usedIds, problems, charts);
+        addProducts(
+          app,
+          domainChart,
+          dProps,
+          `the domain ${showValue(name)} and the enterprise ${showValue(m.metadata.name)} set no ${PRODUCT_IMAGES_FIELD}; add ${PRODUCT_IMAGES_FIELD}: REGISTRY/PREFIX to ${d.file} (or to ${top.file}, for every domain)`,
+          () => namespace,
+          sources,
+          version,
+          usedIds,
+          problems,
+          charts,
+        );
       }
     }
   }

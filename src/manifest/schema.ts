@@ -7,6 +7,7 @@
  * field's description says which construct property it becomes.
  */
 import { z } from 'zod';
+import { IMAGE_REPOSITORY_PREFIX, IMAGE_REPOSITORY_PREFIX_RULE } from '../core/validation';
 import { CRON_ALLOWED, cronScheduleProblem, isIanaTimeZone } from '../jobs/schedule';
 import { BUCKET_NAME_RULES, validateBucketName } from '../plugins/storage/external-s3';
 
@@ -229,8 +230,15 @@ export const ImagesSchema = z
       .array(dnsSubdomain(), { error: 'a list of Secret names' })
       .optional()
       .describe('Existing image pull Secrets (`imagePullSecrets`). Default: none.'),
+    productRepositoryPrefix: matching(IMAGE_REPOSITORY_PREFIX, IMAGE_REPOSITORY_PREFIX_RULE)
+      .optional()
+      .describe(
+        "Where the data product images floe's CI builds are, e.g. 'registry.example.com/floe-products' (`productImageRepositoryPrefix`): a product (floe.yaml) without `image` runs `<prefix>/<metadata.name>:<metadata.version>`, so its version must be a valid image tag (no SemVer build metadata '+...', not 'latest'). A domain without one uses its enterprise's. Default: none (every product names its `image`).",
+      ),
   })
-  .describe('Images of every component. Default: upstream registries, no pull Secrets.')
+  .describe(
+    'Images of every component, and of the data products. Default: upstream registries, no pull Secrets, products name their image.',
+  )
   .meta({ id: 'Images' });
 
 // ---------------------------------------------------------------------------------------------
@@ -888,13 +896,17 @@ const dataProductFields = {
   metadata: z
     .strictObject({
       name: dnsLabel(52).describe('Product name: the pipeline (CronJob) name. Required.'),
-      version: matching(VERSION, VERSION_MESSAGE).describe('Product version. Required.'),
+      version: matching(VERSION, VERSION_MESSAGE).describe(
+        "Product version, e.g. '1.2.3'; the image tag when `image` is not given. Required.",
+      ),
       owner: text().optional().describe('Owning team or address. Default: none.'),
     })
     .describe('Name, version and owner. Required.'),
-  image: matching(IMAGE_REFERENCE, IMAGE_REFERENCE_MESSAGE).describe(
-    'Image with the dbt project, dlt scripts and checks (`image`). Required.',
-  ),
+  image: matching(IMAGE_REFERENCE, IMAGE_REFERENCE_MESSAGE)
+    .optional()
+    .describe(
+      "Image with the dbt project, dlt scripts and checks (`image`). Default: the image floe's CI builds, `<images.productRepositoryPrefix of the platform>/<metadata.name>:<metadata.version>` (the platform manifest must then set `images.productRepositoryPrefix`).",
+    ),
   namespace: dnsLabel()
     .optional()
     .describe(
@@ -933,7 +945,7 @@ export const DataProductSchema = z
     platform: z
       .strictObject({
         ref: text().describe(
-          "The platform (PlatformManifest metadata.name) or domain (DomainManifest metadata.name) the product runs on; floe's docs also use an OCI reference. Required.",
+          "The platform (PlatformManifest metadata.name) or domain (DomainManifest metadata.name) the product runs on, or, as floe's docs write it, an OCI reference whose last path segment is that name or its chart's (`oci://registry.example.com/acme-platform:2.3.0` for the platform `acme`, `.../floe-sales-domain:1.0.0` for the domain `sales`); the tag is not checked. Required.",
         ),
       })
       .describe('The platform the product inherits. Required.'),

@@ -166,10 +166,15 @@ function externalDatabases(
     : {};
 }
 
-function images(images: Images | undefined): Pick<FloePlatformProps, 'imageRegistry' | 'imagePullSecrets'> {
+function images(
+  images: Images | undefined,
+): Pick<FloePlatformProps, 'imageRegistry' | 'imagePullSecrets' | 'productImageRepositoryPrefix'> {
   return {
     ...(images?.registry !== undefined ? { imageRegistry: images.registry } : {}),
     ...(images?.pullSecrets !== undefined ? { imagePullSecrets: images.pullSecrets } : {}),
+    ...(images?.productRepositoryPrefix !== undefined
+      ? { productImageRepositoryPrefix: images.productRepositoryPrefix }
+      : {}),
   };
 }
 
@@ -559,7 +564,8 @@ function step(t: Transform): Step {
 
 /**
  * `PipelineProps` for a data product (a `floe.yaml` or a product inline in a domain). The
- * pipeline's name is `metadata.name`.
+ * pipeline's name is `metadata.name`. Without `image`, `metadata.version` is the pipeline's
+ * `version`: the tag of the product image under the platform's `productImageRepositoryPrefix`.
  */
 export function pipelineProps(p: DataProduct | InlineDataProduct, report: ReportProblem): PipelineProps {
   p.transforms.forEach((t, i) => {
@@ -571,7 +577,7 @@ export function pipelineProps(p: DataProduct | InlineDataProduct, report: Report
     }
   });
   return {
-    image: p.image,
+    ...(p.image !== undefined ? { image: p.image } : { version: p.metadata.version }),
     steps: p.transforms.map(step),
     ...(p.schedule !== undefined ? { schedule: p.schedule.cron } : {}),
     ...(p.schedule?.timezone !== undefined ? { timeZone: p.schedule.timezone } : {}),

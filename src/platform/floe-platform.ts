@@ -15,7 +15,7 @@ import { addIngress, IngressOptions } from '../core/ingress';
 import { MANAGED_BY } from '../core/labels';
 import { NetworkIsolation, NetworkPolicyOptions } from '../core/network-isolation';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../core/secrets';
-import { validateDnsLabel, validateLabelValue } from '../core/validation';
+import { validateDnsLabel, validateImageRepositoryPrefix, validateLabelValue } from '../core/validation';
 import { ExternalPostgres, ExternalPostgresProps } from '../plugins/database/external-postgres';
 import { PostgreSQL, PostgreSQLProps } from '../plugins/database/postgres';
 import { addPostgresBackups, BackupOptions, PostgresBackup } from '../plugins/database/postgres-backup';
@@ -157,6 +157,13 @@ export interface FloePlatformProps extends ProductionOptions {
    * @default - none
    */
   readonly imagePullSecrets?: string[];
+  /**
+   * Where the data product images floe's CI builds are: a registry host and path such as
+   * `registry.example.com/floe-products`. The `FloeJobs` charts on this platform use it for
+   * pipelines without `image`: `<prefix>/<pipeline name>:<version>`. Deploys nothing itself.
+   * @default - the `sharedServices` platform's, else none: every pipeline names its image
+   */
+  readonly productImageRepositoryPrefix?: string;
   /**
    * Object storage slot.
    * @default MinIO.provider() - 4-node distributed MinIO with the `floe-warehouse` bucket
@@ -353,6 +360,8 @@ export class FloePlatform extends Chart {
   public readonly clientConfigMap: k8s.KubeConfigMap;
   /** The platform whose shared services this one uses, if any. */
   public readonly sharedServices?: FloePlatform;
+  /** Where the images of data products on this platform are, if set (`productImageRepositoryPrefix`). */
+  public readonly productImageRepositoryPrefix?: string;
   /** The namespace's NetworkPolicies, unless `networkPolicies` is false. */
   public readonly networkIsolation?: NetworkIsolation;
   /** Ingresses by slot, for the slots `ingress` names. */
@@ -386,6 +395,11 @@ export class FloePlatform extends Chart {
       // Apply order: cdk8s numbers the files of dependent charts after those they depend on.
       this.addDependency(shared);
     }
+    if (props.productImageRepositoryPrefix !== undefined) {
+      validateImageRepositoryPrefix(this, 'productImageRepositoryPrefix', props.productImageRepositoryPrefix);
+    }
+    this.productImageRepositoryPrefix =
+      props.productImageRepositoryPrefix ?? shared?.productImageRepositoryPrefix;
     const own = shared === undefined;
     const storageProvider = own ? (props.storage ?? MinIO.provider()) : undefined;
     const catalogProvider = own ? (props.catalog ?? Polaris.provider()) : undefined;

@@ -64,7 +64,10 @@ export function singlePlatform(outdir: string): App {
   return a;
 }
 
-/** examples/platform-with-products: the platform, then sales/floe.yaml and marketing/floe.yaml. */
+/**
+ * examples/platform-with-products: the platform, then sales/floe.yaml, marketing/floe.yaml and
+ * finance/floe.yaml (no image: the platform's product image prefix, and the product's version).
+ */
 export function platformWithProducts(outdir: string): App {
   const a = app(outdir);
   const platform = new FloePlatform(a, 'platform', {
@@ -80,6 +83,7 @@ export function platformWithProducts(outdir: string): App {
     lineage: Marquez.provider(),
     orchestrator: Dagster.provider(),
     semantic: 'none',
+    productImageRepositoryPrefix: 'registry.example.com/acme-products',
   });
   const sales = new FloeJobs(a, 'floe-sales', { platform, namespace: 'floe-sales' });
   sales.addPipeline('customer-360', {
@@ -112,6 +116,16 @@ export function platformWithProducts(outdir: string): App {
       quality.check({ select: 'tag:campaigns' }),
     ],
     resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } },
+  });
+  const finance = new FloeJobs(a, 'floe-revenue-reporting', {
+    platform,
+    namespace: 'floe-revenue-reporting',
+  });
+  finance.addPipeline('revenue-reporting', {
+    version: '1.2.3',
+    steps: [dbt.run({ select: 'tag:finance' }), dbt.test({ select: 'tag:finance' })],
+    schedule: '0 */6 * * *',
+    timeZone: 'UTC',
   });
   return a;
 }
@@ -197,7 +211,7 @@ export const EXAMPLES: { name: string; args: string[]; program: (outdir: string)
     program: singlePlatform,
   },
   {
-    name: 'platform with two data products',
+    name: 'platform with data products',
     args: [
       '--manifest',
       'examples/platform-with-products/platform-manifest.yaml',
@@ -205,6 +219,8 @@ export const EXAMPLES: { name: string; args: string[]; program: (outdir: string)
       'examples/platform-with-products/sales/floe.yaml',
       '--product',
       'examples/platform-with-products/marketing/floe.yaml',
+      '--product',
+      'examples/platform-with-products/finance/floe.yaml',
     ],
     program: platformWithProducts,
   },

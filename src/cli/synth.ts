@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Names } from 'cdk8s';
-import { formatProblem } from '../manifest/errors';
+import { formatProblems } from '../manifest/errors';
 import { BuiltChart, buildFromManifests } from '../manifest/build';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
 import { synthesize } from '../core/synth';
@@ -178,7 +178,7 @@ export const synthCommand: CliCommand = {
     try {
       const built = buildFromManifests(opts, tmp);
       if (!built.ok) {
-        built.problems.forEach((p) => io.out(formatProblem(p)));
+        formatProblems(built.problems).forEach((line) => io.out(line));
         io.err(
           `floe synth: ${built.problems.length} problem${built.problems.length === 1 ? '' : 's'}; nothing was written`,
         );

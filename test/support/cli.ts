@@ -4,6 +4,9 @@ import * as path from 'path';
 /** The repository root. */
 export const ROOT = path.join(__dirname, '..', '..');
 
+/** The launcher of the real binary. */
+export const FLOE_BIN = path.join(ROOT, 'bin', 'floe');
+
 /** What a run of the real `floe` binary printed, as non-empty lines. */
 export interface FloeRun {
   status: number | null;
@@ -11,13 +14,19 @@ export interface FloeRun {
   stderr: string[];
 }
 
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
 /** Runs the real binary, as `npx floe` does, from the repository root. */
 export function runFloe(...args: string[]): FloeRun {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'floe'), ...args], {
-    cwd: ROOT,
+  return runFloeIn(ROOT, ...args);
+}
+
+/** Runs the real binary in the directory `cwd`. */
+export function runFloeIn(cwd: string, ...args: string[]): FloeRun {
+  const r = spawnSync(process.execPath, [FLOE_BIN, ...args], {
+    cwd,
     encoding: 'utf8',
     timeout: 60_000,
   });
-  const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
   return { status: r.status, stdout: lines(r.stdout), stderr: lines(r.stderr) };
 }

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliCommand, COMMANDS, main } from '../src/cli/floe';
 import * as loader from '../src/manifest/loader';
-import { ROOT, runFloe as floe, runFloeIn } from './support/cli';
+import { ROOT, runFloe as floe, runFloeClosed, runFloeIn } from './support/cli';
 
 jest.setTimeout(120_000);
 
@@ -194,6 +194,17 @@ describe('floe validate with hostile and wrong files', () => {
       process.chdir(cwd);
       spy.mockRestore();
     }
+  });
+});
+
+describe('floe exit status with a closed pipe (floe ... | head -1)', () => {
+  test('stays 1 for problems, 2 for wrong usage and 0 for success when nobody reads the output', async () => {
+    const [problems, usage, ok] = await Promise.all([
+      runFloeClosed(['validate', 'test/fixtures/invalid/daemon-typo.yaml', 'examples/mesh/enterprise.yaml']),
+      runFloeClosed(['validate', '--strict', 'examples/mesh/enterprise.yaml'], { closeStderr: true }),
+      runFloeClosed(['validate', 'examples/mesh/enterprise.yaml']),
+    ]);
+    expect({ problems, usage, ok }).toEqual({ problems: 1, usage: 2, ok: 0 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 
 /** The repository root. */
@@ -29,4 +29,29 @@ export function runFloeIn(cwd: string, ...args: string[]): FloeRun {
     timeout: 60_000,
   });
   return { status: r.status, stdout: lines(r.stdout), stderr: lines(r.stderr) };
+}
+
+/**
+ * Runs the real binary with its standard output (and with `closeStderr` its standard error) a
+ * pipe whose reading end is closed before the binary writes anything, as `floe ... | head -1`
+ * leaves it once head has its line: every write to it fails with EPIPE. Resolves to the exit status.
+ */
+export function runFloeClosed(
+  args: readonly string[],
+  options: { cwd?: string; closeStderr?: boolean } = {},
+): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FLOE_BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    if (options.closeStderr) {
+      child.stderr.destroy();
+    } else {
+      child.stderr.resume();
+    }
+    child.on('error', reject);
+    child.on('close', (status) => resolve(status));
+  });
 }

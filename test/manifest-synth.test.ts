@@ -236,6 +236,95 @@ describe('floe synth problems', () => {
     ]);
   });
 
+  test('a --product with schema problems stops the synth: its problems, exit 1, nothing written', async () => {
+    const out = path.join(tmpdir(), 'out');
+    const product = 'test/fixtures/invalid/data-product.yaml';
+    const r = await floe(
+      'synth',
+      '--manifest',
+      'examples/platform-with-products/platform-manifest.yaml',
+      '--product',
+      product,
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toHaveLength(9);
+    expect(r.out.every((l) => l.startsWith(`${product}:`))).toBe(true);
+    expect(r.out[0]).toBe(
+      `${product}:4:9: metadata.name: invalid value (got 'Customer360', expected a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, 1 to 52 characters)`,
+    );
+    expect(r.err).toEqual(['floe synth: 9 problems; nothing was written']);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('every file synth reads goes through the hardened loader: one line per hostile file', async () => {
+    const dir = tmpdir();
+    const write = (name: string, content: string | Buffer): string => {
+      const file = path.join(dir, name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+      return file;
+    };
+    const enterprise = write(
+      'enterprise.yaml',
+      fs.readFileSync(path.join(root, 'examples/mesh/enterprise.yaml')),
+    );
+    const domain = write(
+      'domain.yaml',
+      [
+        'apiVersion: floe.dev/v1',
+        'kind: DomainManifest',
+        'metadata:',
+        '  name: sales',
+        "  version: '1.0.0'",
+        'enterprise:',
+        '  ref: acme',
+        'products:',
+        '  - products/binary.yaml',
+        '  - products/bomb.yaml',
+        '',
+      ].join('\n'),
+    );
+    write('products/binary.yaml', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00]));
+    write(
+      'products/bomb.yaml',
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [${Array(10).fill('*a').join(', ')}]\nc: [${Array(10).fill('*b').join(', ')}]\n`,
+    );
+    const deep = write('deep.yaml', `${'- '.repeat(100_000)}x\n`);
+    const multi = write('multi.yaml', 'kind: DataProduct\n---\nkind: DataProduct\n');
+    const out = path.join(dir, 'out');
+    const r = await floe(
+      'synth',
+      '--manifest',
+      enterprise,
+      '--domain',
+      domain,
+      '--domain',
+      deep,
+      '--product',
+      multi,
+      '--out',
+      out,
+    );
+    expect([r.code, r.out]).toEqual([
+      1,
+      [
+        `${multi}:2:1: <yaml>: several YAML documents in one file (a manifest is one document: split the file at this '---', or remove it)`,
+        `${deep}:1:129: <yaml>: nested more than 64 levels deep (a manifest needs far fewer: is this the right file?)`,
+        `${path.join(dir, 'products/binary.yaml')}:1:1: <root>: not a text file (byte 3 is a NUL byte; a manifest is UTF-8 YAML)`,
+        `${path.join(dir, 'products/bomb.yaml')}:2:8: <yaml>: aliases expand too much (more than the limit of 100 that guards against alias bombs; write the values out instead)`,
+      ],
+    ]);
+    expect(fs.existsSync(out)).toBe(false);
+    const huge = write('huge.yaml', `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
+    const big = await floe('synth', '--manifest', huge, '--out', out);
+    expect([big.code, big.out]).toEqual([
+      1,
+      [`${huge}:1:1: <root>: too large for a manifest (more than 1 MiB: is this the right file?)`],
+    ]);
+  });
+
   test('a manifest of the wrong kind, and schema errors, as floe validate reports them', async () => {
     const wrongKind = await floe(
       'synth',

@@ -196,7 +196,7 @@ export const synthCommand: CliCommand = {
       fs.mkdirSync(path.dirname(out), { recursive: true });
       synthesize(built.app);
       const files = fs.readdirSync(tmp).sort();
-      let written: Written[] = built.app.charts.map((chart) => {
+      let written: Written[] = built.app.charts.map((chart, index) => {
         const label = Names.toDnsLabel(chart);
         const file = files.find(
           (f) => f === `${label}.k8s.yaml` || f.replace(/^\d{4}-/, '') === `${label}.k8s.yaml`,
@@ -205,7 +205,13 @@ export const synthCommand: CliCommand = {
         if (file === undefined || info === undefined) {
           throw new Error(`internal: no output file for chart ${chart.node.path}`);
         }
-        const full = path.join(tmp, file);
+        // cdk8s numbers the files only when the app has several charts; the help promises
+        // NNNN-<chart>.k8s.yaml (the apply order) whatever their number.
+        const numbered = /^\d{4}-/.test(file) ? file : `${String(index).padStart(4, '0')}-${file}`;
+        const full = path.join(tmp, numbered);
+        if (numbered !== file) {
+          fs.renameSync(path.join(tmp, file), full);
+        }
         return { chart: info, file: full, objects: countObjects(fs.readFileSync(full, 'utf8')) };
       });
       if (opts.format === 'helm') {

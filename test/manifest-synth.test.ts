@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing, YamlOutputType } from 'cdk8s';
 import { main } from '../src/cli/floe';
+import { OUTPUT_MARKER } from '../src/cli/output-dir';
 import { buildFromManifests } from '../src/manifest/build';
 import { FloeJobs } from '../src/jobs/floe-jobs';
 import { dbt, ingest } from '../src/jobs/steps';
@@ -37,6 +38,13 @@ function tree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** The files of a floe output under `dir`, without its `.floe-output` marker. */
+function outputTree(dir: string): Record<string, string> {
+  const files = tree(dir);
+  delete files[OUTPUT_MARKER];
+  return files;
 }
 
 /** Runs `floe` in-process from the repository root; returns the exit code and the lines. */
@@ -80,7 +88,7 @@ describe.each(EXAMPLES)('example: $name', ({ args, program }) => {
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     program(fromTs).synth();
-    const a = tree(fromYaml);
+    const a = outputTree(fromYaml);
     // floe synth numbers a single chart's file as well (0000-platform.k8s.yaml); cdk8s does not.
     const b = Object.fromEntries(
       Object.entries(tree(fromTs)).map(([file, text]) => [
@@ -441,7 +449,7 @@ describe('floe synth output directory', () => {
     // One chart is numbered too, as the help promises (cdk8s alone would write platform.k8s.yaml).
     expect(r.out).toEqual([`platform: 99 objects -> ${path.join(out, '0000-platform.k8s.yaml')}`]);
     expect(fs.readdirSync(parent)).toEqual(['dist']);
-    expect(fs.readdirSync(out)).toEqual(['0000-platform.k8s.yaml']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_MARKER, '0000-platform.k8s.yaml']);
   });
 
   test('two synths write identical bytes', async () => {
@@ -456,7 +464,7 @@ describe('floe synth output directory', () => {
     const out = tmpdir();
     const r = await floe('synth', ...EXAMPLES[1].args, '--format', 'helm', '--out', out);
     expect(r.code).toBe(0);
-    const files = tree(out);
+    const files = outputTree(out);
     expect(Object.keys(files)).toEqual([
       'acme-platform/Chart.yaml',
       'acme-platform/templates/0000-platform.k8s.yaml',
@@ -679,7 +687,7 @@ describe('the production block', () => {
     const out = tmpdir();
     const r = await floe('synth', ...args, '--out', out);
     expect(r.err).toEqual([]);
-    return tree(out);
+    return outputTree(out);
   }
 
   test.each(cases)('$name: floe synth writes exactly what the TypeScript program synthesizes', async (c) => {

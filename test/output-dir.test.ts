@@ -207,6 +207,9 @@ describe('the output directory rule (src/cli/output-dir.ts)', () => {
     ]);
     expect(refusal(path.join(tmpdir(), 'absent'))).toBeUndefined();
     expect(refusal(tmpdir())).toBeUndefined();
+    const file = path.join(tmpdir(), 'out.yaml');
+    fs.writeFileSync(file, 'mine\n');
+    expect(refusal(file)).toBe(`${file} exists and is not a directory; choose an empty or new directory`);
   });
 
   test('a nested floe output (dist/helm in dist) is kept when its parent is replaced', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runFloe as floe } from './support/cli';
+import { ROOT, runFloe as floe, runFloeIn } from './support/cli';
 
 jest.setTimeout(120_000);
 
@@ -29,6 +29,7 @@ describe('floe synth (the real binary)', () => {
       'floe-marketing-domain-products: 3 objects -> OUT/0004-floe-marketing-domain-products.k8s.yaml',
     ]);
     expect(fs.readdirSync(out).sort()).toEqual([
+      '.floe-output',
       '0000-platform.k8s.yaml',
       '0001-floe-sales-domain.k8s.yaml',
       '0002-floe-sales-domain-products.k8s.yaml',
@@ -43,7 +44,7 @@ describe('floe synth (the real binary)', () => {
       '--manifest',
       'test/fixtures/synth/unsupported-settings.yaml',
       '--out',
-      os.tmpdir(),
+      path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'floe-cli-')), 'dist'),
     );
     expect(r.status).toBe(1);
     expect(r.stdout[0]).toMatch(
@@ -54,5 +55,53 @@ describe('floe synth (the real binary)', () => {
     const help = floe('synth', '--help');
     expect(help.status).toBe(0);
     expect(help.stdout[0]).toBe('Usage: floe synth --manifest FILE [--domain FILE ...] [--product FILE ...]');
+  });
+
+  test('never replaces a directory that holds the project, the manifest, or the current directory', () => {
+    // A project: README.md, src/, and the manifest being synthesized. Before the rule, '--out .'
+    // deleted all of it and '--out ..' the parent directory.
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-cli-'));
+    const project = path.join(parent, 'project');
+    fs.mkdirSync(path.join(project, 'src'), { recursive: true });
+    fs.mkdirSync(path.join(project, 'sub'));
+    fs.writeFileSync(path.join(project, 'README.md'), '# mine\n');
+    fs.writeFileSync(path.join(project, 'src', 'main.ts'), 'export {};\n');
+    fs.copyFileSync(
+      path.join(ROOT, 'examples/platform/platform-manifest.yaml'),
+      path.join(project, 'platform.yaml'),
+    );
+    fs.mkdirSync(path.join(parent, 'elsewhere'));
+    const listing = (): string[] => fs.readdirSync(parent, { recursive: true, encoding: 'utf8' }).sort();
+    const before = listing();
+    const here = runFloeIn(project, 'synth', '--manifest', 'platform.yaml', '--out', '.');
+    const up = runFloeIn(path.join(project, 'sub'), 'synth', '--manifest', '../platform.yaml', '--out', '..');
+    const input = runFloeIn(
+      path.join(parent, 'elsewhere'),
+      'synth',
+      '--manifest',
+      '../project/platform.yaml',
+      '--out',
+      '../project',
+    );
+    expect([here, up, input]).toEqual([
+      {
+        status: 1,
+        stdout: [],
+        stderr: ['floe synth: . contains the current directory; choose an empty or new directory'],
+      },
+      {
+        status: 1,
+        stdout: [],
+        stderr: ['floe synth: .. contains the current directory; choose an empty or new directory'],
+      },
+      {
+        status: 1,
+        stdout: [],
+        stderr: [
+          'floe synth: ../project contains the input file ../project/platform.yaml; choose an empty or new directory',
+        ],
+      },
+    ]);
+    expect(listing()).toEqual(before);
   });
 });

@@ -154,7 +154,7 @@ describe('example app (src/main.ts, what `npx cdk8s synth` runs)', () => {
       .filter((f) => f.endsWith('.yaml'))
       .sort();
     expect(committed).toEqual([...fresh.keys()]);
-    // On failure: run `npx cdk8s synth`, review the diff of dist/ and commit it.
+    // On failure: run `npm run synth`, review the diff of dist/ and commit it.
     const stale = committed.filter((f) => fs.readFileSync(path.join(DIST, f), 'utf8') !== fresh.get(f));
     expect(stale).toEqual([]);
   });

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing, YamlOutputType } from 'cdk8s';
 import { main } from '../src/cli/floe';
+import { OUTPUT_MARKER } from '../src/cli/output-dir';
 import { buildFromManifests } from '../src/manifest/build';
 import { FloeJobs } from '../src/jobs/floe-jobs';
 import { dbt, ingest } from '../src/jobs/steps';
@@ -37,6 +38,13 @@ function tree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** The files of a floe output under `dir`, without its `.floe-output` marker. */
+function outputTree(dir: string): Record<string, string> {
+  const files = tree(dir);
+  delete files[OUTPUT_MARKER];
+  return files;
 }
 
 /** Runs `floe` in-process from the repository root; returns the exit code and the lines. */
@@ -80,8 +88,14 @@ describe.each(EXAMPLES)('example: $name', ({ args, program }) => {
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     program(fromTs).synth();
-    const a = tree(fromYaml);
-    const b = tree(fromTs);
+    const a = outputTree(fromYaml);
+    // floe synth numbers a single chart's file as well (0000-platform.k8s.yaml); cdk8s does not.
+    const b = Object.fromEntries(
+      Object.entries(tree(fromTs)).map(([file, text]) => [
+        /^\d{4}-/.test(file) ? file : `0000-${file}`,
+        text,
+      ]),
+    );
     expect(Object.keys(a)).toEqual(Object.keys(b));
     for (const file of Object.keys(b)) {
       expect(`${file}\n${a[file]}`).toBe(`${file}\n${b[file]}`);
@@ -236,6 +250,95 @@ describe('floe synth problems', () => {
     ]);
   });
 
+  test('a --product with schema problems stops the synth: its problems, exit 1, nothing written', async () => {
+    const out = path.join(tmpdir(), 'out');
+    const product = 'test/fixtures/invalid/data-product.yaml';
+    const r = await floe(
+      'synth',
+      '--manifest',
+      'examples/platform-with-products/platform-manifest.yaml',
+      '--product',
+      product,
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toHaveLength(9);
+    expect(r.out.every((l) => l.startsWith(`${product}:`))).toBe(true);
+    expect(r.out[0]).toBe(
+      `${product}:4:9: metadata.name: invalid value (got 'Customer360', expected a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, 1 to 52 characters)`,
+    );
+    expect(r.err).toEqual(['floe synth: 9 problems; nothing was written']);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('every file synth reads goes through the hardened loader: one line per hostile file', async () => {
+    const dir = tmpdir();
+    const write = (name: string, content: string | Buffer): string => {
+      const file = path.join(dir, name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+      return file;
+    };
+    const enterprise = write(
+      'enterprise.yaml',
+      fs.readFileSync(path.join(root, 'examples/mesh/enterprise.yaml')),
+    );
+    const domain = write(
+      'domain.yaml',
+      [
+        'apiVersion: floe.dev/v1',
+        'kind: DomainManifest',
+        'metadata:',
+        '  name: sales',
+        "  version: '1.0.0'",
+        'enterprise:',
+        '  ref: acme',
+        'products:',
+        '  - products/binary.yaml',
+        '  - products/bomb.yaml',
+        '',
+      ].join('\n'),
+    );
+    write('products/binary.yaml', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00]));
+    write(
+      'products/bomb.yaml',
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [${Array(10).fill('*a').join(', ')}]\nc: [${Array(10).fill('*b').join(', ')}]\n`,
+    );
+    const deep = write('deep.yaml', `${'- '.repeat(100_000)}x\n`);
+    const multi = write('multi.yaml', 'kind: DataProduct\n---\nkind: DataProduct\n');
+    const out = path.join(dir, 'out');
+    const r = await floe(
+      'synth',
+      '--manifest',
+      enterprise,
+      '--domain',
+      domain,
+      '--domain',
+      deep,
+      '--product',
+      multi,
+      '--out',
+      out,
+    );
+    expect([r.code, r.out]).toEqual([
+      1,
+      [
+        `${multi}:2:1: <yaml>: several YAML documents in one file (a manifest is one document: split the file at this '---', or remove it)`,
+        `${deep}:1:129: <yaml>: nested more than 64 levels deep (a manifest needs far fewer: is this the right file?)`,
+        `${path.join(dir, 'products/binary.yaml')}:1:1: <root>: not a text file (byte 3 is a NUL byte; a manifest is UTF-8 YAML)`,
+        `${path.join(dir, 'products/bomb.yaml')}:2:8: <yaml>: aliases expand too much (more than the limit of 100 that guards against alias bombs; write the values out instead)`,
+      ],
+    ]);
+    expect(fs.existsSync(out)).toBe(false);
+    const huge = write('huge.yaml', `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
+    const big = await floe('synth', '--manifest', huge, '--out', out);
+    expect([big.code, big.out]).toEqual([
+      1,
+      [`${huge}:1:1: <root>: too large for a manifest (more than 1 MiB: is this the right file?)`],
+    ]);
+  });
+
   test('a manifest of the wrong kind, and schema errors, as floe validate reports them', async () => {
     const wrongKind = await floe(
       'synth',
@@ -343,9 +446,10 @@ describe('floe synth output directory', () => {
     fs.writeFileSync(path.join(out, 'stale.k8s.yaml'), 'stale\n');
     const r = await floe('synth', ...okArgs, '--out', out);
     expect(r.code).toBe(0);
-    expect(r.out).toEqual([`platform: 99 objects -> ${path.join(out, 'platform.k8s.yaml')}`]);
+    // One chart is numbered too, as the help promises (cdk8s alone would write platform.k8s.yaml).
+    expect(r.out).toEqual([`platform: 99 objects -> ${path.join(out, '0000-platform.k8s.yaml')}`]);
     expect(fs.readdirSync(parent)).toEqual(['dist']);
-    expect(fs.readdirSync(out)).toEqual(['platform.k8s.yaml']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_MARKER, '0000-platform.k8s.yaml']);
   });
 
   test('two synths write identical bytes', async () => {
@@ -360,7 +464,7 @@ describe('floe synth output directory', () => {
     const out = tmpdir();
     const r = await floe('synth', ...EXAMPLES[1].args, '--format', 'helm', '--out', out);
     expect(r.code).toBe(0);
-    const files = tree(out);
+    const files = outputTree(out);
     expect(Object.keys(files)).toEqual([
       'acme-platform/Chart.yaml',
       'acme-platform/templates/0000-platform.k8s.yaml',
@@ -412,7 +516,7 @@ describe('floe synth output directory', () => {
     const out = path.join(dir, 'out');
     expect((await floe('synth', '--manifest', manifest, '--format', 'helm', '--out', out)).code).toBe(0);
     const template = fs.readFileSync(
-      path.join(out, 'floe-platform', 'templates', 'platform.k8s.yaml'),
+      path.join(out, 'floe-platform', 'templates', '0000-platform.k8s.yaml'),
       'utf8',
     );
     expect(template).toContain('example.com/snippet: "{{ "{{" }} not a template }}"');
@@ -582,7 +686,7 @@ describe('the production block', () => {
     const out = tmpdir();
     const r = await floe('synth', ...args, '--out', out);
     expect(r.err).toEqual([]);
-    return tree(out);
+    return outputTree(out);
   }
 
   test.each(cases)('$name: floe synth writes exactly what the TypeScript program synthesizes', async (c) => {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatProblem } from '../manifest/errors';
+import { formatProblems, ManifestProblem, printable, ROOT_PATH } from '../manifest/errors';
 import { checkReferencedFiles } from '../manifest/build';
 import { loadManifestFile } from '../manifest/loader';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
@@ -19,6 +19,10 @@ Checks manifests (PlatformManifest, DataProduct, EnterpriseManifest, DomainManif
 their schemas, and the floe.yaml files a DomainManifest lists. Prints one line per problem:
 
   FILE:LINE:COL: field.path: what is wrong (got VALUE, expected ...)
+
+at most 20 per file (then FILE: ... and N more problems). A file that cannot be a manifest
+(binary, over 1 MiB, several documents, nested too deeply, an alias bomb) is one problem; every
+FILE is checked whatever the others hold.
 
 Exit status: 0 when every file is valid, 1 when any file has a problem, 2 on wrong usage.
 
@@ -38,14 +42,13 @@ const validate: CliCommand = {
     let problems = 0;
     let failed = 0;
     for (const file of files) {
-      const result = loadManifestFile(file);
-      const found = result.ok ? checkReferencedFiles(result) : result.problems;
-      if (result.ok && found.length === 0) {
-        io.out(`${file}: valid ${result.manifest.kind} '${result.manifest.metadata.name}'`);
+      const found = checkFile(file);
+      if (typeof found === 'string') {
+        io.out(printable(found));
       } else {
         failed++;
         problems += found.length;
-        found.forEach((p) => io.out(formatProblem(p)));
+        formatProblems(found).forEach((line) => io.out(line));
       }
     }
     if (failed > 0) {
@@ -57,6 +60,26 @@ const validate: CliCommand = {
     return EXIT.ok;
   },
 };
+
+/**
+ * The problems of one file, or its "valid" line. An unexpected error is a problem of that file
+ * only: one file never stops the check of the others.
+ */
+function checkFile(file: string): string | readonly ManifestProblem[] {
+  try {
+    const result = loadManifestFile(file);
+    const found = result.ok ? checkReferencedFiles(result) : result.problems;
+    if (result.ok && found.length === 0) {
+      return `${file}: valid ${result.manifest.kind} '${result.manifest.metadata.name}'`;
+    }
+    return found;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return [
+      { file, line: 1, col: 1, path: ROOT_PATH, message: `cannot be checked (unexpected error: ${message})` },
+    ];
+  }
+}
 
 /** Every command, in help order. */
 export const COMMANDS: CliCommand[] = [validate, synthCommand];
@@ -107,9 +130,10 @@ function lines(io: CliIo, write: 'out' | 'err', text: string): void {
   text.split('\n').forEach((l) => io[write](l));
 }
 
+/** Standard output and error; a line never carries a raw control character to the terminal. */
 const defaultIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => process.stdout.write(`${printable(line)}\n`),
+  err: (line) => process.stderr.write(`${printable(line)}\n`),
 };
 
 /** Runs `floe` with `argv` (without node and the script) and resolves to the exit code. */

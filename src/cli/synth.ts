@@ -4,9 +4,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Names } from 'cdk8s';
-import { formatProblem } from '../manifest/errors';
+import { formatProblems } from '../manifest/errors';
 import { BuiltChart, buildFromManifests } from '../manifest/build';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { escapeForHelm } from './helm';
+import {
+  checkOutputDir,
+  makeStagingDir,
+  OutputDirError,
+  OutputTarget,
+  removeStagingDir,
+  replaceOutputDir,
+} from './output-dir';
 import { synthesize } from '../core/synth';
 
 const SYNTH_HELP = `Usage: floe synth --manifest FILE [--domain FILE ...] [--product FILE ...]
@@ -20,6 +29,11 @@ Writes one YAML file per chart (NNNN-<chart>.k8s.yaml, numbered in apply order),
 --format helm one Helm chart per chart (<chart>/Chart.yaml with the platform version, and
 <chart>/templates/). DIR is replaced as a whole, and only after every chart was synthesized: on
 any error nothing is written.
+
+DIR is replaced only when it is absent, empty, or holds exactly a previous floe output (its
+.floe-output file lists what floe wrote; a directory of only *.k8s.yaml files, as cdk8s synth
+writes, counts too). Any other DIR, or one that contains an input file or the current
+directory, is refused (exit 1) and left untouched.
 
 Options:
   --manifest FILE  the PlatformManifest or EnterpriseManifest (required)
@@ -98,11 +112,6 @@ function parseArgs(args: readonly string[]): SynthArgs {
 /** Helm chart names and versions. */
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
-/** `{{` starts a Helm template action: keep it literal in the rendered manifest. */
-function escapeForHelm(text: string): string {
-  return text.replace(/\{\{/g, '{{ "{{" }}');
-}
-
 function countObjects(text: string): number {
   return text.trim() === '' ? 0 : text.split(/^---$/m).filter((doc) => doc.trim() !== '').length;
 }
@@ -112,23 +121,6 @@ interface Written {
   readonly chart: BuiltChart;
   readonly file: string;
   readonly objects: number;
-}
-
-/** Moves `tmp` to `out`, replacing what was there. */
-function swapIn(tmp: string, out: string): void {
-  if (!fs.existsSync(out)) {
-    fs.renameSync(tmp, out);
-    return;
-  }
-  const old = `${tmp}-old`;
-  fs.renameSync(out, old);
-  try {
-    fs.renameSync(tmp, out);
-  } catch (error) {
-    fs.renameSync(old, out);
-    throw error;
-  }
-  fs.rmSync(old, { recursive: true, force: true });
 }
 
 /** Turns the synthesized YAML files in `dir` into one Helm chart per chart, in place. */
@@ -168,17 +160,17 @@ export const synthCommand: CliCommand = {
   help: SYNTH_HELP,
   run(args: readonly string[], io: CliIo): number {
     const opts = parseArgs(args);
-    const out = path.resolve(opts.out);
-    if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
-      io.err(`floe synth: --out ${opts.out} exists and is not a directory; nothing was written`);
-      return EXIT.problems;
-    }
-    const tmp = path.join(path.dirname(out), `.${path.basename(out)}.floe-synth-${process.pid}`);
-    fs.rmSync(tmp, { recursive: true, force: true });
+    const target: OutputTarget = {
+      dir: opts.out,
+      inputs: [opts.manifest, ...opts.domains, ...opts.products],
+    };
+    let tmp: string | undefined;
     try {
+      checkOutputDir(target);
+      tmp = makeStagingDir(opts.out);
       const built = buildFromManifests(opts, tmp);
       if (!built.ok) {
-        built.problems.forEach((p) => io.out(formatProblem(p)));
+        formatProblems(built.problems).forEach((line) => io.out(line));
         io.err(
           `floe synth: ${built.problems.length} problem${built.problems.length === 1 ? '' : 's'}; nothing was written`,
         );
@@ -193,10 +185,10 @@ export const synthCommand: CliCommand = {
           return EXIT.problems;
         }
       }
-      fs.mkdirSync(path.dirname(out), { recursive: true });
       synthesize(built.app);
-      const files = fs.readdirSync(tmp).sort();
-      let written: Written[] = built.app.charts.map((chart) => {
+      const staging = tmp;
+      const files = fs.readdirSync(staging).sort();
+      let written: Written[] = built.app.charts.map((chart, index) => {
         const label = Names.toDnsLabel(chart);
         const file = files.find(
           (f) => f === `${label}.k8s.yaml` || f.replace(/^\d{4}-/, '') === `${label}.k8s.yaml`,
@@ -205,20 +197,33 @@ export const synthCommand: CliCommand = {
         if (file === undefined || info === undefined) {
           throw new Error(`internal: no output file for chart ${chart.node.path}`);
         }
-        const full = path.join(tmp, file);
+        // cdk8s numbers the files only when the app has several charts; the help promises
+        // NNNN-<chart>.k8s.yaml (the apply order) whatever their number.
+        const numbered = /^\d{4}-/.test(file) ? file : `${String(index).padStart(4, '0')}-${file}`;
+        const full = path.join(staging, numbered);
+        if (numbered !== file) {
+          fs.renameSync(path.join(staging, file), full);
+        }
         return { chart: info, file: full, objects: countObjects(fs.readFileSync(full, 'utf8')) };
       });
       if (opts.format === 'helm') {
-        written = toHelm(tmp, written);
+        written = toHelm(staging, written);
       }
-      swapIn(tmp, out);
+      const warnings = replaceOutputDir(staging, { ...target, inputs: [...target.inputs, ...built.files] });
       for (const w of written) {
-        const file = path.join(opts.out, path.relative(tmp, w.file));
+        const file = path.join(opts.out, path.relative(staging, w.file));
         io.out(`${w.chart.chart.node.id}: ${w.objects} object${w.objects === 1 ? '' : 's'} -> ${file}`);
       }
+      warnings.forEach((w) => io.err(`floe synth: ${w}`));
       return EXIT.ok;
+    } catch (error) {
+      if (error instanceof OutputDirError) {
+        io.err(`floe synth: ${error.message}`);
+        return EXIT.problems;
+      }
+      throw error;
     } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      if (tmp !== undefined) removeStagingDir(tmp);
     }
   },
 };

@@ -66,7 +66,13 @@ export interface BuiltChart {
 
 /** What `buildFromManifests` returns: the app and its charts, or every problem found. */
 export type BuildResult =
-  | { readonly ok: true; readonly app: App; readonly charts: readonly BuiltChart[] }
+  | {
+      readonly ok: true;
+      readonly app: App;
+      readonly charts: readonly BuiltChart[];
+      /** Every manifest file read: the given ones and the products domains list by path. */
+      readonly files: readonly string[];
+    }
   | { readonly ok: false; readonly problems: readonly ManifestProblem[] };
 
 /** The chart id of the platform (and of a mesh's shared services). */
@@ -85,6 +91,8 @@ interface ProductSource {
 
 class Problems {
   public readonly list: ManifestProblem[] = [];
+  /** The files read while collecting the problems, in the order they were read. */
+  public readonly read: string[] = [];
 
   /** A reporter for fields of `loaded`, under `prefix`. */
   public at(loaded: LoadedManifest, prefix: ManifestPath = []): ReportProblem {
@@ -128,6 +136,7 @@ function load<M extends PlatformManifest | EnterpriseManifest | DomainManifest |
   role: string,
   problems: Problems,
 ): LoadedManifest<M> | undefined {
+  problems.read.push(file);
   const result = loadManifestFile(file);
   if (!result.ok) {
     problems.addAll(result.problems);
@@ -298,6 +307,7 @@ function domainProducts(d: LoadedManifest<DomainManifest>, problems: Problems): 
       return;
     }
     const file = path.join(path.dirname(d.file), entry);
+    problems.read.push(file);
     const loaded = loadManifestFile(file);
     if (!loaded.ok) {
       if (loaded.problems.length === 1 && loaded.problems[0].message.startsWith('cannot read')) {
@@ -482,5 +492,5 @@ export function buildFromManifests(inputs: ManifestInputs, outdir: string): Buil
   if (problems.list.length > 0) {
     return { ok: false, problems: problems.sorted() };
   }
-  return { ok: true, app, charts };
+  return { ok: true, app, charts, files: problems.read };
 }

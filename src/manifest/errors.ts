@@ -20,9 +20,62 @@ export const YAML_PATH = '<yaml>';
 /** Path shown for problems of the document as a whole. */
 export const ROOT_PATH = '<root>';
 
-/** `FILE:LINE:COL: field.path: what is wrong (got VALUE, expected ...)`. */
+/**
+ * Characters a terminal may act on rather than show: C0 and C1 controls, DEL, line and paragraph
+ * separators, and the bidirectional overrides and isolates that reorder what is shown.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with every character a terminal could act on written as an escape (`\n`, `\t`, `\x1b`,
+ * `\u202e`), so that a message never echoes raw control bytes from a file or an argument.
+ * Printable text, backslashes included, is left as it is.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** `FILE:LINE:COL: field.path: what is wrong (got VALUE, expected ...)`, control characters escaped. */
 export function formatProblem(problem: ManifestProblem): string {
-  return `${problem.file}:${problem.line}:${problem.col}: ${problem.path}: ${problem.message}`;
+  return printable(`${problem.file}:${problem.line}:${problem.col}: ${problem.path}: ${problem.message}`);
+}
+
+/** How many problems of one file are printed; the rest are counted. */
+export const MAX_PROBLEMS_PER_FILE = 20;
+
+/**
+ * The lines for `problems`: at most `perFile` per file, then one line
+ * `FILE: ... and N more problems` for the rest of that file.
+ */
+export function formatProblems(
+  problems: readonly ManifestProblem[],
+  perFile: number = MAX_PROBLEMS_PER_FILE,
+): string[] {
+  const shown = new Map<string, number>();
+  const hidden = new Map<string, number>();
+  const lines: string[] = [];
+  for (const problem of problems) {
+    const n = shown.get(problem.file) ?? 0;
+    if (n < perFile) {
+      shown.set(problem.file, n + 1);
+      lines.push(formatProblem(problem));
+    } else {
+      hidden.set(problem.file, (hidden.get(problem.file) ?? 0) + 1);
+    }
+  }
+  for (const [file, n] of hidden) {
+    lines.push(printable(`${file}: ... and ${n} more problem${n === 1 ? '' : 's'}`));
+  }
+  return lines;
 }
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -48,7 +101,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function showValue(value: unknown): string {
   if (typeof value === 'string') {
     const short = value.length > 60 ? `${value.slice(0, 57)}...` : value;
-    return `'${short.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+    return `'${printable(short.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'`;
   }
   if (value === null) {
     return 'null (an empty value)';
@@ -67,19 +120,22 @@ export function showValue(value: unknown): string {
  * neighbours each cost 1 (`restart_timout` → `restart_timeout` is 1, `mdoe` → `mode` is 1).
  */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  // Three rows of the matrix (the transposition looks two rows back), not the whole matrix.
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let current = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        current[j] = Math.min(current[j], before[j - 2] + 1);
       }
     }
+    [before, previous, current] = [previous, current, before];
   }
-  return d[a.length][b.length];
+  return previous[b.length];
 }
 
 /** The candidate closest to `word` within edit distance `max` (first one on ties), if any. */
@@ -87,6 +143,8 @@ export function closest(word: string, candidates: readonly string[], max = 2): s
   let best: string | undefined;
   let bestDistance = max + 1;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip the matrix (a long key stays cheap).
+    if (Math.abs(word.length - candidate.length) > max) continue;
     const distance = editDistance(word, candidate);
     if (distance < bestDistance && candidate !== word) {
       best = candidate;

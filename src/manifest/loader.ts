@@ -1,8 +1,32 @@
+import { isUtf8 } from 'buffer';
 import * as fs from 'fs';
-import { Document, isCollection, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import {
+  CST,
+  Document,
+  isCollection,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Pair,
+  parseDocument,
+  Parser,
+  visit,
+  YAMLMap,
+} from 'yaml';
 import { z } from 'zod';
 import { closest, formatPath, ManifestProblem, ROOT_PATH, showValue, YAML_PATH } from './errors';
 import { Manifest, MANIFEST_SCHEMAS, ManifestKind } from './schema';
+
+/** The largest manifest file read: manifests are a few KiB, anything this big is the wrong file. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/** The deepest nesting of mappings and lists accepted (manifests need fewer than ten levels). */
+export const MAX_MANIFEST_DEPTH = 64;
+
+/** The alias budget of the YAML library: more alias expansion than this is an alias bomb. */
+export const MAX_ALIAS_COUNT = 100;
 
 /** A path into a manifest: keys and list indices. */
 export type ManifestPath = readonly (string | number)[];
@@ -153,21 +177,52 @@ function knownKeys(root: Schema, data: unknown, path: ManifestPath, requiredOnly
 
 /** Finds nodes of a parsed document. */
 class Locator {
+  /** The pairs of each mapping by key, built on first use: a lookup stays O(1) in a large mapping. */
+  private readonly index = new Map<YAMLMap, Map<string, Pair>>();
+
   public constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
   ) {}
+
+  /** The pair of `key` in `map` (the first one, as the document's own lookup finds). */
+  private pair(map: YAMLMap, key: string | number): Pair | undefined {
+    let pairs = this.index.get(map);
+    if (pairs === undefined) {
+      pairs = new Map();
+      for (const p of map.items) {
+        const k = isScalar(p.key) ? String(p.key.value) : undefined;
+        if (k !== undefined && !pairs.has(k)) pairs.set(k, p);
+      }
+      this.index.set(map, pairs);
+    }
+    return pairs.get(String(key));
+  }
+
+  /** The node at `path` (scalars as nodes), like `doc.getIn(path, true)` but indexed. */
+  private node(path: ManifestPath): unknown {
+    let current: unknown = this.doc.contents;
+    for (const segment of path) {
+      if (isMap(current)) {
+        current = this.pair(current, segment)?.value;
+      } else if (isSeq(current) && typeof segment === 'number') {
+        current = current.items[segment];
+      } else {
+        return undefined;
+      }
+    }
+    return current;
+  }
 
   /** Position of the key of `path` (the item itself in a list), else of its value. */
   public key(path: ManifestPath): SourcePosition | undefined {
     if (path.length === 0) {
       return this.at(this.doc.contents?.range?.[0] ?? 0);
     }
-    const parent = path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+    const parent = this.node(path.slice(0, -1));
     const last = path[path.length - 1];
     if (isMap(parent)) {
-      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
-      const node = pair?.key;
+      const node = this.pair(parent, last)?.key;
       if (isNode(node) && node.range) {
         return this.at(node.range[0]);
       }
@@ -183,7 +238,7 @@ class Locator {
 
   /** Position of the value of `path` when it is a scalar, else of its key. */
   public value(path: ManifestPath): SourcePosition | undefined {
-    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+    const node = this.node(path);
     if (
       isScalar(node) &&
       node.range &&
@@ -238,14 +293,13 @@ function describe(
       out.push({ offset: [p.line, p.col], path: formatPath(at), message });
     };
     if (issue.code === 'unrecognized_keys') {
+      // Once per mapping, not per key: a file with thousands of unknown keys stays linear.
       const known = knownKeys(root, data, path);
       const parent = valueAt(data, path);
-      const present = isRecord(parent) ? Object.keys(parent) : [];
+      const present = new Set(isRecord(parent) ? Object.keys(parent) : []);
+      const absent = known.filter((k) => !present.has(k));
       for (const key of issue.keys) {
-        const suggestion = closest(
-          key,
-          known.filter((k) => !present.includes(k)),
-        );
+        const suggestion = closest(key, absent);
         const hint = suggestion !== undefined ? `, did you mean '${suggestion}'?` : '';
         const expected = known.length > 0 ? `expected one of ${known.join(', ')}` : 'expected no fields here';
         push(locate.key([...path, key]), [...path, key], `unknown field${hint} (${expected})`);
@@ -326,6 +380,74 @@ function problemsOf(file: string, located: Located[]): ManifestProblem[] {
     .map((l) => ({ file, line: l.offset[0], col: l.offset[1], path: l.path, message: l.message }));
 }
 
+/** What the concrete syntax tree shows before the document is built. */
+interface Shape {
+  /** Offset of a second document in the file, if any. */
+  readonly secondDocument?: number;
+  /** Offset of the first collection nested deeper than `MAX_MANIFEST_DEPTH`, if any. */
+  readonly tooDeep?: number;
+  /** Offset of the first alias (`*name`), if any. */
+  readonly firstAlias?: number;
+}
+
+/**
+ * Counts documents, nesting depth and aliases on the syntax tree, which the library builds without
+ * recursion: a 100 000-deep file is reported before anything recursive (building the document,
+ * converting it) can overflow the stack.
+ */
+function scanShape(text: string): Shape {
+  let documents = 0;
+  let secondDocument: number | undefined;
+  let tooDeep: number | undefined;
+  let firstAlias: number | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    documents++;
+    if (documents === 2) {
+      secondDocument = token.offset;
+      break;
+    }
+    const stack: { token: CST.Token; depth: number }[] = token.value
+      ? [{ token: token.value, depth: 0 }]
+      : [];
+    while (stack.length > 0 && tooDeep === undefined) {
+      const { token: t, depth } = stack.pop() as { token: CST.Token; depth: number };
+      if (t.type === 'alias' && (firstAlias === undefined || t.offset < firstAlias)) {
+        firstAlias = t.offset;
+      }
+      if (t.type !== 'block-map' && t.type !== 'block-seq' && t.type !== 'flow-collection') continue;
+      if (depth + 1 > MAX_MANIFEST_DEPTH) {
+        tooDeep = t.offset;
+        break;
+      }
+      for (const item of t.items) {
+        if (item.key) stack.push({ token: item.key, depth: depth + 1 });
+        if (item.value) stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return { secondDocument, tooDeep, firstAlias };
+}
+
+/** Offsets of keys that repeat an earlier key of the same mapping, in linear time. */
+function duplicateKeys(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value: unknown = pair.key.value;
+        if (seen.has(value)) {
+          offsets.push(pair.key.range?.[0] ?? 0);
+        }
+        seen.add(value);
+      }
+    },
+  });
+  return offsets;
+}
+
 /**
  * Parses YAML text and checks it against the schema of its `kind`. Returns the typed manifest, or
  * every problem with its position: YAML syntax errors first (then nothing else is checked), else
@@ -339,16 +461,60 @@ export function parseManifest<K extends ManifestKind>(
 ): LoadResult<z.infer<(typeof MANIFEST_SCHEMAS)[K]>>;
 export function parseManifest(text: string, file: string, expectKind?: ManifestKind): LoadResult {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-      const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      return { file, line: pos.line, col: pos.col, path: YAML_PATH, message: `invalid YAML: ${first}` };
-    });
+  const yamlProblem = (offset: number, message: string): FailedManifest => {
+    // The LineCounter only knows lines once a document was parsed with it: count here.
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const col = offset - (before.lastIndexOf('\n') + 1) + 1;
+    return { ok: false, file, problems: [{ file, line, col, path: YAML_PATH, message }] };
+  };
+  const shape = scanShape(text);
+  if (shape.secondDocument !== undefined) {
+    return yamlProblem(
+      shape.secondDocument,
+      "several YAML documents in one file (a manifest is one document: split the file at this '---', or remove it)",
+    );
+  }
+  if (shape.tooDeep !== undefined) {
+    return yamlProblem(
+      shape.tooDeep,
+      `nested more than ${MAX_MANIFEST_DEPTH} levels deep (a manifest needs far fewer: is this the right file?)`,
+    );
+  }
+  // Duplicate keys are found below in linear time; the library's own check is quadratic.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
+  const syntax = doc.errors.map((e) => {
+    const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+    const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    return { file, line: pos.line, col: pos.col, path: YAML_PATH, message: `invalid YAML: ${first}` };
+  });
+  const duplicates = duplicateKeys(doc).map((offset) => {
+    const pos = lines.linePos(offset);
+    return {
+      file,
+      line: pos.line,
+      col: pos.col,
+      path: YAML_PATH,
+      message: 'invalid YAML: Map keys must be unique',
+    };
+  });
+  if (syntax.length > 0 || duplicates.length > 0) {
+    const problems = [...syntax, ...duplicates].sort((a, b) => a.line - b.line || a.col - b.col);
     return { ok: false, file, problems };
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // The library refuses an alias bomb ("billion laughs") with a ReferenceError.
+    const message = error instanceof Error ? error.message : String(error);
+    return yamlProblem(
+      shape.firstAlias ?? 0,
+      /alias/i.test(message)
+        ? `aliases expand too much (more than the limit of ${MAX_ALIAS_COUNT} that guards against alias bombs; write the values out instead)`
+        : `invalid YAML: ${message.split('\n')[0]}`,
+    );
+  }
   const locate = new Locator(doc, lines);
   const kinds = expectKind ? [expectKind] : KINDS;
   const kindList = `${kinds.length > 1 ? 'one of ' : ''}${kinds.map((k) => showValue(k)).join(', ')}`;
@@ -392,20 +558,101 @@ export function parseManifest(text: string, file: string, expectKind?: ManifestK
   };
 }
 
-/** Reads and parses a manifest file; an unreadable file is one problem at 1:1. */
-export function loadManifestFile(file: string): LoadResult {
-  let text: string;
+/** The text of a manifest file, or why it cannot be one. */
+function readManifestText(file: string): { text: string } | { reason: string } {
+  let fd: number;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    fd = fs.openSync(file, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? 'unreadable');
+    return { reason: `cannot read the file (${readError(error)})` };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    // Read at most one byte past the limit, whatever the file is (a pipe, a device, a growing log).
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, MAX_MANIFEST_BYTES + 1 - size), null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      size += n;
+      if (size > MAX_MANIFEST_BYTES) {
+        return {
+          reason: `too large for a manifest (more than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB: is this the right file?)`,
+        };
+      }
+    }
+  } catch (error) {
+    return { reason: `cannot read the file (${readError(error)})` };
+  } finally {
+    fs.closeSync(fd);
+  }
+  const bytes = Buffer.concat(chunks);
+  const nul = bytes.indexOf(0);
+  const bad = nul !== -1 ? nul : firstInvalidUtf8(bytes);
+  if (bad !== undefined) {
     return {
-      ok: false,
-      file,
-      problems: [{ file, line: 1, col: 1, path: ROOT_PATH, message: `cannot read the file (${reason})` }],
+      reason: `not a text file (byte ${bad} is ${nul !== -1 ? 'a NUL byte' : 'not UTF-8'}; a manifest is UTF-8 YAML)`,
     };
   }
-  return parseManifest(text, file);
+  return { text: bytes.toString('utf8') };
+}
+
+function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EISDIR'
+      ? 'a directory'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : (code ?? 'unreadable');
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence, if any. */
+function firstInvalidUtf8(bytes: Buffer): number | undefined {
+  if (isUtf8(bytes)) return undefined;
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    // The well-formed sequences of Unicode's table 3-7: no overlong forms, no surrogates.
+    const [length, low, high] =
+      b < 0x80
+        ? [1, 0, 0]
+        : b >= 0xc2 && b <= 0xdf
+          ? [2, 0x80, 0xbf]
+          : b === 0xe0
+            ? [3, 0xa0, 0xbf]
+            : b === 0xed
+              ? [3, 0x80, 0x9f]
+              : b >= 0xe1 && b <= 0xef
+                ? [3, 0x80, 0xbf]
+                : b === 0xf0
+                  ? [4, 0x90, 0xbf]
+                  : b === 0xf4
+                    ? [4, 0x80, 0x8f]
+                    : b >= 0xf1 && b <= 0xf3
+                      ? [4, 0x80, 0xbf]
+                      : [0, 0, 0];
+    if (length === 0 || i + length > bytes.length) return i;
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      if (k === 1 ? c < low || c > high : c < 0x80 || c > 0xbf) return i;
+    }
+    i += length;
+  }
+  return i;
+}
+
+/**
+ * Reads and parses a manifest file. A file that cannot be a manifest (unreadable, over
+ * `MAX_MANIFEST_BYTES`, binary, not UTF-8) is one problem at 1:1; the file is never read past the
+ * limit.
+ */
+export function loadManifestFile(file: string): LoadResult {
+  const read = readManifestText(file);
+  if ('reason' in read) {
+    return { ok: false, file, problems: [{ file, line: 1, col: 1, path: ROOT_PATH, message: read.reason }] };
+  }
+  return parseManifest(read.text, file);
 }

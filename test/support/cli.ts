@@ -1,8 +1,11 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 
 /** The repository root. */
 export const ROOT = path.join(__dirname, '..', '..');
+
+/** The launcher of the real binary. */
+export const FLOE_BIN = path.join(ROOT, 'bin', 'floe');
 
 /** What a run of the real `floe` binary printed, as non-empty lines. */
 export interface FloeRun {
@@ -11,13 +14,44 @@ export interface FloeRun {
   stderr: string[];
 }
 
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
 /** Runs the real binary, as `npx floe` does, from the repository root. */
 export function runFloe(...args: string[]): FloeRun {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'floe'), ...args], {
-    cwd: ROOT,
+  return runFloeIn(ROOT, ...args);
+}
+
+/** Runs the real binary in the directory `cwd`. */
+export function runFloeIn(cwd: string, ...args: string[]): FloeRun {
+  const r = spawnSync(process.execPath, [FLOE_BIN, ...args], {
+    cwd,
     encoding: 'utf8',
     timeout: 60_000,
   });
-  const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
   return { status: r.status, stdout: lines(r.stdout), stderr: lines(r.stderr) };
+}
+
+/**
+ * Runs the real binary with its standard output (and with `closeStderr` its standard error) a
+ * pipe whose reading end is closed before the binary writes anything, as `floe ... | head -1`
+ * leaves it once head has its line: every write to it fails with EPIPE. Resolves to the exit status.
+ */
+export function runFloeClosed(
+  args: readonly string[],
+  options: { cwd?: string; closeStderr?: boolean } = {},
+): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FLOE_BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    if (options.closeStderr) {
+      child.stderr.destroy();
+    } else {
+      child.stderr.resume();
+    }
+    child.on('error', reject);
+    child.on('close', (status) => resolve(status));
+  });
 }

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { FloeValidationError } from '../core/errors';
 import { formatProblems, ManifestProblem, printable, ROOT_PATH } from '../manifest/errors';
 import { checkReferencedFiles } from '../manifest/build';
 import { loadManifestFile } from '../manifest/loader';
@@ -179,9 +180,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     }
     const message = error instanceof Error ? error.message : String(error);
     io.err(`floe ${command.name}: ${message}`);
+    // A FloeValidationError is a problem in the user's input, fully described by its message: no
+    // stack trace is needed to act on it, so no hint to ask for one (unless asked).
     if (debug && error instanceof Error && error.stack) {
       lines(io, 'err', error.stack);
-    } else {
+    } else if (!(error instanceof FloeValidationError)) {
       io.err('(run with --debug for the stack trace)');
     }
     return EXIT.problems;

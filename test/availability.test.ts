@@ -252,11 +252,11 @@ describe('switches', () => {
     );
     expectValidationError(
       () => platform({ autoscaling: 'yes' as unknown as boolean }),
-      'platform: invalid autoscaling: got "yes", expected true, false or unset (default true)',
+      'platform: invalid autoscaling: got "yes", expected true or false',
     );
     expectValidationError(
       () => synthChart((chart) => new MinIO(chart, 'minio', { topologySpread: 1 as unknown as boolean })),
-      'test/minio: invalid topologySpread: got 1, expected true, false or unset (default true)',
+      'test/minio: invalid topologySpread: got 1, expected true or false',
     );
   });
 

@@ -773,7 +773,7 @@ describe('FloeJobs', () => {
       ],
       [
         'both platform and endpoints',
-        { endpoints: { namespace: 'x' } as FloeJobsProps['endpoints'] },
+        { endpoints: platform.endpoints },
         undefined,
         'customer-360',
         'sales: invalid platform: got "both platform and endpoints", expected exactly one of `platform` (a FloePlatform) and `endpoints` (its PlatformEndpoints)',

@@ -472,7 +472,7 @@ describe('Marquez', () => {
     test('unknown log level', () => {
       expectValidationError(
         () => buildAlone({ logLevel: 'VERBOSE' as unknown as MarquezProps['logLevel'] }),
-        'test/lineage: invalid logLevel: got "VERBOSE", expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF',
+        "test/lineage: invalid logLevel: got \"VERBOSE\", expected 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR' or 'OFF'",
       );
     });
 

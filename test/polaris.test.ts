@@ -627,7 +627,11 @@ describe('Polaris', () => {
     expectError(() => synth({ warehouse: 'my warehouse' }), /invalid warehouse: got "my warehouse"/);
     expectError(
       () => synth({ supportedStorageTypes: ['FILE' as 'S3'] }),
-      /invalid supportedStorageTypes: got \["FILE"\], expected .*FILE is refused/,
+      /invalid supportedStorageTypes\[0\]: got "FILE", expected 'S3', 'GCS' or 'AZURE'$/,
+    );
+    expectError(
+      () => synth({ supportedStorageTypes: [] }),
+      /invalid supportedStorageTypes: got \[\], expected .*FILE is refused/,
     );
     expectError(
       () => synth({ additionalProperties: { 'quarkus.log.file.enabled': 'true' } }),

@@ -27,6 +27,28 @@ export class FloeValidationError extends Error {
   }
 }
 
+/**
+ * Every problem `checkProps` found in the props or options of one call (unknown keys, values of the
+ * wrong kind, missing required values), thrown before anything is built. The message has one line
+ * per problem, each in the `FloeValidationError` format (`<path>: invalid <prop>: got ..., expected
+ * ...`); `constructPath`, `field`, `value` and `allowed` are those of the first problem.
+ */
+export class FloePropsError extends FloeValidationError {
+  /** Every problem, in the order of the props. */
+  public readonly problems: readonly FloeValidationError[];
+
+  public constructor(problems: readonly FloeValidationError[]) {
+    if (problems.length === 0) {
+      throw new Error('internal: FloePropsError without problems');
+    }
+    const first = problems[0];
+    super(first.constructPath, first.field, first.value, first.allowed);
+    this.name = 'FloePropsError';
+    this.message = problems.map((p) => p.message).join('\n');
+    this.problems = problems;
+  }
+}
+
 /** Renders a value for an error message: strings quoted, everything else as JSON. */
 export function formatValue(value: unknown): string {
   if (value === undefined) {

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { ServiceEndpoint } from './endpoints';
 import { FloeValidationError } from './errors';
 import { WorkloadIdentity } from './labels';
+import { checkProps } from './props-check';
 import { objectMeta } from './service';
 import { validateDnsSubdomain } from './validation';
 
@@ -57,6 +58,7 @@ export function addIngress(
   target: IngressTarget,
   options: IngressOptions,
 ): k8s.KubeIngress {
+  checkProps(scope, 'IngressOptions', options, field);
   if (options.host !== undefined && (options.host.length > 253 || !INGRESS_HOST.test(options.host))) {
     throw new FloeValidationError(
       scope,

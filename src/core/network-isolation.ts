@@ -13,6 +13,7 @@ import {
   resolveNetwork,
   labelKey,
 } from './network-paths';
+import { checkConstructProps } from './props-check';
 import { validateDnsLabel, validateLabelValue, validatePort } from './validation';
 
 /** The label every namespace carries with its own name (Kubernetes 1.21 and later). */
@@ -194,6 +195,7 @@ export class NetworkIsolation extends Construct {
   private readonly workloadPolicies = new Map<string, k8s.KubeNetworkPolicy>();
 
   public constructor(scope: Construct, id: string, props: NetworkIsolationProps) {
+    checkConstructProps(scope, id, 'NetworkIsolationProps', props);
     super(scope, id);
     const chart = Chart.of(this);
     this.namespace = chart.namespace ?? 'default';

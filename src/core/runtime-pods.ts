@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { FloeValidationError } from './errors';
+import { checkConstructProps } from './props-check';
 import { validateDnsLabel } from './validation';
 
 /** Options of `RuntimePods`. */
@@ -31,6 +32,7 @@ export class RuntimePods extends Construct {
   public readonly labels: Readonly<Record<string, string>>;
 
   public constructor(scope: Construct, id: string, props: RuntimePodsProps) {
+    checkConstructProps(scope, id, 'RuntimePodsProps', props);
     super(scope, id);
     this.name = validateDnsLabel(this, 'name', props.name);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace);

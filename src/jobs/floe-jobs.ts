@@ -7,6 +7,7 @@ import { connect, KUBERNETES_API } from '../core/connections';
 import { FloeValidationError } from '../core/errors';
 import { recommendedLabels, WorkloadIdentity } from '../core/labels';
 import { NetworkIsolation, NetworkPolicyOptions } from '../core/network-isolation';
+import { checkConstructProps } from '../core/props-check';
 import { mergeSecretRequirements, SecretRequirement } from '../core/secrets';
 import {
   validateDnsLabel,
@@ -144,6 +145,7 @@ export class FloeJobs extends Chart {
   private readonly imagePullSecrets?: string[];
 
   public constructor(scope: Construct, id: string, props: FloeJobsProps) {
+    checkConstructProps(scope, id, 'FloeJobsProps', props);
     const namespace = props.namespace ?? DEFAULT_JOBS_NAMESPACE;
     super(scope, id, { namespace, disableResourceNameHashes: true });
     checkObjectCollisions(this);

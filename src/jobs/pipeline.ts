@@ -5,6 +5,7 @@ import { FloeValidationError } from '../core/errors';
 import { ContainerImage, resolveImage } from '../core/image';
 import { WorkloadIdentity } from '../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs, SchedulingOptions } from '../core/pod';
+import { checkConstructProps } from '../core/props-check';
 import { ResourceRequirements } from '../core/resources';
 import { SecretRequirement } from '../core/secrets';
 import { objectMeta } from '../core/service';
@@ -358,6 +359,7 @@ export class Pipeline extends Construct {
   public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   public constructor(scope: Construct, name: string, props: PipelineProps, ctx: PipelineContext) {
+    checkConstructProps(scope, name, 'PipelineProps', props);
     validatePipelineName(`${scope.node.path}/${name}`, name);
     super(scope, name);
     this.name = name;

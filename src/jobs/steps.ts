@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { FloeValidationError } from '../core/errors';
+import { checkProps } from '../core/props-check';
 import { ResourceRequirements } from '../core/resources';
 import { validateDnsLabel, validateEnvName } from '../core/validation';
 
@@ -230,6 +231,7 @@ function base(kind: StepKind, defaultName: string, o: StepOptions, checks: reado
 export const dbt = {
   /** `dbt run --project-dir <dir> --profiles-dir <dir> [--target] [--select] [--exclude] [--vars] [--full-refresh]`. */
   run(options: DbtRunOptions = {}): Step {
+    checkProps('dbt.run()', 'DbtRunOptions', options);
     return {
       ...base('dbt-run', 'dbt-run', options, []),
       command: dbtCommand('run', options, options.select),
@@ -238,6 +240,7 @@ export const dbt = {
   },
   /** `dbt test ...`: fails (non-zero exit) when a test fails. Must come after a `dbt.run()` or an ingest. */
   test(options: DbtTestOptions = {}): Step {
+    checkProps('dbt.test()', 'DbtTestOptions', options);
     return {
       ...base('dbt-test', 'dbt-test', options, ['dbt-run', 'dlt-ingest']),
       command: dbtCommand('test', options, options.select),
@@ -254,6 +257,7 @@ export const ingest = {
    * (`SOURCES__<SOURCE>__...`, `DESTINATION__...`), which the pipeline's `credentials` can set.
    */
   dlt(options: DltOptions): Step {
+    checkProps('ingest.dlt()', 'DltOptions', options);
     const source = typeof options.source === 'string' ? options.source : '';
     return {
       ...base('dlt-ingest', `dlt-${source.replace(/_/g, '-')}`, options, []),
@@ -271,6 +275,7 @@ export const quality = {
    * custom `command`. Must come after a `dbt.run()` or an ingest.
    */
   check(options: QualityCheckOptions = {}): Step {
+    checkProps('quality.check()', 'QualityCheckOptions', options);
     const custom = options.command !== undefined;
     return {
       ...base('quality-check', 'quality-check', options, ['dbt-run', 'dlt-ingest']),

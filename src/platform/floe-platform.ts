@@ -14,6 +14,7 @@ import { FloeValidationError } from '../core/errors';
 import { addIngress, IngressOptions } from '../core/ingress';
 import { MANAGED_BY } from '../core/labels';
 import { NetworkIsolation, NetworkPolicyOptions } from '../core/network-isolation';
+import { checkConstructProps } from '../core/props-check';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../core/secrets';
 import { validateDnsLabel, validateImageRepositoryPrefix, validateLabelValue } from '../core/validation';
 import { ExternalPostgres, ExternalPostgresProps } from '../plugins/database/external-postgres';
@@ -371,6 +372,7 @@ export class FloePlatform extends Chart {
   private readonly ingressSecrets: SecretRequirement[] = [];
 
   public constructor(scope: Construct, id: string, props: FloePlatformProps = {}) {
+    checkConstructProps(scope, id, 'FloePlatformProps', props);
     const namespace = props.namespace ?? DEFAULT_PLATFORM_NAMESPACE;
     super(scope, id, { namespace, disableResourceNameHashes: true });
     checkObjectCollisions(this);

@@ -1,4 +1,5 @@
 import { FloeValidationError } from '../../core/errors';
+import { checkProps } from '../../core/props-check';
 import { SecretRequirement } from '../../core/secrets';
 import { CatalogPlugin, PluginProvider } from '../interfaces';
 
@@ -25,11 +26,13 @@ export interface ExternalCatalogProps {
 export class ExternalCatalog implements CatalogPlugin {
   /** Refers to an external catalog. Validation errors name `path` (the slot it is used in). */
   public static fromUri(props: ExternalCatalogProps, path = 'ExternalCatalog'): ExternalCatalog {
+    checkProps(path, 'ExternalCatalogProps', props);
     return new ExternalCatalog(props, path);
   }
 
   /** A provider for `FloePlatform`'s catalog slot that deploys nothing and asks for no database. */
   public static provider(props: ExternalCatalogProps): PluginProvider<CatalogPlugin> {
+    checkProps('ExternalCatalog.provider()', 'ExternalCatalogProps', props);
     return {
       provide: (scope, id): CatalogPlugin => ExternalCatalog.fromUri(props, `${scope.node.path}/${id}`),
     };

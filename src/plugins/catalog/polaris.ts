@@ -18,6 +18,7 @@ import { ContainerImage, ImageOverride, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resources';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -486,6 +487,7 @@ export class Polaris extends Construct implements CatalogPlugin {
    * `catalog-db` (database and user `polaris`) and wires storage and telemetry.
    */
   public static provider(options: PolarisProviderOptions = {}): PluginProvider<CatalogPlugin> {
+    checkProps('Polaris.provider()', 'PolarisProviderOptions', options);
     return {
       database: { name: 'catalog-db', database: 'polaris', username: 'polaris' },
       provide: (scope: Construct, id: string, deps: PlatformDependencies): CatalogPlugin => {
@@ -581,6 +583,7 @@ export class Polaris extends Construct implements CatalogPlugin {
   }
 
   public constructor(scope: Construct, id: string, props: PolarisProps) {
+    checkConstructProps(scope, id, 'PolarisProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'polaris', 52);
     const replicas = validateReplicas(this, 'replicas', props.replicas ?? 2);

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ContainerImage } from '../../core/image';
+import { checkProps } from '../../core/props-check';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { validatePort } from '../../core/validation';
 import { FloeValidationError } from '../../core/errors';
@@ -36,6 +37,7 @@ export interface ExternalPostgresProps {
 export class ExternalPostgres implements PostgresDatabasePlugin {
   /** Refers to an external database. Validation errors name `path` (the slot it is used in). */
   public static fromEndpoint(props: ExternalPostgresProps, path = 'ExternalPostgres'): ExternalPostgres {
+    checkProps(path, 'ExternalPostgresProps', props);
     return new ExternalPostgres(props, path);
   }
 

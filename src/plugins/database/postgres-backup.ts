@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { resolveProduction } from '../../core/availability';
 import { ComponentProps, DEFAULT_PLATFORM_NAME } from '../../core/component';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { workloadServiceAccount } from '../../core/service-account';
 import { namespaceOf, ServiceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv } from '../../core/env';
@@ -279,6 +280,7 @@ export class PostgresBackup extends Construct implements HasPrerequisites {
   public readonly requiredSecrets: readonly SecretRequirement[];
 
   public constructor(scope: Construct, id: string, props: PostgresBackupProps) {
+    checkConstructProps(scope, id, 'PostgresBackupProps', props);
     super(scope, id);
     this.database = props.database;
     this.storage = props.storage;
@@ -483,6 +485,7 @@ export function addPostgresBackups(
   options: BackupOptions,
   component: ComponentProps,
 ): Record<string, PostgresBackup> {
+  checkProps(scope, 'BackupOptions', options);
   const { s3, bucket: requestedBucket, ...shared } = options;
   if (s3 !== undefined && requestedBucket !== undefined) {
     throw new FloeValidationError(

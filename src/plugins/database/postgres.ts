@@ -10,6 +10,7 @@ import { ContainerImage, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
 import { execProbe } from '../../core/probes';
+import { checkConstructProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -121,6 +122,7 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
   public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   public constructor(scope: Construct, id: string, props: PostgreSQLProps) {
+    checkConstructProps(scope, id, 'PostgreSQLProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? id, 47);
     if (validateReplicas(this, 'replicas', props.replicas ?? 1) !== 1) {

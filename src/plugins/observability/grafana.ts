@@ -13,6 +13,7 @@ import { ContainerImage, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -158,6 +159,7 @@ export class Grafana extends Construct implements HasPrerequisites {
    * @param options everything else
    */
   public static provider(options: GrafanaProviderOptions = {}): PluginProvider<Grafana> {
+    checkProps('Grafana.provider()', 'GrafanaProviderOptions', options);
     return {
       provide: (scope: Construct, id: string, deps: PlatformDependencies): Grafana =>
         new Grafana(scope, id, {
@@ -207,6 +209,7 @@ export class Grafana extends Construct implements HasPrerequisites {
   }
 
   public constructor(scope: Construct, id: string, props: GrafanaProps = {}) {
+    checkConstructProps(scope, id, 'GrafanaProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'grafana', 51);
     if (validateReplicas(this, 'replicas', props.replicas ?? 1) !== 1) {

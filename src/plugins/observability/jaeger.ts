@@ -12,6 +12,7 @@ import { ContainerImage, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -116,6 +117,7 @@ export type JaegerProviderOptions = Omit<JaegerProps, 'platformName' | 'imageReg
 export class Jaeger extends Construct implements TracingBackendPlugin {
   /** Builds Jaeger inside the platform. */
   public static provider(options: JaegerProviderOptions = {}): PluginProvider<TracingBackendPlugin> {
+    checkProps('Jaeger.provider()', 'JaegerProviderOptions', options);
     return {
       provide: (scope, id, deps) =>
         new Jaeger(scope, id, {
@@ -169,6 +171,7 @@ export class Jaeger extends Construct implements TracingBackendPlugin {
   }
 
   public constructor(scope: Construct, id: string, props: JaegerProps = {}) {
+    checkConstructProps(scope, id, 'JaegerProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'jaeger', 58);
     if (validateReplicas(this, 'replicas', props.replicas ?? 1) !== 1) {

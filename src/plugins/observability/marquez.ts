@@ -13,6 +13,7 @@ import { ContainerImage, ImageOverride, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -211,6 +212,7 @@ export class Marquez extends Construct implements LineagePlugin {
    * `lineage-db` with database and user `marquez`.
    */
   public static provider(options: MarquezProviderOptions = {}): PluginProvider<LineagePlugin> {
+    checkProps('Marquez.provider()', 'MarquezProviderOptions', options);
     return {
       database: { name: 'lineage-db', database: 'marquez', username: 'marquez' },
       provide: (scope, id, deps) => {
@@ -286,6 +288,7 @@ export class Marquez extends Construct implements LineagePlugin {
   }
 
   public constructor(scope: Construct, id: string, props: MarquezProps) {
+    checkConstructProps(scope, id, 'MarquezProps', props);
     super(scope, id);
     const database = props.database;
     if (!database || typeof database !== 'object') {

@@ -19,6 +19,7 @@ import { ContainerImage, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -141,6 +142,7 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
    * backends (`deps.tracing`, `deps.metrics`) when it has them.
    */
   public static provider(options: OtelCollectorProviderOptions = {}): PluginProvider<TelemetryPlugin> {
+    checkProps('OtelCollector.provider()', 'OtelCollectorProviderOptions', options);
     return {
       provide: (scope, id, deps) =>
         new OtelCollector(scope, id, {
@@ -195,6 +197,7 @@ export class OtelCollector extends Construct implements TelemetryPlugin {
   public readonly serviceAccount?: k8s.KubeServiceAccount;
 
   public constructor(scope: Construct, id: string, props: OtelCollectorProps = {}) {
+    checkConstructProps(scope, id, 'OtelCollectorProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'otel-collector');
     this.mode = props.mode ?? 'deployment';

@@ -4,6 +4,7 @@ import { namespaceOf } from '../../core/endpoints';
 import { FloeValidationError } from '../../core/errors';
 import { recommendedLabels } from '../../core/labels';
 import { validateExtraLabels } from '../../core/metrics';
+import { checkConstructProps } from '../../core/props-check';
 import { validateDnsLabel } from '../../core/validation';
 import {
   PrometheusRule,
@@ -103,6 +104,7 @@ export class PlatformAlertRules extends Construct {
   public readonly prometheusRule: PrometheusRule;
 
   public constructor(scope: Construct, id: string, props: PlatformAlertRulesProps = {}) {
+    checkConstructProps(scope, id, 'PlatformAlertRulesProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'floe-platform-alerts');
     const extraLabels = validateExtraLabels(this, 'labels', props.labels ?? {});

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { MetricsEndpoint } from '../../core/metrics';
+import { checkConstructProps } from '../../core/props-check';
 import { AlertThresholds, PlatformAlertRules } from './platform-alert-rules';
 import { ServiceMonitors } from './service-monitors';
 
@@ -61,6 +62,7 @@ export class PlatformMonitoring extends Construct {
   public readonly requiredCustomResourceDefinitions: readonly string[] = MONITORING_CRDS;
 
   public constructor(scope: Construct, id: string, props: PlatformMonitoringProps) {
+    checkConstructProps(scope, id, 'PlatformMonitoringProps', props);
     super(scope, id);
     this.serviceMonitors = new ServiceMonitors(this, 'service-monitors', {
       endpoints: props.endpoints,

@@ -20,6 +20,7 @@ import { ContainerImage, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -199,6 +200,7 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
    * @param options everything else
    */
   public static provider(options: PrometheusProviderOptions = {}): PluginProvider<MetricsBackendPlugin> {
+    checkProps('Prometheus.provider()', 'PrometheusProviderOptions', options);
     return {
       provide: (scope: Construct, id: string, deps: PlatformDependencies): MetricsBackendPlugin =>
         new Prometheus(scope, id, {
@@ -262,6 +264,7 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
   }
 
   public constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
+    checkConstructProps(scope, id, 'PrometheusProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'prometheus', 54);
     if (validateReplicas(this, 'replicas', props.replicas ?? 1) !== 1) {

@@ -8,6 +8,7 @@ import {
   validateExtraLabels,
   validatePrometheusDuration,
 } from '../../core/metrics';
+import { checkConstructProps } from '../../core/props-check';
 import { validateDnsSubdomain } from '../../core/validation';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../../imports/monitoring.coreos.com';
 
@@ -44,6 +45,7 @@ export class ServiceMonitors extends Construct {
   public readonly serviceMonitors: readonly ServiceMonitor[];
 
   public constructor(scope: Construct, id: string, props: ServiceMonitorsProps) {
+    checkConstructProps(scope, id, 'ServiceMonitorsProps', props);
     super(scope, id);
     const interval = validatePrometheusDuration(this, 'scrapeInterval', props.scrapeInterval ?? '30s');
     const extraLabels = validateExtraLabels(this, 'labels', props.labels ?? {});

@@ -1,6 +1,7 @@
 import { connect } from '../../core/connections';
 import { resolveProduction } from '../../core/availability';
 import { configChecksumAnnotations } from '../../core/checksum';
+import { checkConstructProps } from '../../core/props-check';
 import { workloadServiceAccount } from '../../core/service-account';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -126,6 +127,7 @@ export class DagsterMetricsExporter extends Construct {
   public readonly requiredSecrets: readonly SecretRequirement[];
 
   public constructor(scope: Construct, id: string, props: DagsterMetricsExporterProps) {
+    checkConstructProps(scope, id, 'DagsterMetricsExporterProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'dagster-metrics');
     const runQueryInterval = props.runQueryInterval ?? '1m';

@@ -12,6 +12,7 @@ import {
 import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect, KUBERNETES_API } from '../../core/connections';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { RuntimePods } from '../../core/runtime-pods';
 import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
@@ -325,6 +326,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
    * database `dagster` (user `dagster`) on instance `orchestrator-db`.
    */
   public static provider(options: DagsterOptions = {}): PluginProvider<OrchestratorPlugin> {
+    checkProps('Dagster.provider()', 'DagsterOptions', options);
     return {
       database: { name: 'orchestrator-db', database: 'dagster', username: 'dagster' },
       provide(scope: Construct, id: string, deps: PlatformDependencies): OrchestratorPlugin {
@@ -442,6 +444,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
   }
 
   public constructor(scope: Construct, id: string, props: DagsterProps) {
+    checkConstructProps(scope, id, 'DagsterProps', props);
     super(scope, id);
     const instance = validateDnsLabel(this, 'id', id);
     const namespace = namespaceOf(this);

@@ -11,6 +11,7 @@ import { ContainerImage, ImageOverride, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe, tcpProbe } from '../../core/probes';
+import { checkConstructProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { mergeSecretRequirements, SecretRequirement } from '../../core/secrets';
@@ -255,6 +256,7 @@ export class CubeStore extends Construct {
   public readonly serviceAccounts: readonly k8s.KubeServiceAccount[];
 
   public constructor(scope: Construct, id: string, props: CubeStoreProps = {}) {
+    checkConstructProps(scope, id, 'CubeStoreProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'cubestore', 40);
     if (validateReplicas(this, 'router.replicas', props.router?.replicas ?? 1) !== 1) {

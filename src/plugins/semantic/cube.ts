@@ -16,6 +16,7 @@ import { ContainerImage, ImageOverride, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
@@ -273,6 +274,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
    * pull secrets and object storage.
    */
   public static provider(options: CubeProviderOptions = {}): PluginProvider<SemanticLayerPlugin> {
+    checkProps('Cube.provider()', 'CubeProviderOptions', options);
     return {
       provide: (scope: Construct, id: string, deps) =>
         new Cube(scope, id, {
@@ -330,6 +332,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
   }
 
   public constructor(scope: Construct, id: string, props: CubeProps = {}) {
+    checkConstructProps(scope, id, 'CubeProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'cube', 40);
     const apiReplicas = validateReplicas(this, 'api.replicas', props.api?.replicas ?? 2);

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { FloeValidationError } from '../../core/errors';
 import { ServiceEndpoint } from '../../core/endpoints';
+import { checkProps } from '../../core/props-check';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { validateDnsSubdomain } from '../../core/validation';
 import { ObjectStoragePlugin, PluginProvider } from '../interfaces';
@@ -135,11 +136,13 @@ export interface ExternalS3Props {
 export class ExternalS3 implements ObjectStoragePlugin {
   /** Refers to an external bucket. Validation errors name `path` (the slot it is used in). */
   public static fromBucket(props: ExternalS3Props, path = 'ExternalS3'): ExternalS3 {
+    checkProps(path, 'ExternalS3Props', props);
     return new ExternalS3(props, path);
   }
 
   /** A provider for the platform's storage slot that deploys nothing. */
   public static provider(props: ExternalS3Props): PluginProvider<ObjectStoragePlugin> {
+    checkProps('ExternalS3.provider()', 'ExternalS3Props', props);
     return {
       provide: (scope, id) => ExternalS3.fromBucket(props, scope.node.path ? `${scope.node.path}/${id}` : id),
     };

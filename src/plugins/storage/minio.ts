@@ -11,6 +11,7 @@ import { ContainerImage, ImageOverride, resolveImage } from '../../core/image';
 import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
+import { checkConstructProps, checkProps } from '../../core/props-check';
 import { ResourceRequirements } from '../../core/resources';
 import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta, ServicePortSpec } from '../../core/service';
@@ -185,6 +186,7 @@ export type MinIOProviderOptions = Omit<MinIOProps, 'platformName'>;
 export class MinIO extends Construct implements ObjectStoragePlugin {
   /** Builds a `MinIO` inside the platform. */
   public static provider(options: MinIOProviderOptions = {}): PluginProvider<ObjectStoragePlugin> {
+    checkProps('MinIO.provider()', 'MinIOProviderOptions', options);
     return {
       provide: (scope: Construct, id: string, deps: PlatformDependencies): MinIO =>
         new MinIO(scope, id, {
@@ -260,6 +262,7 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
   }
 
   public constructor(scope: Construct, id: string, props: MinIOProps = {}) {
+    checkConstructProps(scope, id, 'MinIOProps', props);
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'minio', 47);
     this.replicas = validateMinioReplicas(this, props.replicas ?? 4);

@@ -392,7 +392,7 @@ describe('every public constructor, method and function with props or options is
       .filter((name) => !owners.has(name))
       .sort();
     // Errors, and the per-construct registry of connections (made by Connections.of(scope)).
-    expect(classes).toEqual(['Connections', 'FloePropsError', 'FloeValidationError']);
+    expect(classes).toEqual(['Connections', 'FloePropsError', 'FloeValidationError', 'ObjectCollisionError']);
   });
 
   const entries = PROPS_ENTRY_POINTS.map((e) => [e.call, e] as const);

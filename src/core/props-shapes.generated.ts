@@ -550,6 +550,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       networkPolicies: { union: [{ lit: [false] }, { shape: 'NetworkPolicyOptions' }] },
       platform: { instance: 'FloePlatform' },
       platformName: 'string',
+      productImageRepositoryPrefix: 'string',
       serviceAccountName: 'string',
     },
     required: [],
@@ -575,6 +576,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       networkPolicies: { union: [{ lit: [false] }, { shape: 'NetworkPolicyOptions' }] },
       orchestrator: { union: [{ lit: ['none'] }, { shape: 'PluginProvider<OrchestratorPlugin>' }] },
       platformName: 'string',
+      productImageRepositoryPrefix: 'string',
       semantic: { union: [{ lit: ['none'] }, { shape: 'PluginProvider<SemanticLayerPlugin>' }] },
       serviceAccounts: 'boolean',
       sharedServices: { instance: 'FloePlatform' },
@@ -1000,8 +1002,9 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       tolerations: { array: 'object' },
       topologySpreadConstraints: { array: 'object' },
       ttlSecondsAfterFinished: 'number',
+      version: 'string',
     },
-    required: ['image', 'steps'],
+    required: ['steps'],
   },
   PlatformAlertRulesProps: {
     props: {

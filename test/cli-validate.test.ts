@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliCommand, COMMANDS, main } from '../src/cli/floe';
 import * as loader from '../src/manifest/loader';
-import { ROOT, runFloe as floe, runFloeClosed, runFloeIn } from './support/cli';
+import { ROOT, runFloe as floe, runFloeClosed, runFloeIn, runFloeWith } from './support/cli';
 
 jest.setTimeout(120_000);
 
@@ -165,6 +165,48 @@ describe('floe validate with hostile and wrong files', () => {
       // eslint-disable-next-line no-control-regex -- looking for control characters is the point
       /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/,
     );
+  });
+
+  test('nesting at the size limit is refused in bounded memory (a 64 MiB heap is enough)', () => {
+    // Before the lexical pre-scan, 1 MiB of '[' built a million-node syntax tree (about 1 GiB)
+    // before the depth check could see it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-deep-'));
+    const near = loader.MAX_MANIFEST_BYTES - 1;
+    fs.writeFileSync(path.join(dir, 'flow.yaml'), '['.repeat(near));
+    fs.writeFileSync(path.join(dir, 'maps.yaml'), '{a: '.repeat(Math.floor(near / 4)));
+    fs.writeFileSync(path.join(dir, 'compact.yaml'), `${'- '.repeat(Math.floor(near / 2) - 1)}x`);
+    const r = runFloeWith(
+      { cwd: dir, nodeOptions: ['--max-old-space-size=64'] },
+      'validate',
+      'flow.yaml',
+      'maps.yaml',
+      'compact.yaml',
+    );
+    const deep =
+      '<yaml>: nested more than 64 levels deep (a manifest needs far fewer: is this the right file?)';
+    expect(r).toEqual({
+      status: 1,
+      stdout: [`flow.yaml:1:65: ${deep}`, `maps.yaml:1:257: ${deep}`, `compact.yaml:1:129: ${deep}`],
+      stderr: ['floe validate: 3 problems in 3 of 3 files'],
+    });
+  });
+
+  test('a directory, a symbolic link loop and a path through a file are one line each', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-paths-'));
+    fs.mkdirSync(path.join(dir, 'adir'));
+    fs.symlinkSync('loop', path.join(dir, 'loop'));
+    fs.writeFileSync(path.join(dir, 'afile'), 'x: 1\n');
+    const r = runFloeIn(dir, 'validate', 'adir', 'loop', 'afile/floe.yaml', 'missing.yaml');
+    expect(r).toEqual({
+      status: 1,
+      stdout: [
+        'adir:1:1: <root>: cannot read the file (a directory)',
+        'loop:1:1: <root>: cannot read the file (a loop of symbolic links)',
+        'afile/floe.yaml:1:1: <root>: cannot read the file (a part of the path is a file, not a directory)',
+        'missing.yaml:1:1: <root>: cannot read the file (no such file)',
+      ],
+      stderr: ['floe validate: 4 problems in 4 of 4 files'],
+    });
   });
 
   test("an unexpected error in one file is that file's problem; the other files are still checked", async () => {

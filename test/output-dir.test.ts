@@ -159,6 +159,74 @@ describe('floe synth --out: only an absent, empty or previous floe output direct
   });
 });
 
+describe('floe synth --out: unusable paths are one line each, and leave nothing behind', () => {
+  test('an empty --out is a usage error (exit 2), not the current directory', async () => {
+    const err: string[] = [];
+    const code = await main(['synth', '--manifest', platform, '--out', ''], {
+      out: () => undefined,
+      err: (l) => err.push(l),
+    });
+    expect(code).toBe(2);
+    expect(err[0]).toBe('floe synth: --out needs a value (got an empty string)');
+  });
+
+  test('a path through a file is refused in one line, and the file is untouched', async () => {
+    const dir = tmpdir();
+    populate(dir, { notes: 'mine' });
+    const r = await synth(path.join(dir, 'notes', 'out'));
+    expect(r).toEqual({
+      code: 1,
+      out: [],
+      err: [
+        `floe synth: cannot write ${path.join(dir, 'notes', 'out')}: a part of the path is a file, not a directory; nothing was written`,
+      ],
+    });
+    expect(snapshot(dir)).toEqual({ notes: 'mine' });
+  });
+
+  test('parents that floe created for an output that failed are removed; existing ones stay', async () => {
+    const dir = tmpdir();
+    populate(dir, { 'keep/': '' });
+    const bad = path.join(dir, 'keep', 'bad.yaml');
+    fs.writeFileSync(bad, 'kind: PlatformManifest\n');
+    const code = await main(['synth', '--manifest', bad, '--out', path.join(dir, 'keep/a/b/out')], {
+      out: () => undefined,
+      err: () => undefined,
+    });
+    expect(code).toBe(1);
+    expect(snapshot(dir)).toEqual({ 'keep/': '', 'keep/bad.yaml': 'kind: PlatformManifest\n' });
+    // On success the parents are the output's and stay.
+    expect((await synth(path.join(dir, 'keep/a/b/out'))).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'keep/a/b/out', OUTPUT_MARKER))).toBe(true);
+  });
+
+  test('a directory floe may not write to is one line, exit 1 (as a non-root user sees it)', async () => {
+    const dir = tmpdir();
+    const denied = Object.assign(new Error("EACCES: permission denied, mkdtemp '...'"), {
+      code: 'EACCES',
+    });
+    // The module object itself: the namespace import above has read-only bindings of it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeFs = require('fs') as typeof fs;
+    const spy = jest.spyOn(nodeFs, 'mkdtempSync').mockImplementation(() => {
+      throw denied;
+    });
+    try {
+      const r = await synth(path.join(dir, 'new', 'out'));
+      expect(r).toEqual({
+        code: 1,
+        out: [],
+        err: [
+          `floe synth: cannot write ${path.join(dir, 'new', 'out')}: permission denied; nothing was written`,
+        ],
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(snapshot(dir)).toEqual({});
+  });
+});
+
 describe('the output directory rule (src/cli/output-dir.ts)', () => {
   test('accepts what cdk8s synth wrote before the marker existed, in exactly its shapes', () => {
     const yaml = tmpdir();

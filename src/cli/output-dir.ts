@@ -258,24 +258,88 @@ function check(target: OutputTarget): Inspection {
   return found;
 }
 
+/** What the file system says, in words, for the errors a user can fix. */
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ELOOP: 'a loop of symbolic links in the path',
+  ENAMETOOLONG: 'the path is too long',
+  EEXIST: 'a file appeared in the way while writing',
+};
+
+/**
+ * Runs `fn`; a file system error the user can fix (a file where a directory is expected, no
+ * permission, a full or read-only disk) becomes an `OutputDirError` naming `dir`, so commands print
+ * one line instead of Node's error and stack.
+ */
+function guard<T>(dir: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === undefined ? undefined : FS_REASONS[code];
+    if (reason === undefined) throw error;
+    throw new OutputDirError(`cannot write ${printable(dir)}: ${reason}; nothing was written`);
+  }
+}
+
 /** Throws an `OutputDirError` unless `target.dir` may be replaced: call before any work. */
 export function checkOutputDir(target: OutputTarget): void {
-  check(target);
+  guard(target.dir, () => check(target));
 }
+
+/** For each staging directory: the first of its parents that `makeStagingDir` created, if any. */
+const createdParents = new Map<string, string | undefined>();
 
 /**
  * A new, empty directory beside `dir` to build the output in (created with its parents). Pass it to
  * `replaceOutputDir` on success; remove it with `removeStagingDir` in any case.
  */
 export function makeStagingDir(dir: string): string {
-  const real = realPath(dir);
-  fs.mkdirSync(path.dirname(real), { recursive: true });
-  return fs.mkdtempSync(path.join(path.dirname(real), `.${path.basename(real)}.floe-new-`));
+  return guard(dir, () => {
+    const real = realPath(dir);
+    const created = fs.mkdirSync(path.dirname(real), { recursive: true });
+    try {
+      const staging = fs.mkdtempSync(path.join(path.dirname(real), `.${path.basename(real)}.floe-new-`));
+      createdParents.set(staging, created);
+      return staging;
+    } catch (error) {
+      if (created !== undefined) removeEmptyParents(path.dirname(real), created);
+      throw error;
+    }
+  });
 }
 
-/** Removes a directory `makeStagingDir` made, if it is still there. */
+/** Removes `from` and its parents up to `top`, as long as each is empty. */
+function removeEmptyParents(from: string, top: string): void {
+  let dir = from;
+  for (;;) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      return; // not empty (or already gone): what is not floe's stays
+    }
+    if (dir === top) return;
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/**
+ * Removes a directory `makeStagingDir` made, if it is still there, and, when the output was not
+ * put in place, the parent directories `makeStagingDir` created for it (those still empty).
+ */
 export function removeStagingDir(staging: string): void {
+  const placed = !fs.existsSync(staging);
   fs.rmSync(staging, { recursive: true, force: true });
+  const created = createdParents.get(staging);
+  createdParents.delete(staging);
+  if (!placed && created !== undefined) removeEmptyParents(path.dirname(staging), created);
 }
 
 /** Every file under `dir`, relative and `/`-separated, sorted. */
@@ -310,6 +374,10 @@ function deletePrevious(dir: string, previous: Inspection): boolean {
  * directory may not be replaced, leaving everything as it was.
  */
 export function replaceOutputDir(staging: string, target: OutputTarget): string[] {
+  return guard(target.dir, () => replace(staging, target));
+}
+
+function replace(staging: string, target: OutputTarget): string[] {
   const files = filesUnder(staging).filter((f) => f !== OUTPUT_MARKER);
   fs.writeFileSync(path.join(staging, OUTPUT_MARKER), [...MARKER_HEADER, ...files, ''].join('\n'));
   const previous = check(target);
@@ -352,8 +420,10 @@ export function replaceOutputDir(staging: string, target: OutputTarget): string[
  * directory that is not a floe output; an absent directory is fine.
  */
 export function removeOutputDir(target: OutputTarget): void {
-  const previous = check(target);
-  if (previous.kind !== 'absent') {
-    deletePrevious(realPath(target.dir), previous);
-  }
+  guard(target.dir, () => {
+    const previous = check(target);
+    if (previous.kind !== 'absent') {
+      deletePrevious(realPath(target.dir), previous);
+    }
+  });
 }

@@ -72,6 +72,9 @@ function parseArgs(args: readonly string[]): SynthArgs {
       if (v === undefined || (inline === undefined && v.startsWith('--'))) {
         throw new UsageError(`${name} needs a value`);
       }
+      if (v === '') {
+        throw new UsageError(`${name} needs a value (got an empty string)`);
+      }
       return v;
     };
     switch (name) {

@@ -8,6 +8,7 @@ import {
   isNode,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   Pair,
   parseDocument,
@@ -391,6 +392,37 @@ interface Shape {
 }
 
 /**
+ * Finds, on the token stream alone, nesting that a syntax tree could not hold in bounded memory:
+ * flow collections (`[[[[...`) and compact block collections on one line (`- - - ...`, `? ? ...`).
+ * The parser would build one tree node per level before `scanShape` could look at it (1 MiB of
+ * `[` took a gigabyte); the lexer keeps only a counter. Nesting by indentation needs a line per
+ * level, so the file size limit already bounds it, and `scanShape` reports it exactly.
+ * Returns the source offset of the first level beyond `MAX_MANIFEST_DEPTH`, if any.
+ */
+function lexicalTooDeep(text: string): number | undefined {
+  let offset = 0;
+  let flow = 0;
+  let compact = 0;
+  for (const token of new Lexer().lex(text)) {
+    // Control tokens mark structure and are not source text.
+    if (token === CST.DOCUMENT || token === CST.SCALAR || token === CST.FLOW_END) continue;
+    if (token === '[' || token === '{') {
+      if (++flow > MAX_MANIFEST_DEPTH) return offset;
+    } else if (token === ']' || token === '}') {
+      flow = Math.max(0, flow - 1);
+    } else if (token === '-' || token === '?') {
+      if (flow === 0 && ++compact > MAX_MANIFEST_DEPTH) return offset;
+    } else if (token.startsWith('\n') || token.startsWith('\r')) {
+      compact = 0;
+    } else if (token.startsWith('---') || token.startsWith('...')) {
+      flow = 0;
+    }
+    offset += token.length;
+  }
+  return undefined;
+}
+
+/**
  * Counts documents, nesting depth and aliases on the syntax tree, which the library builds without
  * recursion: a 100 000-deep file is reported before anything recursive (building the document,
  * converting it) can overflow the stack.
@@ -468,6 +500,16 @@ export function parseManifest(text: string, file: string, expectKind?: ManifestK
     const col = offset - (before.lastIndexOf('\n') + 1) + 1;
     return { ok: false, file, problems: [{ file, line, col, path: YAML_PATH, message }] };
   };
+  const lexical = lexicalTooDeep(text);
+  if (lexical !== undefined) {
+    // The text up to that point is small enough for the syntax tree, which counts block levels
+    // too and so finds the first level past the limit exactly.
+    const tooDeep = scanShape(text.slice(0, lexical + 1)).tooDeep ?? lexical;
+    return yamlProblem(
+      tooDeep,
+      `nested more than ${MAX_MANIFEST_DEPTH} levels deep (a manifest needs far fewer: is this the right file?)`,
+    );
+  }
   const shape = scanShape(text);
   if (shape.secondDocument !== undefined) {
     return yamlProblem(
@@ -598,15 +640,21 @@ function readManifestText(file: string): { text: string } | { reason: string } {
   return { text: bytes.toString('utf8') };
 }
 
+/** Why a file could not be read, in words (the errno code for anything unusual). */
+const READ_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'a loop of symbolic links',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  ENAMETOOLONG: 'the path is too long',
+  EIO: 'input/output error',
+};
+
 function readError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT'
-    ? 'no such file'
-    : code === 'EISDIR'
-      ? 'a directory'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : (code ?? 'unreadable');
+  return (code === undefined ? undefined : READ_REASONS[code]) ?? code ?? 'unreadable';
 }
 
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence, if any. */

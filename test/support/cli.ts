@@ -23,8 +23,16 @@ export function runFloe(...args: string[]): FloeRun {
 
 /** Runs the real binary in the directory `cwd`. */
 export function runFloeIn(cwd: string, ...args: string[]): FloeRun {
-  const r = spawnSync(process.execPath, [FLOE_BIN, ...args], {
-    cwd,
+  return runFloeWith({ cwd }, ...args);
+}
+
+/** Runs the real binary in `cwd` (default: the repository root) with extra `node` options. */
+export function runFloeWith(
+  options: { cwd?: string; nodeOptions?: readonly string[] },
+  ...args: string[]
+): FloeRun {
+  const r = spawnSync(process.execPath, [...(options.nodeOptions ?? []), FLOE_BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -1,14 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, runFloe as floe, runFloeIn } from './support/cli';
+import { floeInProcess, ROOT, runFloe } from './support/cli';
 
 jest.setTimeout(120_000);
 
-describe('floe synth (the real binary)', () => {
-  test('writes the mesh, one file per chart in apply order, and says what it wrote', () => {
+describe('floe synth', () => {
+  test('writes the mesh, one file per chart in apply order, and says what it wrote', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'floe-cli-')), 'dist');
-    const r = floe(
+    const r = await floeInProcess(
+      ROOT,
       'synth',
       '--manifest',
       'examples/mesh/enterprise.yaml',
@@ -38,8 +39,8 @@ describe('floe synth (the real binary)', () => {
     ]);
   });
 
-  test('exit 1 with positioned problems and no stack trace; --help exits 0', () => {
-    const r = floe(
+  test('the real binary: exit 1 with positioned problems and no stack trace; --help exits 0', () => {
+    const r = runFloe(
       'synth',
       '--manifest',
       'test/fixtures/synth/unsupported-settings.yaml',
@@ -52,12 +53,12 @@ describe('floe synth (the real binary)', () => {
     );
     expect(r.stderr).toEqual(['floe synth: 4 problems; nothing was written']);
     expect([...r.stdout, ...r.stderr].join('\n')).not.toMatch(/\n\s+at /);
-    const help = floe('synth', '--help');
+    const help = runFloe('synth', '--help');
     expect(help.status).toBe(0);
     expect(help.stdout[0]).toBe('Usage: floe synth --manifest FILE [--domain FILE ...] [--product FILE ...]');
   });
 
-  test('never replaces a directory that holds the project, the manifest, or the current directory', () => {
+  test('never replaces a directory that holds the project, the manifest, or the current directory', async () => {
     // A project: README.md, src/, and the manifest being synthesized. Before the rule, '--out .'
     // deleted all of it and '--out ..' the parent directory.
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-cli-'));
@@ -73,9 +74,16 @@ describe('floe synth (the real binary)', () => {
     fs.mkdirSync(path.join(parent, 'elsewhere'));
     const listing = (): string[] => fs.readdirSync(parent, { recursive: true, encoding: 'utf8' }).sort();
     const before = listing();
-    const here = runFloeIn(project, 'synth', '--manifest', 'platform.yaml', '--out', '.');
-    const up = runFloeIn(path.join(project, 'sub'), 'synth', '--manifest', '../platform.yaml', '--out', '..');
-    const input = runFloeIn(
+    const here = await floeInProcess(project, 'synth', '--manifest', 'platform.yaml', '--out', '.');
+    const up = await floeInProcess(
+      path.join(project, 'sub'),
+      'synth',
+      '--manifest',
+      '../platform.yaml',
+      '--out',
+      '..',
+    );
+    const input = await floeInProcess(
       path.join(parent, 'elsewhere'),
       'synth',
       '--manifest',

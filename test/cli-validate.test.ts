@@ -3,13 +3,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliCommand, COMMANDS, main } from '../src/cli/floe';
 import * as loader from '../src/manifest/loader';
-import { ROOT, runFloe as floe, runFloeClosed, runFloeIn, runFloeWith } from './support/cli';
+import { floeInProcess, ROOT, runFloe, runFloeClosed, runFloeWith } from './support/cli';
+
+/** `floe ARGS` from the repository root, in this process. */
+const floe = (...args: string[]): ReturnType<typeof floeInProcess> => floeInProcess(ROOT, ...args);
 
 jest.setTimeout(120_000);
 
 describe('floe validate', () => {
-  test('exit 0 and one line per file when every file is valid', () => {
-    const r = floe(
+  test('exit 0 and one line per file when every file is valid', async () => {
+    const r = await floe(
       'validate',
       'examples/platform/platform-manifest.yaml',
       'examples/platform-with-products/sales/floe.yaml',
@@ -28,8 +31,8 @@ describe('floe validate', () => {
     });
   });
 
-  test('exit 1, FILE:LINE:COL lines on stdout and a summary on stderr when a file is invalid', () => {
-    const r = floe(
+  test('exit 1, FILE:LINE:COL lines on stdout and a summary on stderr when a file is invalid', async () => {
+    const r = await floe(
       'validate',
       'examples/platform/platform-manifest.yaml',
       'test/fixtures/invalid/daemon-typo.yaml',
@@ -48,8 +51,8 @@ describe('floe validate', () => {
     });
   });
 
-  test('a missing file is a problem, without a stack trace', () => {
-    const r = floe('validate', 'no/such/file.yaml');
+  test('a missing file is a problem, without a stack trace', async () => {
+    const r = await floe('validate', 'no/such/file.yaml');
     expect(r).toEqual({
       status: 1,
       stdout: ['no/such/file.yaml:1:1: <root>: cannot read the file (no such file)'],
@@ -57,23 +60,23 @@ describe('floe validate', () => {
     });
   });
 
-  test('--help prints the command help and exits 0', () => {
-    const r = floe('validate', '--help');
+  test('--help prints the command help and exits 0', async () => {
+    const r = await floe('validate', '--help');
     expect(r.status).toBe(0);
     expect(r.stdout[0]).toBe('Usage: floe validate [--debug] FILE...');
     expect(r.stdout).toContain('  FILE:LINE:COL: field.path: what is wrong (got VALUE, expected ...)');
     expect(r.stderr).toEqual([]);
   });
 
-  test('no FILE or an unknown option: usage on stderr, exit 2', () => {
-    const none = floe('validate');
+  test('no FILE or an unknown option: usage on stderr, exit 2', async () => {
+    const none = await floe('validate');
     expect(none.status).toBe(2);
     expect(none.stdout).toEqual([]);
     expect(none.stderr.slice(0, 2)).toEqual([
       'floe validate: no FILE given',
       'Usage: floe validate [--debug] FILE...',
     ]);
-    const option = floe('validate', '--strict', 'examples/mesh/enterprise.yaml');
+    const option = await floe('validate', '--strict', 'examples/mesh/enterprise.yaml');
     expect(option.status).toBe(2);
     expect(option.stderr[0]).toBe("floe validate: unknown option '--strict'");
   });
@@ -124,7 +127,7 @@ describe('floe validate with hostile and wrong files', () => {
     return dir;
   }
 
-  test('one clear line per hostile file, at most 20 per file, every file checked, nothing raw echoed', () => {
+  test('one clear line per hostile file, at most 20 per file, every file checked, nothing raw echoed', async () => {
     const files = [
       'good.yaml',
       'bomb.yaml',
@@ -137,7 +140,7 @@ describe('floe validate with hostile and wrong files', () => {
       'control.yaml',
       'many.yaml',
     ];
-    const r = runFloeIn(hostileFiles(), 'validate', ...files);
+    const r = await floeInProcess(hostileFiles(), 'validate', ...files);
     const expected = [
       "good.yaml: valid PlatformManifest 'floe'",
       'bomb.yaml:2:8: <yaml>: aliases expand too much (more than the limit of 100 that guards against alias bombs; write the values out instead)',
@@ -191,12 +194,12 @@ describe('floe validate with hostile and wrong files', () => {
     });
   });
 
-  test('a directory, a symbolic link loop and a path through a file are one line each', () => {
+  test('a directory, a symbolic link loop and a path through a file are one line each', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-paths-'));
     fs.mkdirSync(path.join(dir, 'adir'));
     fs.symlinkSync('loop', path.join(dir, 'loop'));
     fs.writeFileSync(path.join(dir, 'afile'), 'x: 1\n');
-    const r = runFloeIn(dir, 'validate', 'adir', 'loop', 'afile/floe.yaml', 'missing.yaml');
+    const r = await floeInProcess(dir, 'validate', 'adir', 'loop', 'afile/floe.yaml', 'missing.yaml');
     expect(r).toEqual({
       status: 1,
       stdout: [
@@ -251,15 +254,15 @@ describe('floe exit status with a closed pipe (floe ... | head -1)', () => {
 });
 
 describe('floe', () => {
-  test('--help lists the commands and exits 0', () => {
-    const r = floe('--help');
+  test('--help lists the commands and exits 0', async () => {
+    const r = await floe('--help');
     expect(r.status).toBe(0);
     expect(r.stdout[0]).toBe('Usage: floe <command> [options]');
     expect(r.stdout).toContain('  validate  check manifests against their schemas');
   });
 
-  test('an unknown command prints the usage and exits 2', () => {
-    const r = floe('frobnicate');
+  test('an unknown command prints the usage and exits 2', async () => {
+    const r = await floe('frobnicate');
     expect(r.status).toBe(2);
     expect(r.stdout).toEqual([]);
     expect(r.stderr.slice(0, 2)).toEqual([
@@ -268,14 +271,14 @@ describe('floe', () => {
     ]);
   });
 
-  test('no command prints the usage and exits 2', () => {
-    const r = floe();
+  test('no command prints the usage and exits 2', async () => {
+    const r = await floe();
     expect(r.status).toBe(2);
     expect(r.stderr[0]).toBe('Usage: floe <command> [options]');
   });
 
-  test('--version prints the package version', () => {
-    const r = floe('--version');
+  test('--version prints the package version (the real binary, through its launcher)', () => {
+    const r = runFloe('--version');
     expect(r).toEqual({ status: 0, stdout: ['0.1.0'], stderr: [] });
   });
 });

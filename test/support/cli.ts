@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
+import { main } from '../../src/cli/floe';
 
 /** The repository root. */
 export const ROOT = path.join(__dirname, '..', '..');
@@ -62,4 +63,25 @@ export function runFloeClosed(
     child.on('error', reject);
     child.on('close', (status) => resolve(status));
   });
+}
+
+/**
+ * Runs `floe ARGS` in this process, in the directory `cwd`, through the same `main` the binary
+ * calls: what the binary prints and its exit status, without the cost of a new Node process. Tests
+ * of the binary itself (its launcher, exit status through a closed pipe, memory) use `runFloe`.
+ */
+export async function floeInProcess(cwd: string, ...args: string[]): Promise<FloeRun> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const before = process.cwd();
+  process.chdir(cwd);
+  try {
+    const status = await main(args, {
+      out: (l) => stdout.push(...lines(l)),
+      err: (l) => stderr.push(...lines(l)),
+    });
+    return { status, stdout, stderr };
+  } finally {
+    process.chdir(before);
+  }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { checkPolicy, configMapsChecksum } from './support/policy';
+import { checkPolicy, compareQuantities, configMapsChecksum, parseQuantity } from './support/policy';
 import { K8sObject } from './support/synth';
 
 const labels = {
@@ -112,6 +112,58 @@ describe('checkPolicy', () => {
       'Deployment/web container web: serves a port but has no livenessProbe',
       'Deployment/web container web: readinessProbe targets port web, which the container does not declare',
     ]);
+  });
+
+  test('a probe has exactly one handler, as the API server requires', () => {
+    const bad = {
+      ...good,
+      readinessProbe: {},
+      livenessProbe: { httpGet: { path: '/live', port: 'http' }, tcpSocket: { port: 'http' } },
+      startupProbe: { exec: { command: ['true'] } },
+    };
+    expect(checkPolicy([deployment(bad), account, service])).toEqual([
+      'Deployment/web container web: readinessProbe must have exactly one handler (exec, httpGet, tcpSocket, grpc), has none',
+      'Deployment/web container web: livenessProbe must have exactly one handler (exec, httpGet, tcpSocket, grpc), has httpGet and tcpSocket',
+    ]);
+  });
+
+  test('a limit below its request is reported, compared exactly across units', () => {
+    const withResources = (requests: Record<string, unknown>, limits: Record<string, unknown>): string[] =>
+      checkPolicy([deployment({ ...good, resources: { requests, limits } }), account, service]);
+    expect(withResources({ cpu: '100m', memory: '128Mi' }, { cpu: '50m', memory: '64Mi' })).toEqual([
+      'Deployment/web container web: cpu limit 50m is below its request 100m',
+      'Deployment/web container web: memory limit 64Mi is below its request 128Mi',
+    ]);
+    // Equal values in other units pass; one unit less fails.
+    expect(withResources({ cpu: '0.5', memory: '1Gi' }, { cpu: '500m', memory: 1073741824 })).toEqual([]);
+    expect(withResources({ cpu: 1, memory: '1G' }, { cpu: '1000m', memory: '1000M' })).toEqual([]);
+    expect(withResources({ cpu: '100m', memory: '1Gi' }, { cpu: '1', memory: '1073741823' })).toEqual([
+      'Deployment/web container web: memory limit 1073741823 is below its request 1Gi',
+    ]);
+    expect(withResources({ cpu: '100m', memory: '1000Mi' }, { memory: '1G' })).toEqual([
+      'Deployment/web container web: memory limit 1G is below its request 1000Mi',
+    ]);
+    expect(withResources({ cpu: '100m', memory: '64Mi' }, { memory: 'lots' })).toEqual([
+      'Deployment/web container web: memory request 64Mi or limit lots is not a quantity',
+    ]);
+  });
+
+  test('quantities are parsed exactly: suffixes, exponents, fractions', () => {
+    const q = (text: unknown): string | undefined => {
+      const v = parseQuantity(text);
+      return v === undefined ? undefined : `${v.numerator}/${v.denominator}`;
+    };
+    expect(q('500m')).toBe('500/1000');
+    expect(q('1.5Gi')).toBe(`${15n * 1024n ** 3n}/10`);
+    expect(q('1e3')).toBe('1000/1');
+    expect(q('2E-2')).toBe('2/100');
+    expect(q('.5')).toBe('5/10');
+    expect(q(0.25)).toBe('25/100');
+    expect(q('12Mi')).toBe(`${12n * 1024n ** 2n}/1`);
+    for (const bad of ['', 'Mi', '1.2.3', '1 Gi', '1gi', '1Kb', null, {}]) expect(q(bad)).toBeUndefined();
+    const cmp = (a: string, b: string): number =>
+      compareQuantities(parseQuantity(a) as never, parseQuantity(b) as never);
+    expect([cmp('1Ki', '1k'), cmp('1k', '1Ki'), cmp('0.1', '100m')]).toEqual([1, -1, 0]);
   });
 
   test('reports Services that select nothing or target a missing port, and unresolved references', () => {

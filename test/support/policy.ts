@@ -124,6 +124,72 @@ function containersOf(spec: Json): { c: Json; init: boolean }[] {
 }
 
 /** Pod Security "restricted", resources, probes, images. */
+/** The handlers of a probe, of which it has exactly one. */
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
+
+/** An exact non-negative rational `numerator / denominator`. */
+export interface Rational {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+}
+
+/**
+ * The suffixes of a Kubernetes quantity and their factors as `[numerator, denominator]`
+ * (kubernetes apimachinery v0.28, pkg/api/resource/quantity.go and suffix.go).
+ */
+const QUANTITY_SUFFIXES: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  n: [1n, 1_000_000_000n],
+  u: [1n, 1_000_000n],
+  m: [1n, 1000n],
+  '': [1n, 1n],
+  k: [1000n, 1n],
+  M: [1000n ** 2n, 1n],
+  G: [1000n ** 3n, 1n],
+  T: [1000n ** 4n, 1n],
+  P: [1000n ** 5n, 1n],
+  E: [1000n ** 6n, 1n],
+  Ki: [1024n, 1n],
+  Mi: [1024n ** 2n, 1n],
+  Gi: [1024n ** 3n, 1n],
+  Ti: [1024n ** 4n, 1n],
+  Pi: [1024n ** 5n, 1n],
+  Ei: [1024n ** 6n, 1n],
+};
+
+const QUANTITY_RE = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/;
+
+/**
+ * The exact value of a Kubernetes quantity (`500m`, `1.5Gi`, `1e3`, a JSON number), or undefined
+ * when it is not one. No floating point: `1Gi` equals `1073741824`, `0.5` equals `500m`.
+ */
+export function parseQuantity(value: unknown): Rational | undefined {
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string') return undefined;
+  const m = QUANTITY_RE.exec(text);
+  if (!m) return undefined;
+  const [, sign, number, exponent, suffix] = m;
+  const [whole, fraction = ''] = number.split('.');
+  let numerator = BigInt(`${whole || '0'}${fraction}`);
+  let denominator = 10n ** BigInt(fraction.length);
+  if (exponent !== undefined) {
+    const e = Number(exponent.slice(1));
+    if (e >= 0) numerator *= 10n ** BigInt(e);
+    else denominator *= 10n ** BigInt(-e);
+  } else {
+    const [n, d] = QUANTITY_SUFFIXES[suffix ?? ''];
+    numerator *= n;
+    denominator *= d;
+  }
+  return { numerator: sign === '-' ? -numerator : numerator, denominator };
+}
+
+/** Negative, zero or positive as `a` is below, equal to or above `b`. */
+export function compareQuantities(a: Rational, b: Rational): number {
+  const left = a.numerator * b.denominator;
+  const right = b.numerator * a.denominator;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
 function checkPods(pods: PodTemplate[]): string[] {
   const errors: string[] = [];
   for (const p of pods) {
@@ -175,6 +241,22 @@ function checkPods(pods: PodTemplate[]): string[] {
       if (req.cpu === undefined || req.memory === undefined)
         errors.push(`${cw}: needs cpu and memory requests`);
       if (lim.memory === undefined) errors.push(`${cw}: needs a memory limit`);
+      for (const resource of Object.keys(lim).sort()) {
+        const limit = lim[resource];
+        const request = req[resource];
+        if (request === undefined) continue;
+        const limitValue = parseQuantity(limit);
+        const requestValue = parseQuantity(request);
+        if (limitValue === undefined || requestValue === undefined) {
+          errors.push(
+            `${cw}: ${resource} request ${String(request)} or limit ${String(limit)} is not a quantity`,
+          );
+        } else if (compareQuantities(limitValue, requestValue) < 0) {
+          // The API server rejects this: "must be greater than or equal to <resource> request"
+          // (kubernetes v1.28, pkg/apis/core/validation/validation.go, ValidateResourceRequirements).
+          errors.push(`${cw}: ${resource} limit ${String(limit)} is below its request ${String(request)}`);
+        }
+      }
       if (!init && p.longLived && arr(c.ports).length > 0) {
         if (!c.readinessProbe) errors.push(`${cw}: serves a port but has no readinessProbe`);
         if (!c.livenessProbe) errors.push(`${cw}: serves a port but has no livenessProbe`);
@@ -182,6 +264,17 @@ function checkPods(pods: PodTemplate[]): string[] {
       const portNames = new Set(arr(c.ports).map((x) => str(x.name)));
       const portNumbers = new Set(arr(c.ports).map((x) => x.containerPort));
       for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+        if (c[probeName] !== undefined) {
+          // The API server wants exactly one: "must specify a handler type" / "may not specify
+          // more than 1 handler type" (kubernetes v1.28, pkg/apis/core/validation/validation.go,
+          // validateHandler).
+          const handlers = PROBE_HANDLERS.filter((h) => obj(c[probeName])[h] !== undefined);
+          if (handlers.length !== 1) {
+            errors.push(
+              `${cw}: ${probeName} must have exactly one handler (${PROBE_HANDLERS.join(', ')}), has ${handlers.length === 0 ? 'none' : handlers.join(' and ')}`,
+            );
+          }
+        }
         const probe = obj(c[probeName]);
         const target = obj(probe.httpGet).port ?? obj(probe.tcpSocket).port ?? obj(probe.grpc).port;
         if (typeof target === 'string' && !portNames.has(target)) {

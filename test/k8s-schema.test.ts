@@ -573,3 +573,158 @@ describe('invalid manifests fail with exact paths', () => {
     ]);
   });
 });
+
+describe('rules the API server enforces beyond structure (k8s-field-rules.ts)', () => {
+  const pdb = (spec: Json): Json => ({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'web', labels },
+    spec: { selector: { matchLabels: labels }, ...spec },
+  });
+  const container = (extra: Json): Json => ({ container: extra });
+
+  test('enum values: imagePullPolicy, strategy type, protocol, restartPolicy, list items', () => {
+    const bad = deployment({
+      container: {
+        imagePullPolicy: 'Sometimes',
+        ports: [{ name: 'http', containerPort: 8080, protocol: 'tcp' }],
+      },
+      spec: { strategy: { type: 'Recreat' } },
+    });
+    ((bad.spec as Json).template as Json).spec = {
+      ...(((bad.spec as Json).template as Json).spec as Json),
+      restartPolicy: 'Sometimes',
+    };
+    const netpol = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web' },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egres'] },
+    };
+    expect(validateObjects([bad, netpol])).toEqual([
+      'Deployment/web: spec.strategy.type: unsupported value "Recreat": expected one of "Recreate", "RollingUpdate"',
+      'Deployment/web: spec.template.spec.containers[0].imagePullPolicy: unsupported value "Sometimes": expected one of "Always", "Never", "IfNotPresent"',
+      'Deployment/web: spec.template.spec.containers[0].ports[0].protocol: unsupported value "tcp": expected one of "TCP", "UDP", "SCTP"',
+      'Deployment/web: spec.template.spec.restartPolicy: unsupported value "Sometimes": expected one of "Always", "OnFailure", "Never"',
+      'NetworkPolicy/web: spec.policyTypes[1]: unsupported value "Egres": expected one of "Ingress", "Egress"',
+    ]);
+    // The valid counterparts pass (deployment() uses IfNotPresent, RollingUpdate and TCP).
+    expect(validateObjects([deployment({ spec: { strategy: { type: 'Recreate' } } })])).toEqual([]);
+  });
+
+  test('integers: a fraction in an int32/int64 field is rejected; a double field takes one', () => {
+    expect(
+      validateObjects([
+        deployment({
+          spec: { replicas: 1.5 },
+          ...container({ readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 2.5 } }),
+        }),
+      ]),
+    ).toEqual([
+      'Deployment/web: spec.replicas: expected an integer, got 1.5',
+      'Deployment/web: spec.template.spec.containers[0].readinessProbe.periodSeconds: expected an integer, got 2.5',
+    ]);
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        names: { kind: 'Widget', plural: 'widgets' },
+        scope: 'Namespaced',
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: { type: 'object', properties: { ratio: { type: 'number', maximum: 0.5 } } },
+            },
+          },
+        ],
+      },
+    };
+    expect(validateObjects([crd])).toEqual([]);
+  });
+
+  test('ports: 1-65535 for container, Service, probe and NetworkPolicy ports', () => {
+    const bad = deployment({
+      container: {
+        ports: [{ name: 'http', containerPort: 70000 }],
+        readinessProbe: { tcpSocket: { port: 0 } },
+      },
+    });
+    const svc = service(65536);
+    ((svc.spec as Json).ports as Json[])[0].port = 0;
+    expect(validateObjects([bad, svc])).toEqual([
+      'Deployment/web: spec.template.spec.containers[0].ports[0].containerPort: 70000 is out of range: must be between 1 and 65535, inclusive',
+      'Deployment/web: spec.template.spec.containers[0].readinessProbe.tcpSocket.port: 0 is out of range: must be between 1 and 65535, inclusive',
+      'Service/web: spec.ports[0].port: 0 is out of range: must be between 1 and 65535, inclusive',
+      'Service/web: spec.ports[0].targetPort: 65536 is out of range: must be between 1 and 65535, inclusive',
+    ]);
+    expect(validateObjects([service(65535), service(1)])).toEqual([]);
+  });
+
+  test('int-or-string: a PDB or rolling-update string must be a percentage; a named port an IANA name', () => {
+    expect(
+      validateObjects([
+        pdb({ minAvailable: 'half' }),
+        pdb({ maxUnavailable: '50' }),
+        deployment({ spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25 %' } } } }),
+        service('HTTP_PORT'),
+        service('a-very-long-port-name'),
+      ]),
+    ).toEqual([
+      'PodDisruptionBudget/web: spec.minAvailable: invalid value "half": a string must be a percentage, a whole number followed by \'%\'',
+      'PodDisruptionBudget/web: spec.maxUnavailable: invalid value "50": a string must be a percentage, a whole number followed by \'%\'',
+      'Deployment/web: spec.strategy.rollingUpdate.maxSurge: invalid value "25 %": a string must be a percentage, a whole number followed by \'%\'',
+      'Service/web: spec.ports[0].targetPort: invalid port name "HTTP_PORT": at most 15 lowercase letters, digits and \'-\', with at least one letter',
+      'Service/web: spec.ports[0].targetPort: invalid port name "a-very-long-port-name": at most 15 lowercase letters, digits and \'-\', with at least one letter',
+    ]);
+    expect(
+      validateObjects([pdb({ minAvailable: '50%' }), pdb({ maxUnavailable: 1 }), service('metrics-2')]),
+    ).toEqual([]);
+  });
+
+  test('list-map keys: duplicate containers, container ports, env, mounts and Service ports', () => {
+    const web = (podSpec(undefined).containers as Json[])[0];
+    const bad = deployment({
+      container: {
+        ports: [
+          { name: 'http', containerPort: 8080 },
+          { name: 'http2', containerPort: 8080, protocol: 'TCP' },
+          { name: 'dns', containerPort: 8080, protocol: 'UDP' },
+        ],
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'A', value: '2' },
+        ],
+        volumeMounts: [
+          { name: 'tmp', mountPath: '/tmp' },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      },
+    });
+    const spec = ((bad.spec as Json).template as Json).spec as Json;
+    spec.containers = [...(spec.containers as Json[]), { ...web, name: 'web' }];
+    spec.initContainers = [
+      { ...web, name: 'web', ports: undefined, readinessProbe: undefined, livenessProbe: undefined },
+    ];
+    const svc = service(8080);
+    (svc.spec as Json).ports = [
+      { name: 'http', port: 80, targetPort: 8080 },
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+      { name: 'dns', port: 80, targetPort: 53, protocol: 'UDP' },
+    ];
+    expect(validateObjects([bad, svc])).toEqual([
+      'Deployment/web: spec.template.spec.containers[0].ports[1]: duplicate entry: same containerPort and protocol as spec.template.spec.containers[0].ports[0] (containerPort=8080, protocol="TCP")',
+      'Deployment/web: spec.template.spec.containers[0].env[1]: duplicate entry: same name as spec.template.spec.containers[0].env[0] (name="A")',
+      'Deployment/web: spec.template.spec.containers[0].volumeMounts[1]: duplicate entry: same mountPath as spec.template.spec.containers[0].volumeMounts[0] (mountPath="/tmp")',
+      'Deployment/web: spec.template.spec.containers[1]: duplicate entry: same name as spec.template.spec.containers[0] (name="web")',
+      'Deployment/web: spec.template.spec.containers[0].name: duplicate container name "web": also spec.template.spec.initContainers[0]',
+      'Deployment/web: spec.template.spec.containers[1].name: duplicate container name "web": also spec.template.spec.initContainers[0]',
+      'Service/web: spec.ports[1]: duplicate entry: same port and protocol as spec.ports[0] (port=80, protocol="TCP")',
+      'Service/web: spec.ports[1].name: duplicate name "http": also spec.ports[0]',
+    ]);
+  });
+});

@@ -36,14 +36,18 @@
  * - required properties (per the OpenAPI `required` lists, i.e. non-optional in the d.ts) must
  *   be present and not null; an optional field set to `null` counts as unset, as in Kubernetes;
  * - `null` is rejected as a list item or map value;
- * - primitive types are checked; `number` accepts any finite number (the d.ts does not tell
- *   int32/int64 from double); IntOrString accepts a string or an integer; Quantity accepts a
+ * - primitive types are checked; `number` accepts a finite number (integers only, see below);
+ *   IntOrString accepts a string or an integer; Quantity accepts a
  *   number or a string in Kubernetes quantity syntax; Date (metav1.Time/MicroTime) must be an
  *   RFC 3339 string; the single generated string enum is enforced;
  * - `any` typed fields (RawExtension, JSON, FieldsV1, JSONSchemaProps' `default`, `items`...)
  *   accept anything.
- * Not checked: string formats and patterns (names, label syntax, ports ranges), OpenAPI enums
- * that cdk8s emitted as plain strings, oneOf/union members, defaults, cross-field validation,
+ * - the rules of k8s-field-rules.ts, which the generated types do not carry: enum values,
+ *   integers in int32/int64 fields, port and count ranges, percentages and port names in
+ *   int-or-string fields, and unique keys of list-map lists (containers, ports, env, mounts,
+ *   volumes, Service ports), each cited to the 1.28 sources.
+ * Not checked: other string formats and patterns (object names, label syntax), enums and ranges
+ * of fields the tables do not list, oneOf/union members, defaults, other cross-field validation,
  * and the top-level `status` stanza (its types are not generated, so `status` is reported as an
  * unknown field).
  *
@@ -59,6 +63,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
+import {
+  DOUBLE_FIELDS,
+  ENUM_FIELDS,
+  isPortName,
+  LIST_KEY_DEFAULTS,
+  LIST_MAP_KEYS,
+  NAMED_PORT_FIELDS,
+  PERCENT_FIELDS,
+  PORT_NAME_FIELDS,
+  RANGE_FIELDS,
+  ruleFieldNames,
+  UNIQUE_NAME_LISTS,
+} from './k8s-field-rules';
 
 export interface SchemaError {
   path: string;
@@ -495,6 +512,12 @@ function buildSchema(): Schema {
   if (kinds.size === 0 || objects.size === 0) {
     throw schemaError('no kinds found');
   }
+  for (const rule of ruleFieldNames()) {
+    const [typeName, field] = rule.split('.');
+    if (objects.get(typeName)?.fields.get(field) === undefined) {
+      throw schemaError(`k8s-field-rules.ts names ${rule}, which the generated schema does not have`);
+    }
+  }
   const buildMillis = Number(process.hrtime.bigint() - started) / 1e6;
   return { objects, kinds, versionsByKind, buildMillis };
 }
@@ -665,6 +688,90 @@ class Validator {
     }
   }
 
+  /** The API server's rules for one field beyond its structural type (k8s-field-rules.ts). */
+  private applyFieldRules(field: string, type: FieldType, value: unknown, at: string): void {
+    const report = (where: string, message: string): void => this.report(where, message);
+    const enumValues = ENUM_FIELDS[field];
+    if (enumValues !== undefined && typeof value === 'string' && !enumValues.includes(value)) {
+      report(
+        at,
+        `unsupported value ${JSON.stringify(value)}: expected one of ${enumValues.map((v) => JSON.stringify(v)).join(', ')}`,
+      );
+    }
+    const itemValues = ENUM_FIELDS[`${field}[]`];
+    if (itemValues !== undefined && Array.isArray(value)) {
+      value.forEach((item: unknown, i) => {
+        if (typeof item === 'string' && !itemValues.includes(item)) {
+          report(
+            `${at}[${i}]`,
+            `unsupported value ${JSON.stringify(item)}: expected one of ${itemValues.map((v) => JSON.stringify(v)).join(', ')}`,
+          );
+        }
+      });
+    }
+    if (
+      type.kind === 'number' &&
+      typeof value === 'number' &&
+      !Number.isInteger(value) &&
+      !DOUBLE_FIELDS.has(field)
+    ) {
+      report(at, `expected an integer, got ${value}`);
+    }
+    const range = RANGE_FIELDS[field];
+    if (
+      range !== undefined &&
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      (value < range[0] || value > range[1])
+    ) {
+      report(at, `${value} is out of range: must be between ${range[0]} and ${range[1]}, inclusive`);
+    }
+    if (typeof value === 'string' && PERCENT_FIELDS.has(field) && !/^[0-9]+%$/.test(value)) {
+      report(
+        at,
+        `invalid value ${JSON.stringify(value)}: a string must be a percentage, a whole number followed by '%'`,
+      );
+    }
+    if (
+      typeof value === 'string' &&
+      (PORT_NAME_FIELDS.has(field) || NAMED_PORT_FIELDS.has(field)) &&
+      !isPortName(value)
+    ) {
+      report(
+        at,
+        `invalid port name ${JSON.stringify(value)}: at most 15 lowercase letters, digits and '-', with at least one letter`,
+      );
+    }
+    const keys = LIST_MAP_KEYS[field];
+    if (Array.isArray(value) && (keys !== undefined || UNIQUE_NAME_LISTS.has(field))) {
+      const seenKeys = new Map<string, number>();
+      const seenNames = new Map<string, number>();
+      value.forEach((item: unknown, i) => {
+        if (!isPlainObject(item)) return;
+        if (keys !== undefined) {
+          const id = JSON.stringify(keys.map((k) => item[k] ?? LIST_KEY_DEFAULTS[k] ?? null));
+          const first = seenKeys.get(id);
+          if (first !== undefined) {
+            report(
+              `${at}[${i}]`,
+              `duplicate entry: same ${keys.join(' and ')} as ${at}[${first}] (${keys.map((k) => `${k}=${JSON.stringify(item[k] ?? LIST_KEY_DEFAULTS[k] ?? null)}`).join(', ')})`,
+            );
+          } else {
+            seenKeys.set(id, i);
+          }
+        }
+        if (UNIQUE_NAME_LISTS.has(field) && typeof item.name === 'string') {
+          const first = seenNames.get(item.name);
+          if (first !== undefined) {
+            report(`${at}[${i}].name`, `duplicate name ${JSON.stringify(item.name)}: also ${at}[${first}]`);
+          } else {
+            seenNames.set(item.name, i);
+          }
+        }
+      });
+    }
+  }
+
   /**
    * Validates an object of generated interface `typeName`.
    * @param topLevel true for the manifest itself, whose apiVersion/kind the caller has checked
@@ -698,6 +805,26 @@ class Validator {
         continue;
       }
       this.validateValue(fieldValue, field.type, fieldPath);
+      this.applyFieldRules(`${typeName}.${key}`, field.type, fieldValue, fieldPath);
+    }
+    if (typeName === 'PodSpec') {
+      // Container names are unique across containers and initContainers (validateInitContainers).
+      const names = new Map<string, string>();
+      for (const list of ['initContainers', 'containers']) {
+        const items = value[list];
+        if (!Array.isArray(items)) continue;
+        items.forEach((c: unknown, i) => {
+          if (!isPlainObject(c) || typeof c.name !== 'string') return;
+          const first = names.get(c.name);
+          if (first !== undefined && !first.startsWith(`${joinKey(at, list)}[`)) {
+            this.report(
+              `${joinKey(at, list)}[${i}].name`,
+              `duplicate container name ${JSON.stringify(c.name)}: also ${first}`,
+            );
+          }
+          if (first === undefined) names.set(c.name, `${joinKey(at, list)}[${i}]`);
+        });
+      }
     }
     for (const field of schema.fields.values()) {
       const fieldValue = value[field.jsonName];

@@ -59,6 +59,7 @@
  * integer or a string, and `metadata` is checked as a Kubernetes ObjectMeta. A schema keyword the
  * checker does not know makes it throw, so a CRD it cannot check fully is noticed.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
@@ -133,9 +134,86 @@ let cachedSchema: Schema | undefined;
 
 function getSchema(): Schema {
   if (cachedSchema === undefined) {
-    cachedSchema = buildSchema();
+    cachedSchema = loadOrBuildSchema();
   }
   return cachedSchema;
+}
+
+/**
+ * The schema from the on-disk cache when one was built from the same inputs (the generated k8s
+ * files, this file and the rule table, hashed), else built and cached. Parsing k8s.d.ts with the
+ * TypeScript compiler costs about half a second of CPU, once per test file; a cache hit reads a
+ * JSON file. The cache lives in node_modules/.cache/, which a fresh clone starts without.
+ */
+function loadOrBuildSchema(): Schema {
+  const dir = importsDir();
+  const hash = createHash('sha256');
+  for (const file of [
+    path.join(dir, 'k8s.d.ts'),
+    path.join(dir, 'k8s.js'),
+    __filename,
+    path.join(__dirname, 'k8s-field-rules.ts'),
+  ]) {
+    hash.update(fs.readFileSync(file));
+  }
+  const cacheFile = path.join(
+    __dirname,
+    '..',
+    '..',
+    'node_modules',
+    '.cache',
+    'floe-cdk8s',
+    `k8s-schema-${hash.digest('hex').slice(0, 32)}.json`,
+  );
+  try {
+    return deserializeSchema(fs.readFileSync(cacheFile, 'utf8'));
+  } catch {
+    // no cache yet (or unreadable): build it
+  }
+  const schema = buildSchema();
+  try {
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+    // Written under a temporary name and renamed: parallel test workers never read half a file.
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, serializeSchema(schema));
+    fs.renameSync(tmp, cacheFile);
+  } catch {
+    // a read-only node_modules only costs the rebuild next time
+  }
+  return schema;
+}
+
+function serializeSchema(schema: Schema): string {
+  return JSON.stringify({
+    objects: [...schema.objects.values()].map((o) => ({
+      name: o.name,
+      isResource: o.isResource,
+      fields: [...o.fields.values()],
+    })),
+    kinds: [...schema.kinds.entries()],
+    versionsByKind: [...schema.versionsByKind.entries()],
+    buildMillis: schema.buildMillis,
+  });
+}
+
+function deserializeSchema(text: string): Schema {
+  const data = JSON.parse(text) as {
+    objects: { name: string; isResource: boolean; fields: FieldSchema[] }[];
+    kinds: [string, KindSchema][];
+    versionsByKind: [string, string[]][];
+    buildMillis: number;
+  };
+  return {
+    objects: new Map(
+      data.objects.map((o) => [
+        o.name,
+        { name: o.name, isResource: o.isResource, fields: new Map(o.fields.map((f) => [f.jsonName, f])) },
+      ]),
+    ),
+    kinds: new Map(data.kinds),
+    versionsByKind: new Map(data.versionsByKind),
+    buildMillis: data.buildMillis,
+  };
 }
 
 function importsDir(): string {

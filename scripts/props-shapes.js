@@ -5,8 +5,8 @@
 //   test/support/props-entry-points.generated.ts every constructor, method and function that takes
 //                                               a `props` or `options` parameter, for the test that
 //                                               calls each one with an unknown prop
-// `node scripts/props-shapes.js --check` writes nothing and exits 1 when a file is out of date (a
-// test runs it).
+// `node scripts/props-shapes.js --check` writes nothing and exits 1 when a file is out of date;
+// `npm test` checks the same through scripts/typecheck.js.
 //
 // A shape lists the keys of a props interface, each with a small kind descriptor: a primitive, a
 // set of literals, an array, a record, another shape, a class instance by name, a union of those,
@@ -336,8 +336,8 @@ class Generator {
   }
 }
 
-function generate() {
-  const program = createProgram();
+/** The generated files' text, from `program` (default: one over tsconfig.json). */
+function generate(program = createProgram()) {
   // No type check here: the generated file itself may be stale (`npm run typecheck` checks types).
   const g = new Generator(program);
   const entries = g.entryPoints();
@@ -371,10 +371,14 @@ function generate() {
   return { shapesFile, entriesFile };
 }
 
-async function main() {
-  const check = process.argv.includes('--check');
-  const { shapesFile, entriesFile } = generate();
-  const stale = [
+/**
+ * Writes the generated files (or with `check` only lists the stale ones); returns the stale files.
+ * scripts/typecheck.js calls it with its own program, so `npm test` checks them without a second
+ * TypeScript program.
+ */
+async function writeOrCheck(check, program) {
+  const { shapesFile, entriesFile } = generate(program);
+  return [
     ...(await writeGenerated(
       root,
       path.join(root, 'src', 'core'),
@@ -388,10 +392,19 @@ async function main() {
       check,
     )),
   ];
+}
+
+async function main() {
+  const check = process.argv.includes('--check');
+  const stale = await writeOrCheck(check);
   if (check && stale.length > 0) process.exitCode = 1;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+module.exports = { writeOrCheck, generate };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

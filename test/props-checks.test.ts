@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ts from 'typescript';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as api from '../src';
@@ -427,33 +426,8 @@ describe('the shapes are generated from the declarations and stay internal', () 
   // That src/core/props-shapes.generated.ts and the entry list are what `npm run props-shapes`
   // writes today is checked by `npm run typecheck` (scripts/typecheck.js), with the program it
   // builds anyway.
-  test('no public declaration (.d.ts) refers to the checker or the shapes', () => {
-    const config = ts.getParsedCommandLineOfConfigFile(
-      path.join(root, 'tsconfig.json'),
-      {},
-      {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-        },
-      },
-    );
-    if (config === undefined) throw new Error('no tsconfig.json');
-    const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-    const declarations: Record<string, string> = {};
-    const outDir = config.options.outDir ?? root;
-    program.emit(
-      undefined,
-      (file, text) => (declarations[path.relative(outDir, file)] = text),
-      undefined,
-      true,
-    );
-    expect(Object.keys(declarations)).toContain('index.d.ts');
-    const referring = Object.keys(declarations).filter((f) =>
-      /props-check|props-shapes|PropsShapeName|PropKind/.test(declarations[f]),
-    );
-    expect(referring.sort()).toEqual(['core/props-check.d.ts', 'core/props-shapes.generated.d.ts']);
-  }, 120_000);
+  // That no public declaration (.d.ts) refers to the checker or the shapes is checked on the
+  // packed package, in test/package-install.test.ts (one build of lib/ for all package checks).
 
   test('the package does not export the checker or the shapes', () => {
     for (const name of ['checkProps', 'checkConstructProps', 'childPath', 'PROPS_SHAPES', 'describe']) {

@@ -22,24 +22,6 @@ export interface PropsEntryPoint {
 
 export const PROPS_ENTRY_POINTS: readonly PropsEntryPoint[] = [
   {
-    owner: 'addIngress',
-    member: 'function',
-    call: 'addIngress',
-    params: ['scope', 'id', 'field', 'target', 'options'],
-    index: 4,
-    shape: 'IngressOptions',
-    optional: false,
-  },
-  {
-    owner: 'addPostgresBackups',
-    member: 'function',
-    call: 'addPostgresBackups',
-    params: ['scope', 'databases', 'storage', 'options', 'component'],
-    index: 3,
-    shape: 'BackupOptions',
-    optional: false,
-  },
-  {
     owner: 'Cube',
     member: 'new',
     call: 'new Cube',

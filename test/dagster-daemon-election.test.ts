@@ -34,6 +34,24 @@ while True:
     time.sleep(1)
 `;
 
+/**
+ * A daemon that ignores SIGTERM (a daemon busy in a run launch, or one that hangs): logs `ignored`
+ * when it gets one, and `alive` every 50 ms while it runs, so the log shows until when it ran.
+ * Only SIGKILL stops it, which it cannot log.
+ */
+const STUBBORN_DAEMON = `
+import os, signal, sys, time
+log, name = sys.argv[1], sys.argv[2]
+def event(what):
+    with open(log, "a") as f:
+        f.write("%s %s %d\\n" % (what, name, os.getpid()))
+signal.signal(signal.SIGTERM, lambda *_: event("ignored"))
+event("start")
+while True:
+    event("alive")
+    time.sleep(0.05)
+`;
+
 /** A stand-in for `dagster-daemon liveness-check`: logs that it ran, exits with the code given. */
 const FAKE_CHECK = `
 import sys
@@ -62,19 +80,22 @@ class Pods {
   public readonly log = path.join(this.dir, 'events.log');
   public readonly api = new FakeLeaseApi(this.log);
   private readonly daemonFile = path.join(this.dir, 'daemon.py');
+  private readonly stubbornFile = path.join(this.dir, 'stubborn-daemon.py');
   private readonly tokenFile = path.join(this.dir, 'token');
   private readonly candidates = new Map<string, Candidate>();
 
   public constructor() {
     fs.writeFileSync(this.log, '');
     fs.writeFileSync(this.daemonFile, FAKE_DAEMON);
+    fs.writeFileSync(this.stubbornFile, STUBBORN_DAEMON);
     fs.writeFileSync(this.tokenFile, `${FAKE_TOKEN}\n`);
   }
 
   /** Starts the supervisor of pod `name` with its own port on the fake API. */
-  public async start(name: string): Promise<Candidate> {
+  public async start(name: string, daemon: 'obedient' | 'stubborn' = 'obedient'): Promise<Candidate> {
     const port = await this.api.listen();
-    const child = spawn('python3', [SCRIPT, 'run', '--', 'python3', this.daemonFile, this.log, name], {
+    const file = daemon === 'stubborn' ? this.stubbornFile : this.daemonFile;
+    const child = spawn('python3', [SCRIPT, 'run', '--', 'python3', file, this.log, name], {
       detached: true, // a process group of its own, like the container's processes
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -111,6 +132,20 @@ class Pods {
   /** The log's lines, without process IDs. */
   public events(): string[] {
     return this.lines().map((l) => l.replace(/ \d+$/, ''));
+  }
+
+  /**
+   * With a stubborn daemon a (which cannot log its SIGKILL): the events without a's heartbeats,
+   * after checking that a's last heartbeat came before daemon b started and none came since.
+   */
+  public eventsWithStubbornA(): string[] {
+    const events = this.events();
+    const startB = events.indexOf('start b');
+    const lastAlive = events.lastIndexOf('alive a');
+    if (startB !== -1 && lastAlive > startB) {
+      throw new Error(`daemon a still ran after daemon b started:\n${events.join('\n')}`);
+    }
+    return events.filter((e) => e !== 'alive a');
   }
 
   /** The daemons running now, by replaying the log; throws if two ever ran at once. */
@@ -159,9 +194,9 @@ class Pods {
    * Pod a leads with its daemon running; pod b has polled the Lease as a standby several times.
    * The Lease exists, released, as after an earlier leader: taken at once (see the creation test).
    */
-  public async leaderAndStandby(): Promise<void> {
+  public async leaderAndStandby(leader: 'obedient' | 'stubborn' = 'obedient'): Promise<void> {
     this.api.seed(NAMESPACE, LEASE, { holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 0 });
-    await this.start('a');
+    await this.start('a', leader);
     await this.waitFor('daemon a runs', () => this.running().join() === 'a');
     const b = await this.start('b');
     await this.waitFor('b polls the Lease', () => b.port.requests >= 5);
@@ -267,6 +302,47 @@ describe('Dagster daemon leader election (the supervisor script under python3)',
         'lease b acquired',
         'start b',
       ]);
+    }),
+  );
+
+  test.concurrent(
+    'a cut-off leader whose daemon ignores SIGTERM kills it after the kill grace, before the Lease expires',
+    withPods(async (pods) => {
+      await pods.leaderAndStandby('stubborn');
+      pods.candidate('a').port.partitioned = true;
+      await pods.waitFor('daemon b runs', () => pods.events().includes('start b'));
+      await sleep(300); // a dead daemon logs no more heartbeats
+      expect(pods.eventsWithStubbornA()).toEqual([
+        'lease a acquired',
+        'start a',
+        'ignored a',
+        'lease b acquired',
+        'start b',
+      ]);
+      expect(pods.candidate('a').output).toMatch(
+        /no renewal for 1\.5s: stopping the daemon[\s\S]*did not stop within 0\.5s: killing it/,
+      );
+    }),
+  );
+
+  test.concurrent(
+    'on SIGTERM a daemon that ignores it is killed after the stop grace; then the Lease is released',
+    withPods(async (pods) => {
+      await pods.leaderAndStandby('stubborn');
+      pods.candidate('a').process.kill('SIGTERM');
+      await pods.waitFor('supervisor a exits', () => pods.candidate('a').exitCode !== undefined);
+      await pods.waitFor('daemon b runs', () => pods.events().includes('start b'));
+      await sleep(300);
+      expect(pods.candidate('a').exitCode).toBe(0);
+      expect(pods.eventsWithStubbornA()).toEqual([
+        'lease a acquired',
+        'start a',
+        'ignored a',
+        'lease a released',
+        'lease b acquired',
+        'start b',
+      ]);
+      expect(pods.candidate('a').output).toMatch(/did not stop within 2\.0s: killing it/);
     }),
   );
 

@@ -732,3 +732,153 @@ describe('connect()', () => {
     );
   });
 });
+
+/**
+ * Who may reach whom, written by hand from docs/network-policies.md ("What is allowed and why"),
+ * docs/monitoring.md, docs/backups.md and docs/jobs.md, for the default platform and one pipeline
+ * (dlt + dbt) in namespace floe-sales: an expectation independent of the `connect()` declarations
+ * the policies are built from, so an extra rule anywhere (egress or ingress) fails here.
+ */
+describe('reachability of the default platform and a jobs namespace (hand-written table)', () => {
+  const P = 'floe-platform';
+  const pod = {
+    webserver: `${P}/Deployment/dagster-webserver`,
+    daemon: `${P}/Deployment/dagster-daemon`,
+    runs: `${P}/RunPod/dagster-instance`,
+    dagsterMetrics: `${P}/Deployment/dagster-metrics`,
+    orchestratorDb: `${P}/StatefulSet/orchestrator-db`,
+    catalogDb: `${P}/StatefulSet/catalog-db`,
+    orchestratorDbBackup: `${P}/CronJob/orchestrator-db-backup`,
+    catalogDbBackup: `${P}/CronJob/catalog-db-backup`,
+    polaris: `${P}/Deployment/polaris`,
+    polarisBootstrap: `${P}/Job/polaris-bootstrap`,
+    catalogSetup: `${P}/Job/polaris-catalog-setup`,
+    minio: `${P}/StatefulSet/minio`,
+    buckets: `${P}/Job/minio-buckets`,
+    cube: `${P}/Deployment/cube`,
+    refreshWorker: `${P}/Deployment/cube-refresh-worker`,
+    router: `${P}/StatefulSet/cubestore-router`,
+    workers: `${P}/StatefulSet/cubestore-workers`,
+    otel: `${P}/Deployment/otel-collector`,
+    prometheus: `${P}/StatefulSet/prometheus`,
+    grafana: `${P}/Deployment/grafana`,
+    orders: 'floe-sales/CronJob/orders',
+  };
+  const ANYWHERE = 'cidr:0.0.0.0/0';
+  const OPERATOR_PROMETHEUS =
+    'pods:monitoring:app.kubernetes.io/managed-by=prometheus-operator,app.kubernetes.io/name=prometheus';
+  type Row = readonly [client: string, server: string, port: number, why: string];
+  const platformConfig = (client: string): Row[] => [
+    [client, pod.polaris, 8181, 'Iceberg REST catalog (FLOE_CATALOG_URI)'],
+    [client, pod.otel, 4317, 'OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)'],
+    [client, pod.minio, 9000, 'object storage (FLOE_S3_ENDPOINT)'],
+    [client, pod.webserver, 3000, 'orchestrator API (FLOE_ORCHESTRATOR_URL)'],
+    [client, pod.cube, 4000, 'semantic layer API (FLOE_SEMANTIC_API_URL)'],
+  ];
+  const scraped: Row[] = [
+    [pod.dagsterMetrics, '', 9399, 'sql_exporter: Dagster run metrics'],
+    [pod.grafana, '', 3000, 'Grafana /metrics'],
+    [pod.otel, '', 8888, 'collector self-telemetry'],
+    [pod.polaris, '', 8182, 'Quarkus management port /q/metrics'],
+    [pod.router, '', 9102, 'statsd exporter of Cube Store'],
+    [pod.workers, '', 9102, 'statsd exporter of Cube Store'],
+    [pod.minio, '', 9000, 'MinIO /minio/v2/metrics'],
+  ];
+  const TABLE: Row[] = [
+    // Metastores (PostgreSQL 5432) and their backups (docs/backups.md: pg_dump to object storage).
+    [pod.webserver, pod.orchestratorDb, 5432, 'Dagster instance storage'],
+    [pod.daemon, pod.orchestratorDb, 5432, 'Dagster instance storage'],
+    [pod.runs, pod.orchestratorDb, 5432, 'run workers write events'],
+    [pod.dagsterMetrics, pod.orchestratorDb, 5432, 'reads runs and heartbeats'],
+    [pod.polaris, pod.catalogDb, 5432, 'Polaris metastore'],
+    [pod.polarisBootstrap, pod.catalogDb, 5432, 'realm bootstrap'],
+    [pod.orchestratorDbBackup, pod.orchestratorDb, 5432, 'pg_dump'],
+    [pod.catalogDbBackup, pod.catalogDb, 5432, 'pg_dump'],
+    [pod.orchestratorDbBackup, pod.minio, 9000, 'uploads the dump'],
+    [pod.catalogDbBackup, pod.minio, 9000, 'uploads the dump'],
+    // Object storage.
+    [pod.minio, pod.minio, 9000, 'distributed MinIO nodes'],
+    [pod.buckets, pod.minio, 9000, 'bucket setup (mc)'],
+    [pod.polaris, pod.minio, 9000, 'warehouse files and STS'],
+    [pod.cube, pod.minio, 9000, 'DuckDB reads the warehouse'],
+    [pod.refreshWorker, pod.minio, 9000, 'DuckDB reads the warehouse'],
+    [pod.router, pod.minio, 9000, 'Cube Store remote storage'],
+    [pod.workers, pod.minio, 9000, 'Cube Store remote storage'],
+    // Catalog and telemetry.
+    [pod.catalogSetup, pod.polaris, 8181, 'creates the catalog'],
+    [pod.polaris, pod.otel, 4317, 'traces (OTLP/gRPC)'],
+    [pod.runs, pod.otel, 4318, 'OTLP/HTTP of Dagster runs'],
+    [pod.otel, pod.prometheus, 9090, 'metrics export (OTLP/HTTP)'],
+    [pod.grafana, pod.prometheus, 9090, 'Prometheus datasource'],
+    // Semantic layer.
+    [pod.cube, pod.router, 3030, 'Cube Store'],
+    [pod.refreshWorker, pod.router, 3030, 'Cube Store'],
+    [pod.router, pod.workers, 9001, 'Cube Store workers'],
+    [pod.workers, pod.workers, 9001, 'Cube Store workers'],
+    [pod.workers, pod.router, 9999, 'Cube Store metastore'],
+    // Everything floe-platform-config names, for run pods and pipelines.
+    ...platformConfig(pod.runs),
+    ...platformConfig(pod.orders),
+    // Scrapes: the bundled Prometheus and the operator's (docs/monitoring.md), which also scrapes
+    // the bundled Prometheus.
+    ...scraped.map(([target, , port, why]): Row => [pod.prometheus, target, port, why]),
+    ...scraped.map(([target, , port, why]): Row => [OPERATOR_PROMETHEUS, target, port, why]),
+    [OPERATOR_PROMETHEUS, pod.prometheus, 9090, 'Prometheus /metrics'],
+    // Outside the cluster, and the Kubernetes API (443 for the Service, 6443 for the servers).
+    [pod.cube, ANYWHERE, 80, 'DuckDB extensions'],
+    [pod.refreshWorker, ANYWHERE, 80, 'DuckDB extensions'],
+    [pod.grafana, ANYWHERE, 443, 'grafana.com plugins'],
+    [pod.orders, ANYWHERE, 443, 'dlt sources (HTTPS APIs)'],
+    ...[pod.webserver, pod.daemon, pod.prometheus].flatMap((c): Row[] => [
+      [c, ANYWHERE, 443, 'Kubernetes API'],
+      [c, ANYWHERE, 6443, 'Kubernetes API'],
+    ]),
+  ];
+  const DNS = 'pods:kube-system:k8s-app=kube-dns';
+
+  function app(): K8sObject[] {
+    const a = Testing.app();
+    const platform = new FloePlatform(a, 'platform');
+    const sales = new FloeJobs(a, 'sales', { platform, namespace: 'floe-sales' });
+    sales.addPipeline('orders', {
+      image: IMAGE,
+      schedule: '@daily',
+      steps: [ingest.dlt({ source: 'shopify' }), dbt.run()],
+    });
+    return synthAll(a);
+  }
+
+  function expected(): { egress: string[]; ingress: string[] } {
+    const isPod = (end: string): boolean => Object.values(pod).includes(end);
+    const egress = TABLE.filter(([c]) => isPod(c)).map(([c, s, port]) => `${c} -> ${s} TCP/${port}`);
+    const ingress = TABLE.filter(([, s]) => isPod(s)).map(([c, s, port]) => `${c} -> ${s} TCP/${port}`);
+    for (const p of Object.values(pod)) egress.push(`${p} -> ${DNS} TCP/53`, `${p} -> ${DNS} UDP/53`);
+    return { egress: [...new Set(egress)].sort(), ingress: [...new Set(ingress)].sort() };
+  }
+
+  const objects = app();
+
+  test('the pods are the ones the table names', () => {
+    expect(
+      allowedEdges(objects)
+        .egress.map((e) => e.split(' -> ')[0])
+        .filter((v, i, all) => all.indexOf(v) === i)
+        .sort(),
+    ).toEqual(Object.values(pod).sort());
+  });
+
+  test('the policies allow exactly the table: every edge, and nothing else', () => {
+    expect(allowedEdges(objects)).toEqual(expected());
+  });
+
+  test('an extra egress rule in one policy is caught', () => {
+    const tampered = structuredClone(objects);
+    const polaris = policy(tampered, P, 'polaris');
+    const spec = polaris.spec as { egress: unknown[] };
+    spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+    const allowed = allowedEdges(tampered);
+    expect(allowed.egress.filter((e) => !expected().egress.includes(e))).toEqual([
+      `${pod.polaris} -> ${ANYWHERE} TCP/443`,
+    ]);
+  });
+});

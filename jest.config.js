@@ -9,6 +9,7 @@ module.exports = {
   // 65 s -> ~45 s here. (Jest reads '150%' as 150 workers, hence the arithmetic.)
   maxWorkers: Math.ceil(os.cpus().length * 1.5),
   roots: ['<rootDir>/test'],
+  globalSetup: '<rootDir>/test/global-setup.js',
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }],

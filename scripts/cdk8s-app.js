@@ -124,8 +124,25 @@ function main() {
   Module.runMain(file);
 }
 
+/**
+ * Transpiles every `.ts` file under `dir` into the cache now (those already cached are skipped), so
+ * that processes started later, several at once, all find it warm (the test suite does this once
+ * before its workers start bin/floe).
+ */
+function warm(dir) {
+  const base = baseKey();
+  const walk = (d) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const file = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) javascriptOf(file, base);
+    }
+  };
+  walk(dir);
+}
+
 if (require.main === module) {
   main();
 }
 
-module.exports = { register };
+module.exports = { register, warm };

@@ -1,7 +1,7 @@
 // Public API of floe-cdk8s: the documented surface, by name. Constructs, their props and the
 // plugin contracts; the helpers README.md and docs/ describe for building more. Internals (scripts,
 // image and port constants, the manifest schemas and loader, which use zod and yaml) are not part
-// of it: their modules import them directly. test/package.test.ts checks what a consumer sees.
+// of it: their modules import them directly. test/package-install.e2e.ts checks what a consumer sees.
 export {
   DAGSTER_DAEMON_ELECTION_TIMING,
   DAGSTER_DAEMON_LEASE,

@@ -427,7 +427,7 @@ describe('the shapes are generated from the declarations and stay internal', () 
   // writes today is checked by `npm run typecheck` (scripts/typecheck.js), with the program it
   // builds anyway.
   // That no public declaration (.d.ts) refers to the checker or the shapes is checked on the
-  // packed package, in test/package-install.test.ts (one build of lib/ for all package checks).
+  // packed package, in test/package-install.e2e.ts (one build of lib/ for all package checks).
 
   test('the package does not export the checker or the shapes', () => {
     for (const name of ['checkProps', 'checkConstructProps', 'childPath', 'PROPS_SHAPES', 'describe']) {

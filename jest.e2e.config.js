@@ -1,0 +1,9 @@
+const base = require('./jest.config');
+
+/**
+ * `npm run test:e2e`: the end-to-end tests, which run the package and the npm scripts the way a
+ * user does (npm pack, a consumer project compiled with tsc, `npm run synth` through cdk8s-cli).
+ * Each costs tens of seconds of CPU, so they are not part of `npm test`; CI (.ci/run) runs both.
+ * @type {import('jest').Config}
+ */
+module.exports = { ...base, testMatch: ['**/*.e2e.ts'] };

@@ -38,9 +38,7 @@ async function main() {
       getCurrentDirectory: () => process.cwd(),
       getNewLine: () => '\n',
     };
-    const format = process.stdout.isTTY
-      ? ts.formatDiagnosticsWithColorAndContext
-      : ts.formatDiagnostics;
+    const format = process.stdout.isTTY ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics;
     process.stdout.write(format(diagnostics, host));
     process.stdout.write(`\nFound ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'}.\n`);
     process.exitCode = 1;

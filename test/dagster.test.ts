@@ -589,6 +589,8 @@ describe('Dagster', () => {
         '3030',
         '-m',
         'analytics.definitions',
+        '--fixed-server-id',
+        expect.stringMatching(/^analytics-[0-9a-f]{16}$/),
       ]);
       expect(ingest.command).toEqual([
         'dagster',
@@ -602,6 +604,8 @@ describe('Dagster', () => {
         '/app/ingest/repo.py',
         '-d',
         '/app',
+        '--fixed-server-id',
+        expect.stringMatching(/^ingest-[0-9a-f]{16}$/),
       ]);
     });
 
@@ -609,7 +613,7 @@ describe('Dagster', () => {
       const o = synth({
         codeLocations: [{ ...ANALYTICS, moduleName: undefined, packageName: 'analytics', attribute: 'defs' }],
       });
-      expect(asArray(container(o, 'dagster-analytics').command).slice(7)).toEqual([
+      expect(asArray(container(o, 'dagster-analytics').command).slice(7, 11)).toEqual([
         '--package-name',
         'analytics',
         '-a',
@@ -974,5 +978,44 @@ describe('Dagster', () => {
         build({ runResources: { requests: { cpu: 'lots', memory: '1Gi' }, limits: { memory: '1Gi' } } }),
       ).toThrow('invalid runResources.requests.cpu: got "lots"');
     });
+  });
+});
+
+describe('code servers report a fixed server id', () => {
+  /** The `--fixed-server-id` of code location `name`'s server, and its Deployment's replicas. */
+  function serverId(objects: K8sObject[], name: string): { id: string; replicas: unknown } {
+    const d = findObject(objects, 'Deployment', `dagster-${name}`);
+    const command = container(objects, `dagster-${name}`).command as string[];
+    const at = command.indexOf('--fixed-server-id');
+    expect(at).toBeGreaterThan(0);
+    expect(command.filter((a) => a === '--fixed-server-id')).toHaveLength(1);
+    return { id: command[at + 1], replicas: get(d, 'spec.replicas') };
+  }
+
+  test('one id per code location in its pod template, so every replica reports the same one', () => {
+    const objects = synth({ codeLocations: [ANALYTICS, INGEST] });
+    const analytics = serverId(objects, 'analytics');
+    const ingest = serverId(objects, 'ingest');
+    expect(analytics.id).toMatch(/^analytics-[0-9a-f]{16}$/);
+    expect(ingest.id).toMatch(/^ingest-[0-9a-f]{16}$/);
+    // Two replicas of ingest run this one template: both serve with the same id.
+    expect(ingest.replicas).toBe(2);
+    // Stable: the same props give the same id.
+    expect(serverId(synth({ codeLocations: [ANALYTICS, INGEST] }), 'ingest').id).toBe(ingest.id);
+  });
+
+  test('changes with the image, the target and the environment; not with replicas or resources', () => {
+    const id = (loc: DagsterCodeLocation): string =>
+      serverId(synth({ codeLocations: [loc] }), 'analytics').id;
+    const base = id(ANALYTICS);
+    expect(id({ ...ANALYTICS, image: { ...ANALYTICS.image, tag: '1.4.1' } } as DagsterCodeLocation)).not.toBe(
+      base,
+    );
+    expect(id({ ...ANALYTICS, moduleName: 'analytics.defs' })).not.toBe(base);
+    expect(id({ ...ANALYTICS, extraEnv: { WAREHOUSE: 'lake2' } })).not.toBe(base);
+    expect(id({ ...ANALYTICS, replicas: 4 })).toBe(base);
+    expect(
+      id({ ...ANALYTICS, resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } } }),
+    ).toBe(base);
   });
 });

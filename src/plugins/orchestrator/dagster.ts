@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -750,27 +751,35 @@ export class Dagster extends Construct implements OrchestratorPlugin {
         runAs: l.runAs,
       });
       const extraEnv = Object.fromEntries(Object.entries(l.loc.extraEnv ?? {}).filter(([k]) => k !== 'HOME'));
+      const env = withExtraEnv(
+        this,
+        `${l.field}.extraEnv`,
+        [
+          plainEnv('DAGSTER_HOME', DAGSTER_HOME),
+          passwordEnv,
+          plainEnv('DAGSTER_CURRENT_IMAGE', imageReference(l.image)),
+          plainEnv('DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT', containerContext),
+          ...Object.entries({ ...l.sharedEnv, ...pick(l.loc.extraEnv, 'HOME') }).map(([k, v]) =>
+            plainEnv(k, v),
+          ),
+        ],
+        extraEnv,
+      );
+      const serve = ['dagster', 'api', 'grpc', '-h', '0.0.0.0', '-p', String(l.port), ...l.targetArgs];
       const container = buildContainer(
         this,
         {
           name: 'code-server',
           image: l.image,
-          command: ['dagster', 'api', 'grpc', '-h', '0.0.0.0', '-p', String(l.port), ...l.targetArgs],
+          // Every replica reports the same server id, so the webserver and daemon, which poll the
+          // location through its one Service, do not see the id change between replicas and reload
+          // the location again and again; it changes with what the server serves (image, command,
+          // environment), so a rollout is still picked up. `--fixed-server-id`: dagster 1.13.25,
+          // python_modules/dagster/dagster/_cli/api.py (`dagster api grpc`); the server reports it
+          // through GetServerId (dagster/_grpc/server.py).
+          command: [...serve, '--fixed-server-id', codeServerId(l.name, imageReference(l.image), serve, env)],
           ports: [{ name: 'grpc', containerPort: l.port, protocol: 'TCP' }],
-          env: withExtraEnv(
-            this,
-            `${l.field}.extraEnv`,
-            [
-              plainEnv('DAGSTER_HOME', DAGSTER_HOME),
-              passwordEnv,
-              plainEnv('DAGSTER_CURRENT_IMAGE', imageReference(l.image)),
-              plainEnv('DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT', containerContext),
-              ...Object.entries({ ...l.sharedEnv, ...pick(l.loc.extraEnv, 'HOME') }).map(([k, v]) =>
-                plainEnv(k, v),
-              ),
-            ],
-            extraEnv,
-          ),
+          env,
           resources: l.loc.resources ?? CODE_LOCATION_RESOURCES,
           resourcesField: `${l.field}.resources`,
           // Loading user code can take minutes; allow 5 before liveness applies.
@@ -1127,4 +1136,19 @@ function podTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec {
 
 function pick(env: Record<string, string> | undefined, key: string): Record<string, string> {
   return env && env[key] !== undefined ? { [key]: env[key] } : {};
+}
+
+/**
+ * The server id every replica of a code location reports: its name and a digest of the image, the
+ * command and the environment of the code server, so it is stable across replicas and restarts and
+ * changes with a rollout of different code or configuration.
+ */
+export function codeServerId(
+  name: string,
+  image: string,
+  command: readonly string[],
+  env: readonly k8s.EnvVar[],
+): string {
+  const digest = createHash('sha256').update(JSON.stringify({ image, command, env })).digest('hex');
+  return `${name}-${digest.slice(0, 16)}`;
 }

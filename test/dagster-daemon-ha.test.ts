@@ -76,7 +76,7 @@ describe("Dagster daemon, mode 'ha'", () => {
       LEADER_ELECTION_STATE_FILE: '/tmp/dagster-daemon-election.json',
     });
     // The daemon's own environment is unchanged.
-    expect(env.DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('1800');
+    expect(env.DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('300');
     expect(env.DAGSTER_HOME).toBe('/opt/dagster/dagster_home');
     // The pod's ServiceAccount token (for the API) and the in-cluster API address are there.
     expect(pod.serviceAccountName).toBe('dagster-daemon');

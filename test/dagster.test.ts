@@ -274,13 +274,14 @@ describe('Dagster', () => {
       expect(
         Number(get(c, 'startupProbe.periodSeconds')) * Number(get(c, 'startupProbe.failureThreshold')),
       ).toBe(600);
-      expect(envMap(c).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('1800');
+      // A hung daemon fails the check 5.5 minutes after its last heartbeat, not half an hour.
+      expect(envMap(c).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('300');
     });
 
-    test('default resources: requests 250m/256Mi, limits 500m/512Mi', () => {
+    test('default resources leave room for the daemon and two checks: requests 250m/512Mi, limits 1000m/1Gi', () => {
       expect(c.resources).toEqual({
-        requests: { cpu: '250m', memory: '256Mi' },
-        limits: { cpu: '500m', memory: '512Mi' },
+        requests: { cpu: '250m', memory: '512Mi' },
+        limits: { cpu: '1000m', memory: '1Gi' },
       });
     });
 
@@ -323,8 +324,8 @@ describe('Dagster', () => {
     });
 
     test('heartbeat tolerance is configurable', () => {
-      const o = synth({ daemon: { heartbeatToleranceSeconds: 300 } });
-      expect(envMap(container(o, 'dagster-daemon')).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('300');
+      const o = synth({ daemon: { heartbeatToleranceSeconds: 900 } });
+      expect(envMap(container(o, 'dagster-daemon')).DAGSTER_DAEMON_HEARTBEAT_TOLERANCE).toBe('900');
     });
   });
 

@@ -131,10 +131,32 @@ const WEBSERVER_RESOURCES: ResourceRequirements = {
   requests: { cpu: '500m', memory: '512Mi' },
   limits: { cpu: '1000m', memory: '1Gi' },
 };
+/**
+ * The daemon's container holds `dagster-daemon run` (one Python process running every daemon as a
+ * thread) and, while a probe runs, `dagster-daemon liveness-check`: a second Python that imports
+ * Dagster and queries PostgreSQL, and a third when the readiness and liveness checks overlap. Each
+ * Python with Dagster imported takes a few hundred MiB, so the limit leaves room for the daemon
+ * plus two checks; 512Mi (the earlier limit) got a probe OOM-killed as the daemon grew.
+ */
 const DAEMON_RESOURCES: ResourceRequirements = {
-  requests: { cpu: '250m', memory: '256Mi' },
-  limits: { cpu: '500m', memory: '512Mi' },
+  requests: { cpu: '250m', memory: '512Mi' },
+  limits: { cpu: '1000m', memory: '1Gi' },
 };
+
+/**
+ * The default of `DAGSTER_DAEMON_HEARTBEAT_TOLERANCE`. Dagster's default (and its chart's
+ * `dagsterDaemon.heartbeatTolerance`) is 1800 s (dagster 1.13.25, dagster/_daemon/controller.py
+ * DEFAULT_DAEMON_HEARTBEAT_TOLERANCE_SECONDS; helm/dagster/values.yaml): a hung daemon would run
+ * for half an hour before the check fails. Every daemon thread writes a heartbeat each loop
+ * iteration, at most every 30 s (DEFAULT_HEARTBEAT_INTERVAL_SECONDS), and one iteration of a busy
+ * daemon waits on code servers for at most the gRPC timeouts of schedule and sensor evaluation
+ * (60 s by default, DAGSTER_SCHEDULE_GRPC_TIMEOUT_SECONDS / DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS,
+ * dagster/_grpc/client.py). 300 s is several such iterations: a busy daemon passes, a hung one
+ * fails the check after 5.5 minutes (tolerance plus one interval) and is restarted
+ * `restartTimeoutSeconds` later. The daemon process applies the same tolerance to its own threads
+ * and exits when one stops heartbeating (controller.py check_daemon_heartbeats).
+ */
+const DEFAULT_DAEMON_HEARTBEAT_TOLERANCE = 300;
 const CODE_LOCATION_RESOURCES: ResourceRequirements = {
   requests: { cpu: '250m', memory: '512Mi' },
   limits: { cpu: '1000m', memory: '1Gi' },
@@ -178,8 +200,10 @@ export interface DagsterDaemonOptions extends Omit<WorkloadOptions, 'image'> {
   readonly replicas?: number;
   /**
    * Seconds without a heartbeat after which `dagster-daemon liveness-check` (the liveness
-   * probe) fails (`DAGSTER_DAEMON_HEARTBEAT_TOLERANCE`). Heartbeats are written every 30 s.
-   * @default 1800
+   * probe) fails (`DAGSTER_DAEMON_HEARTBEAT_TOLERANCE`), and after which the daemon process
+   * stops itself when one of its threads stopped heartbeating. Heartbeats are written every 30 s;
+   * keep it above the longest schedule or sensor evaluation (60 s by default).
+   * @default 300 (Dagster's own default, 1800, leaves a hung daemon running for half an hour)
    */
   readonly heartbeatToleranceSeconds?: number;
   /**
@@ -226,7 +250,7 @@ export interface DagsterProps extends ComponentProps {
   readonly webserver?: DagsterWebserverOptions;
   /**
    * Daemon mode, resources, scheduling and extra environment.
-   * @default - `single` mode: 1 replica, requests 250m/256Mi, limits 500m/512Mi
+   * @default - `single` mode: 1 replica, requests 250m/512Mi, limits 1000m/1Gi
    */
   readonly daemon?: DagsterDaemonOptions;
   /**
@@ -497,7 +521,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     const heartbeatTolerance = validateInteger(
       this,
       'daemon.heartbeatToleranceSeconds',
-      daemonOpts.heartbeatToleranceSeconds ?? 1800,
+      daemonOpts.heartbeatToleranceSeconds ?? DEFAULT_DAEMON_HEARTBEAT_TOLERANCE,
       60,
     );
     const healthCheckInterval = validateInteger(

@@ -1,4 +1,9 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
 import { parser } from '@prometheus-io/lezer-promql';
 import { FloePlatform, FloePlatformProps } from '../src/platform/floe-platform';
 import { Jaeger } from '../src/plugins/observability/jaeger';
@@ -375,5 +380,68 @@ describe('strict custom resource validation', () => {
           'unknown kind "monitoring.coreos.com/v1beta1/ServiceMonitor" (not a Kubernetes 1.28 built-in kind)',
       },
     ]);
+  });
+});
+
+describe('the bundled Prometheus evaluates the same alerts itself (no operator needed)', () => {
+  /** The bundled Prometheus' rule file and prometheus.yml, parsed. */
+  function bundled(objects: K8sObject[]): { rules: Json; config: Json; text: string } {
+    const cm = findObject(objects, 'ConfigMap', 'prometheus');
+    const data = cm.data as Record<string, string>;
+    return {
+      rules: asJson(parse(data['floe-alerts.yml'])),
+      config: asJson(parse(data['prometheus.yml'])),
+      text: data['floe-alerts.yml'],
+    };
+  }
+
+  test('prometheus.yml loads floe-alerts.yml, which holds exactly the PrometheusRule groups', () => {
+    const { rules, config } = bundled(full.objects);
+    expect(config.rule_files).toEqual(['floe-alerts.yml']);
+    const rule = findObject(full.objects, 'PrometheusRule', 'floe-platform-alerts');
+    expect(rules).toEqual(get(rule, 'spec'));
+    expect(asArray(rules.groups).map((g) => asJson(g).name)).toEqual(['floe.dagster', 'floe.resources']);
+  });
+
+  test('without the operator objects (monitoring: false) the same rules, with the same thresholds', () => {
+    const off = platform({ lineage: Marquez.provider(), tracing: Jaeger.provider(), monitoring: false });
+    expect(ofKind(off.objects, 'PrometheusRule')).toEqual([]);
+    expect(bundled(off.objects).rules).toEqual(bundled(full.objects).rules);
+    const tuned = platform({ monitoring: { alerts: { failedRunsPerHour: 9 } } });
+    expect(bundled(tuned.objects).text).toContain(
+      'dagster_runs_failed_total{namespace="floe-platform"}[1h])) > 9',
+    );
+  });
+
+  test('alerts: false leaves the rule file empty; the pod rolls when the rules change', () => {
+    const none = platform({ monitoring: { alerts: false } });
+    expect(bundled(none.objects).rules).toEqual({ groups: [] });
+    const checksum = (objects: K8sObject[]): unknown =>
+      get(
+        findObject(objects, 'StatefulSet', 'prometheus'),
+        'spec.template.metadata.annotations.checksum/config',
+      );
+    expect(checksum(none.objects)).not.toEqual(checksum(full.objects));
+    // The policy check recomputes the checksum from the ConfigMap data: it matches in both.
+    for (const objects of [none.objects, full.objects]) {
+      expect(
+        checkPolicy(objects, {
+          prerequisiteSecrets: ['grafana-admin', 'minio-root', 'polaris-root', 'cube-api'],
+        }).filter((v) => v.includes('checksum')),
+      ).toEqual([]);
+    }
+  });
+
+  test('promtool check rules accepts the rule file (when promtool is installed)', () => {
+    const { text } = bundled(full.objects);
+    const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+    if (promtool.status !== 0) {
+      // No promtool here (apt-get install prometheus brings it): the PromQL parse test above covers the expressions.
+      return;
+    }
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'floe-rules-')), 'floe-alerts.yml');
+    fs.writeFileSync(file, text);
+    const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect([r.status, r.stdout.trim().split('\n').pop()?.trim()]).toEqual([0, 'SUCCESS: 5 rules found']);
   });
 });

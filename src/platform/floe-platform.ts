@@ -43,6 +43,7 @@ import { Grafana } from '../plugins/observability/grafana';
 import { OtelCollector } from '../plugins/observability/otel-collector';
 import { Prometheus } from '../plugins/observability/prometheus';
 import { MonitoringOptions, PlatformMonitoring } from '../plugins/observability/platform-monitoring';
+import { platformAlertRuleGroups } from '../plugins/observability/platform-alert-rules';
 import { MinIO } from '../plugins/storage/minio';
 import { connectToPlatformConfig, PLATFORM_CONFIG_MAP_NAME, platformConfigData } from './platform-config';
 
@@ -591,6 +592,20 @@ export class FloePlatform extends Chart {
           this.orchestrator instanceof Dagster && this.orchestrator.metricsExporter !== undefined,
         platformName: this.platformName,
       });
+    }
+
+    // The metrics backend this chart deploys evaluates floe's alerts itself, so they fire on a
+    // cluster without the Prometheus operator: the groups of the PrometheusRule when there is one,
+    // else the same definitions with the same thresholds (`monitoring.alerts: false` turns both off).
+    const alerts = props.monitoring === false ? undefined : props.monitoring?.alerts;
+    if (!shared && this.metrics?.addAlertRules && alerts !== false) {
+      this.metrics.addAlertRules(
+        this.monitoring?.alertRules?.groups ??
+          platformAlertRuleGroups(this, {
+            ...alerts,
+            dagster: this.orchestrator instanceof Dagster && this.orchestrator.metricsExporter !== undefined,
+          }),
+      );
     }
 
     // Ingresses, after everything they may front (the last tier in the tree).

@@ -5,6 +5,7 @@ import { ServiceEndpoint } from '../core/endpoints';
 import { IngressTarget } from '../core/ingress';
 import { MetricsEndpoint } from '../core/metrics';
 import { SecretKeyRef, SecretRequirement } from '../core/secrets';
+import type { AlertRule } from './observability/platform-alert-rules';
 
 /**
  * The contracts between the platform's parts. Each slot of `FloePlatform` takes a provider that
@@ -113,6 +114,12 @@ export interface MetricsBackendPlugin extends HasPrerequisites, Exposable, Monit
   readonly queryUrl: string;
   /** URL the collector pushes OTLP/HTTP metrics to, e.g. `http://prometheus:9090/api/v1/otlp`. */
   readonly otlpMetricsUrl: string;
+  /**
+   * Evaluates these alert rules in the backend itself (a backend that cannot leaves it out; the
+   * platform then relies on the PrometheusRule alone).
+   * @param groups the rules by group name, as `platformAlertRuleGroups` writes them
+   */
+  addAlertRules?(groups: Readonly<Record<string, readonly AlertRule[]>>): void;
 }
 
 /** An OpenLineage endpoint (Marquez). */

@@ -108,97 +108,12 @@ export class PlatformAlertRules extends Construct {
     super(scope, id);
     const name = validateDnsLabel(this, 'name', props.name ?? 'floe-platform-alerts');
     const extraLabels = validateExtraLabels(this, 'labels', props.labels ?? {});
-    const failedRuns = threshold(this, 'failedRunsPerHour', props.failedRunsPerHour ?? 5, true);
-    const p99 = threshold(this, 'runDurationP99Seconds', props.runDurationP99Seconds ?? 3600, true);
-    const warnAge = threshold(
-      this,
-      'daemonHeartbeatWarningSeconds',
-      props.daemonHeartbeatWarningSeconds ?? 60,
-      true,
-    );
-    const critAge = threshold(
-      this,
-      'daemonHeartbeatCriticalSeconds',
-      props.daemonHeartbeatCriticalSeconds ?? 120,
-      true,
-    );
-    const memory = threshold(this, 'memoryLimitRatio', props.memoryLimitRatio ?? 0.9, false);
-    if (memory <= 0 || memory > 1) {
-      throw new FloeValidationError(
-        this,
-        'memoryLimitRatio',
-        memory,
-        'a fraction above 0 and at most 1, e.g. 0.9',
-      );
-    }
-    const ns = `namespace="${namespaceOf(this)}"`;
-
-    const groups: Record<string, AlertRule[]> = {};
-    if (props.dagster ?? true) {
-      groups['floe.dagster'] = [
-        {
-          alert: 'DagsterRunFailures',
-          expr: `sum(increase(${DAGSTER_METRICS.runsFailed}{${ns}}[1h])) > ${failedRuns}`,
-          severity: 'warning',
-          summary: 'Many Dagster runs failed',
-          description: `More than ${failedRuns} Dagster runs failed in the last hour.`,
-        },
-        {
-          alert: 'DagsterRunDurationHigh',
-          expr:
-            `histogram_quantile(0.99, sum by (le) (increase(${DAGSTER_METRICS.runsDuration}_bucket{${ns}}[1h]))) > ` +
-            `${p99}`,
-          severity: 'warning',
-          summary: 'Dagster runs take long',
-          description: `The 99th percentile of the Dagster runs that finished in the last hour is above ${p99} s.`,
-        },
-        {
-          alert: 'DagsterDaemonHeartbeatStale',
-          expr: `${DAGSTER_METRICS.daemonHeartbeatAge}{${ns}} > ${warnAge}`,
-          severity: 'warning',
-          summary: 'Dagster daemon heartbeat late',
-          description: `A Dagster daemon (label daemon_type) has sent no heartbeat for more than ${warnAge} s.`,
-        },
-        {
-          alert: 'DagsterDaemonUnavailable',
-          expr: `${DAGSTER_METRICS.daemonHeartbeatAge}{${ns}} > ${critAge}`,
-          for: '2m',
-          severity: 'critical',
-          summary: 'Dagster daemon heartbeat stale',
-          description:
-            `A Dagster daemon (label daemon_type) has sent no heartbeat for more than ${critAge} s: ` +
-            'schedules, sensors or the run queue may have stopped.',
-        },
-      ];
-    }
-    groups['floe.resources'] = [
-      {
-        alert: 'ContainerMemoryNearLimit',
-        expr:
-          `max by (namespace, pod, container) (container_memory_working_set_bytes{${ns}, container!=""}) ` +
-          '/ on (namespace, pod, container) ' +
-          `max by (namespace, pod, container) (kube_pod_container_resource_limits{${ns}, resource="memory"}) ` +
-          `> ${memory}`,
-        for: '5m',
-        severity: 'warning',
-        summary: 'Container close to its memory limit',
-        description:
-          `A container (labels pod, container) uses more than ${Math.round(memory * 100)} % ` +
-          'of its memory limit; at the limit it is killed (OOMKilled).',
-      },
-    ];
-    this.groups = groups;
-
-    const ruleGroups: PrometheusRuleSpecGroups[] = Object.entries(groups).map(([group, rules]) => ({
-      name: group,
-      rules: rules.map((r) => ({
-        alert: r.alert,
-        expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
-        ...(r.for ? { for: r.for } : {}),
-        labels: { severity: r.severity },
-        annotations: { summary: r.summary, description: r.description },
-      })),
+    this.groups = platformAlertRuleGroups(this, { ...props, dagster: props.dagster ?? true });
+    const ruleGroups: PrometheusRuleSpecGroups[] = alertRuleFile(this.groups).groups.map((g) => ({
+      name: g.name,
+      rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
     }));
+
     this.prometheusRule = new PrometheusRule(this, 'rule', {
       metadata: {
         name,
@@ -216,6 +131,128 @@ export class PlatformAlertRules extends Construct {
       spec: { groups: ruleGroups },
     });
   }
+}
+
+/**
+ * The rules of floe's alerts, by group, for the namespace of `scope`: one definition for the
+ * PrometheusRule (`PlatformAlertRules`) and the rule file of the bundled Prometheus
+ * (`Prometheus#addAlertRules`). Thresholds are checked here (errors name `scope`).
+ */
+export function platformAlertRuleGroups(
+  scope: Construct,
+  props: AlertThresholds & { readonly dagster: boolean },
+): Record<string, AlertRule[]> {
+  const failedRuns = threshold(scope, 'failedRunsPerHour', props.failedRunsPerHour ?? 5, true);
+  const p99 = threshold(scope, 'runDurationP99Seconds', props.runDurationP99Seconds ?? 3600, true);
+  const warnAge = threshold(
+    scope,
+    'daemonHeartbeatWarningSeconds',
+    props.daemonHeartbeatWarningSeconds ?? 60,
+    true,
+  );
+  const critAge = threshold(
+    scope,
+    'daemonHeartbeatCriticalSeconds',
+    props.daemonHeartbeatCriticalSeconds ?? 120,
+    true,
+  );
+  const memory = threshold(scope, 'memoryLimitRatio', props.memoryLimitRatio ?? 0.9, false);
+  if (memory <= 0 || memory > 1) {
+    throw new FloeValidationError(
+      scope,
+      'memoryLimitRatio',
+      memory,
+      'a fraction above 0 and at most 1, e.g. 0.9',
+    );
+  }
+  const ns = `namespace="${namespaceOf(scope)}"`;
+
+  const groups: Record<string, AlertRule[]> = {};
+  if (props.dagster) {
+    groups['floe.dagster'] = [
+      {
+        alert: 'DagsterRunFailures',
+        expr: `sum(increase(${DAGSTER_METRICS.runsFailed}{${ns}}[1h])) > ${failedRuns}`,
+        severity: 'warning',
+        summary: 'Many Dagster runs failed',
+        description: `More than ${failedRuns} Dagster runs failed in the last hour.`,
+      },
+      {
+        alert: 'DagsterRunDurationHigh',
+        expr:
+          `histogram_quantile(0.99, sum by (le) (increase(${DAGSTER_METRICS.runsDuration}_bucket{${ns}}[1h]))) > ` +
+          `${p99}`,
+        severity: 'warning',
+        summary: 'Dagster runs take long',
+        description: `The 99th percentile of the Dagster runs that finished in the last hour is above ${p99} s.`,
+      },
+      {
+        alert: 'DagsterDaemonHeartbeatStale',
+        expr: `${DAGSTER_METRICS.daemonHeartbeatAge}{${ns}} > ${warnAge}`,
+        severity: 'warning',
+        summary: 'Dagster daemon heartbeat late',
+        description: `A Dagster daemon (label daemon_type) has sent no heartbeat for more than ${warnAge} s.`,
+      },
+      {
+        alert: 'DagsterDaemonUnavailable',
+        expr: `${DAGSTER_METRICS.daemonHeartbeatAge}{${ns}} > ${critAge}`,
+        for: '2m',
+        severity: 'critical',
+        summary: 'Dagster daemon heartbeat stale',
+        description:
+          `A Dagster daemon (label daemon_type) has sent no heartbeat for more than ${critAge} s: ` +
+          'schedules, sensors or the run queue may have stopped.',
+      },
+    ];
+  }
+  groups['floe.resources'] = [
+    {
+      alert: 'ContainerMemoryNearLimit',
+      expr:
+        `max by (namespace, pod, container) (container_memory_working_set_bytes{${ns}, container!=""}) ` +
+        '/ on (namespace, pod, container) ' +
+        `max by (namespace, pod, container) (kube_pod_container_resource_limits{${ns}, resource="memory"}) ` +
+        `> ${memory}`,
+      for: '5m',
+      severity: 'warning',
+      summary: 'Container close to its memory limit',
+      description:
+        `A container (labels pod, container) uses more than ${Math.round(memory * 100)} % ` +
+        'of its memory limit; at the limit it is killed (OOMKilled).',
+    },
+  ];
+  return groups;
+}
+
+/** A Prometheus rule file: the format of `rule_files` and of a PrometheusRule's `spec`. */
+export interface AlertRuleFile {
+  /** The rule groups, in the order given. */
+  readonly groups: {
+    readonly name: string;
+    readonly rules: {
+      readonly alert: string;
+      readonly expr: string;
+      readonly for?: string;
+      readonly labels: { readonly severity: string };
+      readonly annotations: { readonly summary: string; readonly description: string };
+    }[];
+  }[];
+}
+
+/** The rule file of `groups` (Prometheus' rule file format, which a PrometheusRule's spec shares). */
+export function alertRuleFile(groups: Readonly<Record<string, readonly AlertRule[]>>): AlertRuleFile {
+  return {
+    groups: Object.entries(groups).map(([name, rules]) => ({
+      name,
+      rules: rules.map((r) => ({
+        alert: r.alert,
+        expr: r.expr,
+        ...(r.for ? { for: r.for } : {}),
+        labels: { severity: r.severity },
+        annotations: { summary: r.summary, description: r.description },
+      })),
+    })),
+  };
 }
 
 function threshold(scope: Construct, field: string, value: number, integer: boolean): number {

@@ -1,9 +1,9 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { productionOptions, resolveProduction } from '../../core/availability';
-import { configChecksumAnnotations } from '../../core/checksum';
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum, configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect, KUBERNETES_API, metricsScrapeTargets } from '../../core/connections';
 import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
@@ -26,6 +26,7 @@ import { SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { validateDnsLabel, validatePort, validateQuantity, validateReplicas } from '../../core/validation';
 import { MetricsBackendPlugin, PlatformDependencies, PluginProvider } from '../interfaces';
+import { AlertRule, alertRuleFile } from './platform-alert-rules';
 import { IngressTarget } from '../../core/ingress';
 
 /** The official Prometheus image (busybox based, runs as `nobody`). */
@@ -60,6 +61,12 @@ export const SELF_SCRAPE_JOB = 'prometheus';
 
 const CONFIG_KEY = 'prometheus.yml';
 const CONFIG_DIR = '/etc/config';
+/**
+ * The rule file in the config ConfigMap, next to prometheus.yml: `rule_files` paths are relative
+ * to the configuration file (prometheus v3 docs, configuration/configuration.md, `rule_files`).
+ * Empty (`groups: []`) until `addAlertRules`.
+ */
+const RULES_KEY = 'floe-alerts.yml';
 const DATA_DIR = '/data';
 
 const DEFAULT_RESOURCES: ResourceRequirements = {
@@ -238,6 +245,10 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
   public readonly discoveredNamespaces: readonly string[];
   /** The rendered `prometheus.yml`. */
   public readonly configYaml: string;
+  /** The rule file (`floe-alerts.yml`, in the config ConfigMap): no groups until `addAlertRules`. */
+  public get rulesYaml(): string {
+    return this.rules;
+  }
   /** The StatefulSet. */
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The Service. */
@@ -248,6 +259,8 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
   public readonly headlessService: k8s.KubeService;
   /** The ConfigMap holding `prometheus.yml`. */
   public readonly configMap: k8s.KubeConfigMap;
+  private rules = stringify({ groups: [] });
+  private readonly configChecksums: boolean;
   /**
    * The ServiceAccount `<name>` (with service discovery, or with per-workload ServiceAccounts; it
    * mounts a token only with discovery).
@@ -319,8 +332,9 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
     });
     this.configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: objectMeta(name, this.identity),
-      data: { [CONFIG_KEY]: this.configYaml },
+      data: { [CONFIG_KEY]: this.configYaml, [RULES_KEY]: this.rules },
     });
+    this.configChecksums = production.configChecksums;
 
     const roles: k8s.KubeRole[] = [];
     const bindings: k8s.KubeRoleBinding[] = [];
@@ -437,9 +451,7 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
           ...(this.serviceAccount
             ? { serviceAccountName: name, automountServiceAccountToken: discovery }
             : {}),
-          annotations: configChecksumAnnotations(production.configChecksums, {
-            [name]: { [CONFIG_KEY]: this.configYaml },
-          }),
+          annotations: configChecksumAnnotations(production.configChecksums, this.configData()),
           scheduling: props,
           imagePullSecrets: props.imagePullSecrets,
           // Time to write the in-memory head block out on shutdown.
@@ -481,6 +493,28 @@ export class Prometheus extends Construct implements MetricsBackendPlugin {
       this.service,
       this.statefulSet,
     ];
+  }
+
+  /**
+   * Loads `groups` as the rule file of this Prometheus (`floe-alerts.yml` next to prometheus.yml,
+   * named by its `rule_files`), so the alerts are evaluated without the Prometheus operator. The
+   * platform passes the groups of its PrometheusRule (`platformAlertRuleGroups`): one definition.
+   * The pod template's config checksum follows, so the change rolls the pod.
+   */
+  public addAlertRules(groups: Readonly<Record<string, readonly AlertRule[]>>): void {
+    this.rules = stringify(alertRuleFile(groups), { lineWidth: 0 });
+    this.configMap.addJsonPatch(JsonPatch.add(`/data/${RULES_KEY}`, this.rules));
+    if (this.configChecksums) {
+      const annotation = CONFIG_CHECKSUM_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1');
+      this.statefulSet.addJsonPatch(
+        JsonPatch.add(`/spec/template/metadata/annotations/${annotation}`, configChecksum(this.configData())),
+      );
+    }
+  }
+
+  /** The data of the config ConfigMap, by ConfigMap name, for the config checksum. */
+  private configData(): Record<string, Record<string, string>> {
+    return { [this.configMap.name]: { [CONFIG_KEY]: this.configYaml, [RULES_KEY]: this.rules } };
   }
 }
 
@@ -548,6 +582,7 @@ function renderConfig(c: ConfigInput): string {
   }
   const config: Record<string, unknown> = {
     global: { scrape_interval: c.scrapeInterval },
+    rule_files: [RULES_KEY],
     scrape_configs: scrapeConfigs,
     storage: {
       tsdb: {

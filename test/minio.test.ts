@@ -464,6 +464,9 @@ describe('MinIO', () => {
       expect(build({ bucketJobTtlSecondsAfterFinished: -1 })).toThrow(
         /invalid bucketJobTtlSecondsAfterFinished/,
       );
+      expect(build({ bucketJobActiveDeadlineSeconds: 0 })).toThrow(
+        /invalid bucketJobActiveDeadlineSeconds: got 0/,
+      );
       expect(build({ extraEnv: { MINIO_ROOT_USER: 'x' } })).toThrow(/invalid extraEnv.MINIO_ROOT_USER/);
     });
   });
@@ -582,5 +585,14 @@ describe('ExternalS3', () => {
     expect(message).toMatch(/^ExternalS3: invalid endpoint: got "https:\/\/<redacted>@s3.example.com"/);
     expect(message).not.toContain('s3cr3t');
     expect(message).not.toContain('AKIAEXAMPLE');
+  });
+});
+
+describe('the bucket-setup Job is bounded', () => {
+  test('stopped by Kubernetes after 15 minutes in all (retries and mc ready included), or as set', () => {
+    const deadline = (props: MinIOProps): unknown =>
+      get(findObject(synth(props), 'Job', 'minio-buckets'), 'spec.activeDeadlineSeconds');
+    expect(deadline({})).toBe(900);
+    expect(deadline({ bucketJobActiveDeadlineSeconds: 1800 })).toBe(1800);
   });
 });

@@ -517,6 +517,8 @@ describe('Polaris', () => {
     expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(get(job, 'spec.backoffLimit')).toBe(6);
     expect(get(job, 'spec.ttlSecondsAfterFinished')).toBe(3600);
+    // The whole Job, retries and waits included, is stopped after 15 minutes, never left waiting.
+    expect(get(job, 'spec.activeDeadlineSeconds')).toBe(900);
     expect(get(job, 'spec.template.spec.restartPolicy')).toBe('Never');
     const init = get(job, 'spec.template.spec.initContainers') as Json[];
     expect(init.map((i) => i.name)).toEqual(['wait-for-database']);
@@ -721,6 +723,7 @@ describe('Polaris catalog-setup Job', () => {
     expect(get(c, 'resources.requests.cpu')).toBe('10m');
     expect(get(job, 'spec.backoffLimit')).toBe(6);
     expect(get(job, 'spec.ttlSecondsAfterFinished')).toBe(3600);
+    expect(get(job, 'spec.activeDeadlineSeconds')).toBe(900);
     expect(get(job, 'spec.template.spec.restartPolicy')).toBe('Never');
     expect(get(job, 'spec.template.spec.automountServiceAccountToken')).toBe(false);
     const labels = get(job, 'spec.template.metadata.labels') as Record<string, string>;
@@ -828,12 +831,14 @@ describe('Polaris catalog-setup Job', () => {
         roleArn: 'arn:aws:iam::123456789012:role/polaris',
         backoffLimit: 2,
         ttlSecondsAfterFinished: 60,
+        activeDeadlineSeconds: 1800,
         resources: { requests: { cpu: '5m', memory: '8Mi' }, limits: { memory: '32Mi' } },
       },
     });
     const job = findObject(objects, 'Job', 'polaris-catalog-setup');
     expect(get(job, 'spec.backoffLimit')).toBe(2);
     expect(get(job, 'spec.ttlSecondsAfterFinished')).toBe(60);
+    expect(get(job, 'spec.activeDeadlineSeconds')).toBe(1800);
     const c = container(objects, 'Job', 'polaris-catalog-setup');
     expect(c.image).toBe('mirror.example.com/curlimages/curl:8.18.0');
     expect(get(job, 'spec.template.spec.initContainers.0.image')).toBe(

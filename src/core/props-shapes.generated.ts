@@ -782,6 +782,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       affinity: 'object',
       autoscaling: 'boolean',
       browser: 'boolean',
+      bucketJobActiveDeadlineSeconds: 'number',
       bucketJobResources: { shape: 'ResourceRequirements' },
       bucketJobTtlSecondsAfterFinished: 'number',
       clientImage: { shape: 'ImageOverride' },
@@ -814,6 +815,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       affinity: 'object',
       autoscaling: 'boolean',
       browser: 'boolean',
+      bucketJobActiveDeadlineSeconds: 'number',
       bucketJobResources: { shape: 'ResourceRequirements' },
       bucketJobTtlSecondsAfterFinished: 'number',
       clientImage: { shape: 'ImageOverride' },
@@ -1095,6 +1097,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
   'PluginProvider<TracingBackendPlugin>': { contract: ['provide'], examples: ['Jaeger.provider()'] },
   PolarisBootstrapOptions: {
     props: {
+      activeDeadlineSeconds: 'number',
       backoffLimit: 'number',
       image: { shape: 'ImageOverride' },
       resources: { shape: 'ResourceRequirements' },
@@ -1104,6 +1107,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
   },
   PolarisCatalogSetupOptions: {
     props: {
+      activeDeadlineSeconds: 'number',
       backoffLimit: 'number',
       baseLocationPrefix: 'string',
       credentialVending: 'boolean',

@@ -93,6 +93,12 @@ export const CURL_IMAGE: ContainerImage = {
   tag: '8.18.0',
 };
 
+/**
+ * Default `activeDeadlineSeconds` of the setup Jobs: the whole Job, retries and waits included,
+ * is stopped by Kubernetes after this long instead of waiting forever.
+ */
+const SETUP_JOB_DEADLINE_SECONDS = 900;
+
 /** The curl image's `curl_user` (UID 100) and `curl_group` (GID 101). */
 export const CURL_RUN_AS: RunAs = { user: 100, group: 101 };
 
@@ -203,6 +209,13 @@ export interface PolarisBootstrapOptions {
    */
   readonly ttlSecondsAfterFinished?: number;
   /**
+   * Seconds the Job may run in all, every retry and every wait included, before Kubernetes stops
+   * it (`DeadlineExceeded`): a bootstrap that cannot reach its database never hangs forever.
+   * Long enough for a first deploy, where the database and its image come up first.
+   * @default 900
+   */
+  readonly activeDeadlineSeconds?: number;
+  /**
    * Resources of the admin tool container.
    * @default - requests 100m/256Mi, limits 1000m/512Mi
    */
@@ -257,6 +270,13 @@ export interface PolarisCatalogSetupOptions {
    * @default 3600
    */
   readonly ttlSecondsAfterFinished?: number;
+  /**
+   * Seconds the Job may run in all, every retry and every wait included, before Kubernetes stops
+   * it (`DeadlineExceeded`): a catalog setup whose Polaris never becomes ready never hangs forever.
+   * Long enough for a first deploy, where Polaris waits for its bootstrap.
+   * @default 900
+   */
+  readonly activeDeadlineSeconds?: number;
   /**
    * Resources of the curl container.
    * @default - requests 10m/16Mi, limits 200m/64Mi
@@ -674,6 +694,12 @@ export class Polaris extends Construct implements CatalogPlugin {
       bootstrap.ttlSecondsAfterFinished ?? 3600,
       0,
     );
+    const bootstrapDeadline = validateInteger(
+      this,
+      'bootstrap.activeDeadlineSeconds',
+      bootstrap.activeDeadlineSeconds ?? SETUP_JOB_DEADLINE_SECONDS,
+      1,
+    );
 
     const partOf = props.platformName ?? DEFAULT_PLATFORM_NAME;
     this.identity = { name: 'polaris', instance: name, component: 'server', partOf, version: this.image.tag };
@@ -992,6 +1018,7 @@ export class Polaris extends Construct implements CatalogPlugin {
       spec: {
         backoffLimit,
         ttlSecondsAfterFinished: ttl,
+        activeDeadlineSeconds: bootstrapDeadline,
         template: buildPodTemplate({
           identity: this.bootstrapIdentity,
           runAs: POLARIS_RUN_AS,
@@ -1037,6 +1064,12 @@ export class Polaris extends Construct implements CatalogPlugin {
         setup.ttlSecondsAfterFinished ?? 3600,
         0,
       );
+      const setupDeadline = validateInteger(
+        this,
+        'catalogSetup.activeDeadlineSeconds',
+        setup.activeDeadlineSeconds ?? SETUP_JOB_DEADLINE_SECONDS,
+        1,
+      );
       const curl = buildContainer(
         this,
         {
@@ -1072,6 +1105,7 @@ export class Polaris extends Construct implements CatalogPlugin {
         spec: {
           backoffLimit: setupBackoffLimit,
           ttlSecondsAfterFinished: setupTtl,
+          activeDeadlineSeconds: setupDeadline,
           template: buildPodTemplate({
             identity: this.catalogSetupIdentity,
             runAs: CURL_RUN_AS,

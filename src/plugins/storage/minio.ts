@@ -165,6 +165,13 @@ export interface MinIOProps extends ComponentProps, WorkloadOptions {
    * @default 600
    */
   readonly bucketJobTtlSecondsAfterFinished?: number;
+  /**
+   * Seconds the bucket-setup Job may run in all, retries and `mc ready` included, before
+   * Kubernetes stops it (`DeadlineExceeded`): a MinIO that never reaches write quorum does not
+   * leave the Job waiting forever. Long enough for a first deploy, where every MinIO node starts.
+   * @default 900
+   */
+  readonly bucketJobActiveDeadlineSeconds?: number;
 }
 
 /** Options of `MinIO.provider()`: everything but what the platform supplies. */
@@ -301,6 +308,12 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
       'bucketJobTtlSecondsAfterFinished',
       props.bucketJobTtlSecondsAfterFinished ?? 600,
       0,
+    );
+    const bucketJobDeadline = validateInteger(
+      this,
+      'bucketJobActiveDeadlineSeconds',
+      props.bucketJobActiveDeadlineSeconds ?? 900,
+      1,
     );
     const browser = props.browser ?? false;
 
@@ -508,6 +521,7 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
       spec: {
         backoffLimit: 6,
         ttlSecondsAfterFinished: ttl,
+        activeDeadlineSeconds: bucketJobDeadline,
         template: buildPodTemplate({
           identity: this.bucketJobIdentity,
           runAs: MINIO_RUN_AS,

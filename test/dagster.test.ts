@@ -1020,3 +1020,62 @@ describe('code servers report a fixed server id', () => {
     ).toBe(base);
   });
 });
+
+describe('step logs (compute logs) go to the platform object storage', () => {
+  const storage = {
+    endpoint: 'http://minio.floe-platform.svc.cluster.local:9000',
+    region: 'us-east-1',
+    warehouseBucket: 'floe-warehouse',
+    pathStyleAccess: true,
+    accessKeyId: { name: 'minio-credentials', key: 'root-user' },
+    secretAccessKey: { name: 'minio-credentials', key: 'root-password' },
+    requiredSecrets: [],
+    metricsEndpoints: [],
+  } as unknown as DagsterProps['storage'];
+
+  test('dagster.yaml: S3ComputeLogManager on the warehouse bucket; run workers get the credentials from the Secret', () => {
+    const objects = synth({ storage, codeLocations: [ANALYTICS] });
+    const doc = dagsterYaml(objects);
+    expect(doc.compute_logs).toEqual({
+      module: 'dagster_aws.s3.compute_log_manager',
+      class: 'S3ComputeLogManager',
+      config: {
+        bucket: 'floe-warehouse',
+        prefix: 'dagster/compute-logs',
+        endpoint_url: 'http://minio.floe-platform.svc.cluster.local:9000',
+        use_ssl: false,
+        local_dir: '/tmp/dagster-compute-logs',
+        skip_empty_files: true,
+      },
+    });
+    expect(get(doc, 'run_launcher.config.run_k8s_config.container_config.env')).toEqual([
+      {
+        name: 'AWS_ACCESS_KEY_ID',
+        value_from: { secret_key_ref: { name: 'minio-credentials', key: 'root-user' } },
+      },
+      {
+        name: 'AWS_SECRET_ACCESS_KEY',
+        value_from: { secret_key_ref: { name: 'minio-credentials', key: 'root-password' } },
+      },
+      { name: 'AWS_REGION', value: 'us-east-1' },
+    ]);
+    // The webserver reads them back: credentials from the Secret, never a value.
+    for (const d of ['dagster-webserver', 'dagster-daemon']) {
+      const env = asArray(container(objects, d).env).map(asJson);
+      expect(env.find((e) => e.name === 'AWS_ACCESS_KEY_ID')).toEqual({
+        name: 'AWS_ACCESS_KEY_ID',
+        valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'root-user' } },
+      });
+      expect(env.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')?.value).toBeUndefined();
+    }
+  });
+
+  test('without storage the step logs stay in the run pod (no compute_logs, no credentials)', () => {
+    const objects = synth({ codeLocations: [ANALYTICS] });
+    expect(dagsterYaml(objects).compute_logs).toBeUndefined();
+    expect(get(dagsterYaml(objects), 'run_launcher.config.run_k8s_config')).toBeUndefined();
+    expect(asArray(container(objects, 'dagster-webserver').env).map((e) => asJson(e).name)).not.toContain(
+      'AWS_ACCESS_KEY_ID',
+    );
+  });
+});

@@ -805,6 +805,8 @@ describe('reachability of the default platform and a jobs namespace (hand-writte
     [pod.router, pod.minio, 9000, 'Cube Store remote storage'],
     [pod.workers, pod.minio, 9000, 'Cube Store remote storage'],
     // Catalog and telemetry.
+    [pod.webserver, pod.minio, 9000, 'reads step logs (S3ComputeLogManager)'],
+    [pod.daemon, pod.minio, 9000, 'loads the instance with the step log storage'],
     [pod.catalogSetup, pod.polaris, 8181, 'creates the catalog'],
     [pod.polaris, pod.otel, 4317, 'traces (OTLP/gRPC)'],
     [pod.runs, pod.otel, 4318, 'OTLP/HTTP of Dagster runs'],

@@ -40,7 +40,8 @@ export interface DagsterCodeLocation extends SchedulingOptions {
   readonly name: string;
   /**
    * The user-code image, pinned. It must contain `dagster`, `dagster-postgres` and `dagster-k8s`
-   * at the same Dagster version as the instance, plus the code. Run pods use it too. The
+   * at the same Dagster version as the instance (and `dagster-aws` when the platform has object
+   * storage: run pods write the step logs there), plus the code. Run pods use it too. The
    * platform's registry mirror is not applied to it. Required.
    */
   readonly image: ContainerImage;

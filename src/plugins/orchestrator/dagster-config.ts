@@ -66,6 +66,27 @@ export interface DagsterRunLauncherConfig {
 }
 
 /** Everything `dagster.yaml` is rendered from. */
+/**
+ * Where step logs (stdout/stderr of every step, Dagster's compute logs) are written:
+ * `dagster_aws.s3.compute_log_manager.S3ComputeLogManager` (dagster-aws 0.29.25, paired with
+ * dagster 1.13.25; config fields `bucket`, `prefix`, `endpoint_url`, `use_ssl`, `local_dir`,
+ * `skip_empty_files`). It reads credentials the boto3 way, from `AWS_ACCESS_KEY_ID` and
+ * `AWS_SECRET_ACCESS_KEY`, and the region from `AWS_REGION`.
+ */
+export interface DagsterComputeLogsConfig {
+  /** The bucket. */
+  readonly bucket: string;
+  /** Key prefix inside the bucket. */
+  readonly prefix: string;
+  /** S3 endpoint URL. */
+  readonly endpointUrl: string;
+  /** The Secret keys of the access key ID and the secret access key. */
+  readonly accessKeyId: { readonly name: string; readonly key: string };
+  readonly secretAccessKey: { readonly name: string; readonly key: string };
+  /** Region the client signs for. */
+  readonly region: string;
+}
+
 export interface DagsterInstanceConfig {
   /** PostgreSQL used for run, event log and schedule storage. */
   readonly postgres: DagsterPostgresConnection;
@@ -75,6 +96,8 @@ export interface DagsterInstanceConfig {
   readonly runMonitoring: boolean;
   /** The run launcher. */
   readonly runLauncher: DagsterRunLauncherConfig;
+  /** Compute logs in object storage; without, Dagster's default (files in the run pod). */
+  readonly computeLogs?: DagsterComputeLogsConfig;
 }
 
 /** One `grpc_server` entry of `workspace.yaml`. */
@@ -169,11 +192,48 @@ export function dagsterInstanceDocument(cfg: DagsterInstanceConfig): Record<stri
         security_context: runPodSecurityContext(rl.runAs),
         volumes: rl.scratchVolumes.map((v) => ({ name: v.name, empty_dir: {} })),
         volume_mounts: rl.scratchVolumes.map((v) => ({ name: v.name, mount_path: v.mountPath })),
+        // The run worker writes the step logs: it gets the storage credentials from the Secret
+        // (snake_case Kubernetes model names, as dagster-k8s builds V1Container from them).
+        ...(cfg.computeLogs
+          ? { run_k8s_config: { container_config: { env: computeLogsEnv(cfg.computeLogs) } } }
+          : {}),
       },
     },
+    ...(cfg.computeLogs
+      ? {
+          compute_logs: {
+            module: 'dagster_aws.s3.compute_log_manager',
+            class: 'S3ComputeLogManager',
+            config: {
+              bucket: cfg.computeLogs.bucket,
+              prefix: cfg.computeLogs.prefix,
+              endpoint_url: cfg.computeLogs.endpointUrl,
+              use_ssl: cfg.computeLogs.endpointUrl.startsWith('https:'),
+              // Staged here (the writable /tmp emptyDir), uploaded when each step finishes.
+              local_dir: '/tmp/dagster-compute-logs',
+              skip_empty_files: true,
+            },
+          },
+        }
+      : {}),
     run_monitoring: { enabled: cfg.runMonitoring },
     telemetry: { enabled: false },
   };
+}
+
+/** The run worker's storage credentials and region, as dagster-k8s container config. */
+function computeLogsEnv(c: DagsterComputeLogsConfig): Record<string, unknown>[] {
+  return [
+    {
+      name: 'AWS_ACCESS_KEY_ID',
+      value_from: { secret_key_ref: { name: c.accessKeyId.name, key: c.accessKeyId.key } },
+    },
+    {
+      name: 'AWS_SECRET_ACCESS_KEY',
+      value_from: { secret_key_ref: { name: c.secretAccessKey.name, key: c.secretAccessKey.key } },
+    },
+    { name: 'AWS_REGION', value: c.region },
+  ];
 }
 
 /** Renders `dagster.yaml`: stable output, keys sorted at every level. */

@@ -45,6 +45,7 @@ import { POSTGRES_PASSWORD_KEY } from '../database/postgres';
 import { DagsterMetricsExporter, DagsterMetricsExporterOptions } from './dagster-metrics-exporter';
 import { MetricsEndpoint } from '../../core/metrics';
 import {
+  ObjectStoragePlugin,
   OrchestratorPlugin,
   PlatformDependencies,
   PluginProvider,
@@ -122,6 +123,9 @@ export const DAGSTER_SERVICE_ACCOUNT = 'dagster';
 export const DAGSTER_RUN_POD_NAME = 'dagster';
 /** `app.kubernetes.io/component` the K8sRunLauncher gives run pods (it launches them as `run_worker`). */
 export const DAGSTER_RUN_POD_COMPONENT = 'run_worker';
+/** Key prefix of the step logs (compute logs) in the warehouse bucket. */
+export const DAGSTER_COMPUTE_LOGS_PREFIX = 'dagster/compute-logs';
+
 /** ServiceAccount of the run pods (in the job namespace), with per-workload ServiceAccounts. */
 export const DAGSTER_RUN_SERVICE_ACCOUNT = 'dagster-run';
 
@@ -302,6 +306,15 @@ export interface DagsterProps extends ComponentProps {
    */
   readonly telemetry?: TelemetryPlugin;
   /**
+   * Object storage for the step logs (stdout and stderr of every step, which the UI shows): they
+   * go to the warehouse bucket under `dagster/compute-logs/` through dagster-aws'
+   * S3ComputeLogManager, with the storage's credentials from its Secret, so they outlive the run
+   * pod. The webserver and daemon image has dagster-aws; a code location's image must have it too.
+   * `FloePlatform` passes its storage.
+   * @default - none: step logs stay in the run pod and are lost with it
+   */
+  readonly storage?: ObjectStoragePlugin;
+  /**
    * A Prometheus exporter of run failures, run durations and daemon heartbeats, read from the
    * database (`DagsterMetricsExporter`; OSS Dagster serves no metrics itself), or `false`.
    * @default - on, with `DagsterMetricsExporter` defaults
@@ -372,6 +385,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
           imageRegistry: deps.imageRegistry,
           imagePullSecrets: deps.imagePullSecrets,
           telemetry: deps.telemetry,
+          storage: deps.storage,
           runEnvConfigMaps: [...(options.runEnvConfigMaps ?? []), ...(deps.runConfigMaps ?? [])],
         });
       },
@@ -645,6 +659,18 @@ export class Dagster extends Construct implements OrchestratorPlugin {
         ],
         labels: runLabels,
       },
+      ...(props.storage
+        ? {
+            computeLogs: {
+              bucket: props.storage.warehouseBucket,
+              prefix: DAGSTER_COMPUTE_LOGS_PREFIX,
+              endpointUrl: props.storage.endpoint,
+              region: props.storage.region,
+              accessKeyId: props.storage.accessKeyId,
+              secretAccessKey: props.storage.secretAccessKey,
+            },
+          }
+        : {}),
     };
     this.dagsterYaml = renderDagsterYaml(instanceConfig);
     this.workspaceYaml = renderWorkspaceYaml(
@@ -732,11 +758,21 @@ export class Dagster extends Construct implements OrchestratorPlugin {
 
     // --- shared pod pieces ------------------------------------------------------------------
     const passwordEnv = secretEnv(DAGSTER_PG_PASSWORD_ENV, db.passwordSecret);
+    // The webserver reads the step logs back from the storage (and the daemon loads the same
+    // instance): both get its credentials the boto3 way.
+    const storageEnv = props.storage
+      ? [
+          secretEnv('AWS_ACCESS_KEY_ID', props.storage.accessKeyId),
+          secretEnv('AWS_SECRET_ACCESS_KEY', props.storage.secretAccessKey),
+          plainEnv('AWS_REGION', props.storage.region),
+        ]
+      : [];
     const dagsterEnv = [
       plainEnv('DAGSTER_HOME', DAGSTER_HOME),
       passwordEnv,
       plainEnv('HOME', '/tmp'),
       plainEnv('PYTHONDONTWRITEBYTECODE', '1'),
+      ...storageEnv,
     ];
     const instanceMounts: k8s.VolumeMount[] = [
       { name: 'dagster-home', mountPath: DAGSTER_HOME },
@@ -1085,6 +1121,14 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       connect(servers, l.endpoint, `code location ${l.name} (workspace.yaml)`);
     }
     connect(servers, KUBERNETES_API, 'run launcher and run monitoring');
+    if (props.storage) {
+      // Code servers load the same instance (dagster.yaml names the storage) but write no logs.
+      connect(
+        [...servers, ...codeServers, this.runWorkloads],
+        props.storage.endpoint,
+        'step logs (S3ComputeLogManager)',
+      );
+    }
     if (props.telemetry) {
       connect(
         [...codeServers, this.runWorkloads],
@@ -1103,6 +1147,28 @@ export class Dagster extends Construct implements OrchestratorPlugin {
             ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})`
             : ''),
       },
+      ...(props.storage
+        ? [
+            {
+              name: props.storage.accessKeyId.name,
+              keys: [props.storage.accessKeyId.key],
+              purpose:
+                "Object storage access key Dagster's webserver, daemon and run pods use for step logs" +
+                (this.jobNamespace !== namespace
+                  ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})`
+                  : ''),
+            },
+            {
+              name: props.storage.secretAccessKey.name,
+              keys: [props.storage.secretAccessKey.key],
+              purpose:
+                "Object storage secret key Dagster's webserver, daemon and run pods use for step logs" +
+                (this.jobNamespace !== namespace
+                  ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})`
+                  : ''),
+            },
+          ]
+        : []),
     ];
     if (props.metricsExporter !== false) {
       this.metricsExporter = new DagsterMetricsExporter(this, 'metrics-exporter', {

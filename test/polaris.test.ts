@@ -431,7 +431,7 @@ describe('Polaris', () => {
     ]);
   });
 
-  test('the server waits for the database and for the bootstrap schema', () => {
+  test('the server waits for the database and for the bootstrapped realm (its root principal)', () => {
     const { objects } = synth();
     const init = podSpec(objects).initContainers as Json[];
     expect(init.map((c) => c.name)).toEqual(['wait-for-database', 'wait-for-bootstrap']);
@@ -440,7 +440,15 @@ describe('Polaris', () => {
     );
     const wait = init[1];
     const script = (wait.command as string[])[2];
-    expect(script).toContain('polaris_schema.version');
+    expect(script).toContain(
+      "SELECT 1 FROM polaris_schema.entities WHERE realm_id = 'POLARIS' AND type_code = 2 AND name = 'root'",
+    );
+    expect(script).not.toContain('polaris_schema.version'); // a schema alone is not a bootstrapped realm
+    expect((podSpec(synth({ realm: 'acme_prod' }).objects).initContainers as Json[])[1].command).toEqual([
+      'sh',
+      '-c',
+      expect.stringContaining("realm_id = 'acme_prod'"),
+    ]);
     expect(script).not.toContain('$('); // the kubelet would try to expand it
     expect(envOf(wait)).toContainEqual({
       name: 'PGPASSWORD',
@@ -454,7 +462,7 @@ describe('Polaris', () => {
     expect(off.map((c) => c.name)).toEqual(['wait-for-database']);
   });
 
-  test('the wait-for-bootstrap script loops until psql returns the schema version', () => {
+  test('the wait-for-bootstrap script loops until psql returns the root principal row', () => {
     const wait = (podSpec(synth().objects).initContainers as Json[])[1];
     const script = (wait.command as string[])[2];
     const bin = mkdtempSync(join(tmpdir(), 'polaris-wait-'));
@@ -474,7 +482,10 @@ describe('Polaris', () => {
       timeout: 10000,
     });
     expect(run.status).toBe(0);
-    expect(run.stdout.match(/waiting for Job polaris-bootstrap/g)?.length).toBe(2);
+    expect(
+      run.stdout.match(/waiting for Job polaris-bootstrap to bootstrap realm POLARIS \(its root principal\)/g)
+        ?.length,
+    ).toBe(2);
   });
 
   test('bootstrap Job runs the same-version admin tool without the secret in the manifest', () => {

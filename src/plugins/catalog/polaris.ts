@@ -99,6 +99,9 @@ export const CURL_IMAGE: ContainerImage = {
  */
 const SETUP_JOB_DEADLINE_SECONDS = 900;
 
+/** `PolarisEntityType.PRINCIPAL` (apache/polaris 1.7.0, polaris-core PolarisEntityType.java). */
+const POLARIS_PRINCIPAL_TYPE_CODE = 2;
+
 /** The curl image's `curl_user` (UID 100) and `curl_group` (GID 101). */
 export const CURL_RUN_AS: RunAs = { user: 100, group: 101 };
 
@@ -913,7 +916,7 @@ export class Polaris extends Construct implements CatalogPlugin {
     const initContainers = [database.waitContainer(this, 'wait-for-database')];
     if (props.waitForBootstrap ?? true) {
       const psqlImage = resolveImage(this, 'psqlImage', POSTGRES_IMAGE, props.psqlImage, props.imageRegistry);
-      initContainers.push(waitForSchemaContainer(this, database, psqlImage, jobName));
+      initContainers.push(waitForSchemaContainer(this, database, psqlImage, jobName, this.realm));
     }
 
     this.metricsEndpoints = [
@@ -1340,21 +1343,30 @@ function catalogSetupScript(): string {
 }
 
 /**
- * An init container that polls the database with `psql` until the bootstrap has written the schema
- * version (`polaris_schema.version`). Connection settings come from libpq's variables, so no value
- * is interpolated into the shell script.
+ * An init container that polls the database with `psql` until the bootstrap has created the root
+ * principal of `realm`, the last thing it writes: a schema alone (which the bootstrap creates
+ * first) is not a bootstrapped realm, and a server started before the realm has its root principal
+ * answers every request with errors until it restarts. The row: table `polaris_schema.entities`
+ * (columns `realm_id`, `type_code`, `name`; apache/polaris 1.7.0,
+ * persistence/relational-jdbc/src/main/resources/postgres/schema-v*.sql), type code 2 =
+ * `PolarisEntityType.PRINCIPAL`, name `root` (the root principal). While the schema does not exist
+ * yet psql fails and prints nothing, so the loop goes on. Connection settings come from libpq's
+ * variables; the realm is validated (letters, digits, '_', '-'), so it cannot break the quoting.
  */
 function waitForSchemaContainer(
   scope: IConstruct,
   database: PostgresDatabasePlugin,
   image: ContainerImage,
   jobName: string,
+  realm: string,
 ): k8s.Container {
-  const query = "SELECT version_value FROM polaris_schema.version WHERE version_key = 'version'";
+  const query =
+    `SELECT 1 FROM polaris_schema.entities WHERE realm_id = '${realm}' ` +
+    `AND type_code = ${POLARIS_PRINCIPAL_TYPE_CODE} AND name = 'root'`;
   // A pipe rather than $(...), which the kubelet would try to expand as a variable reference.
   const script =
     `until psql -tAc "${query}" | grep -q .; do ` +
-    `echo "waiting for Job ${jobName} to bootstrap the Polaris schema"; sleep 5; done`;
+    `echo "waiting for Job ${jobName} to bootstrap realm ${realm} (its root principal)"; sleep 5; done`;
   return buildContainer(
     scope,
     {

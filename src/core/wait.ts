@@ -24,10 +24,46 @@ export interface TcpDependency {
   readonly port: number;
 }
 
+/** How long a wait script retries before it gives up (seconds), unless told otherwise. */
+export const DEFAULT_WAIT_SECONDS = 300;
+
+/** The longest pause between two tries of a wait script (seconds). */
+export const MAX_WAIT_DELAY_SECONDS = 30;
+
+/**
+ * A POSIX `sh` loop that runs `check` until it succeeds: tries again after 1 s, then 2, 4, 8, ...
+ * up to `MAX_WAIT_DELAY_SECONDS` between tries, and after `maxSeconds` (by the clock) gives up
+ * with exit status 1 and `gave up waiting for <what> after <n>s` on stderr. Each retry logs what it
+ * waits for and how long it has waited. In an init container the kubelet then restarts it with its
+ * own back-off (the pod shows the failure instead of hanging in `Init`); in a Job it fails the pod,
+ * and the Job's `backoffLimit` and `activeDeadlineSeconds` bound the rest. The script contains
+ * neither `$(` nor `$$`, which the kubelet would expand.
+ */
+export function boundedWaitScript(
+  what: string,
+  check: string,
+  maxSeconds: number = DEFAULT_WAIT_SECONDS,
+): string {
+  return [
+    'start=`date +%s`',
+    'delay=1',
+    `until ${check}; do`,
+    '  waited=`date +%s`',
+    '  waited=`expr "$waited" - "$start"`',
+    `  if [ "$waited" -ge ${maxSeconds} ]; then echo "gave up waiting for ${what} after \${waited}s" >&2; exit 1; fi`,
+    `  echo "waiting for ${what} (\${waited}s so far; next try in \${delay}s)"`,
+    '  sleep "$delay"',
+    '  delay=`expr "$delay" \\* 2`',
+    `  if [ "$delay" -gt ${MAX_WAIT_DELAY_SECONDS} ]; then delay=${MAX_WAIT_DELAY_SECONDS}; fi`,
+    'done',
+  ].join('\n');
+}
+
 /**
  * An init container that blocks until `host:port` accepts TCP connections, so a pod does not
- * crash-loop while what it needs is still starting. It retries every 2 s, without a deadline:
- * the pod's own status shows `Init:0/1` while it waits.
+ * crash-loop while what it needs is still starting. It retries with capped exponential back-off
+ * for `DEFAULT_WAIT_SECONDS` (`boundedWaitScript`), then fails with a message saying what it
+ * waited for and how long.
  */
 export function waitForTcpContainer(
   scope: IConstruct,
@@ -35,9 +71,7 @@ export function waitForTcpContainer(
   registryMirror?: string,
   image?: ImageOverride,
 ): k8s.Container {
-  const script =
-    `until nc -z -w 2 ${dep.host} ${dep.port}; do ` +
-    `echo "waiting for ${dep.host}:${dep.port}"; sleep 2; done`;
+  const script = boundedWaitScript(`${dep.host}:${dep.port}`, `nc -z -w 2 ${dep.host} ${dep.port}`);
   return buildContainer(
     scope,
     {

@@ -23,7 +23,7 @@ import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resou
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { workloadServiceAccount } from '../../core/service-account';
-import { waitForTcpContainer } from '../../core/wait';
+import { boundedWaitScript, waitForTcpContainer } from '../../core/wait';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -1364,9 +1364,10 @@ function waitForSchemaContainer(
     `SELECT 1 FROM polaris_schema.entities WHERE realm_id = '${realm}' ` +
     `AND type_code = ${POLARIS_PRINCIPAL_TYPE_CODE} AND name = 'root'`;
   // A pipe rather than $(...), which the kubelet would try to expand as a variable reference.
-  const script =
-    `until psql -tAc "${query}" | grep -q .; do ` +
-    `echo "waiting for Job ${jobName} to bootstrap realm ${realm} (its root principal)"; sleep 5; done`;
+  const script = boundedWaitScript(
+    `Job ${jobName} to bootstrap realm ${realm} (its root principal)`,
+    `psql -tAc "${query}" | grep -q .`,
+  );
   return buildContainer(
     scope,
     {

@@ -16,6 +16,7 @@ import { SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { workloadServiceAccount } from '../../core/service-account';
 import { validateDnsLabel, validateQuantity, validateReplicas } from '../../core/validation';
+import { boundedWaitScript } from '../../core/wait';
 import { PostgresDatabasePlugin } from '../interfaces';
 
 /** Official `postgres` image, Alpine variant, major 17 (PGDATA under /var/lib/postgresql/data). */
@@ -276,7 +277,7 @@ export class PostgreSQL extends Construct implements PostgresDatabasePlugin {
   }
 }
 
-/** An init container that loops on `pg_isready` until the server accepts connections. */
+/** An init container that runs `pg_isready` until the server accepts connections (bounded: `boundedWaitScript`). */
 export function pgIsReadyContainer(
   scope: IConstruct,
   name: string,
@@ -286,9 +287,10 @@ export function pgIsReadyContainer(
   database: string,
   image: ContainerImage,
 ): k8s.Container {
-  const script =
-    `until pg_isready -h ${host} -p ${port} -U ${username} -d ${database}; do ` +
-    `echo "waiting for PostgreSQL at ${host}:${port}"; sleep 2; done`;
+  const script = boundedWaitScript(
+    `PostgreSQL at ${host}:${port}`,
+    `pg_isready -h ${host} -p ${port} -U ${username} -d ${database}`,
+  );
   return buildContainer(
     scope,
     {

@@ -808,6 +808,8 @@ describe('reachability of the default platform and a jobs namespace (hand-writte
     [pod.webserver, pod.minio, 9000, 'reads step logs (S3ComputeLogManager)'],
     [pod.daemon, pod.minio, 9000, 'loads the instance with the step log storage'],
     [pod.catalogSetup, pod.polaris, 8181, 'creates the catalog'],
+    [pod.catalogSetup, pod.polaris, 8182, 'waits for /q/health/ready'],
+    [pod.catalogSetup, pod.minio, 9000, 'waits for the warehouse bucket'],
     [pod.polaris, pod.otel, 4317, 'traces (OTLP/gRPC)'],
     [pod.runs, pod.otel, 4318, 'OTLP/HTTP of Dagster runs'],
     [pod.otel, pod.prometheus, 9090, 'metrics export (OTLP/HTTP)'],

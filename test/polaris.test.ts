@@ -743,18 +743,97 @@ describe('Polaris catalog-setup Job', () => {
     expect(labels['app.kubernetes.io/version']).toBe('1.7.0');
   });
 
-  test('waits until the polaris Service (ready pods only) accepts connections on 8181', () => {
-    const { objects } = synth();
+  /** The catalog-setup Job's init containers (name -> script). */
+  function setupWaits(objects: K8sObject[]): Record<string, string> {
     const init = get(
       findObject(objects, 'Job', 'polaris-catalog-setup'),
       'spec.template.spec.initContainers',
+    ) as Json[];
+    return Object.fromEntries(init.map((i) => [String(i.name), (i.command as string[])[2]]));
+  }
+
+  /**
+   * Runs a wait script with a stand-in curl that answers as Polaris or MinIO would, one answer per
+   * call from `answers` (`ok`, an HTTP status, or `down` for no connection), repeating the last;
+   * sleep and date are a fake clock, so "never ready" takes no time.
+   */
+  function runWait(
+    script: string,
+    answers: string[],
+  ): { status: number | null; stdout: string; stderr: string } {
+    const bin = mkdtempSync(join(tmpdir(), 'polaris-setup-wait-'));
+    const f = (n: string): string => join(bin, n);
+    writeFileSync(f('clock'), '0\n');
+    writeFileSync(f('calls'), '');
+    writeFileSync(f('answers'), `${answers.join('\n')}\n`);
+    const stub = (name: string, body: string): void => {
+      writeFileSync(f(name), `#!/bin/sh\n${body}\n`);
+      chmodSync(f(name), 0o755);
+    };
+    // -f: fail (exit 22) on HTTP >= 400; -w '%{http_code}': print the status ('000' when down).
+    stub(
+      'curl',
+      [
+        `echo "$*" >> "${f('calls')}"`,
+        `n=\`wc -l < "${f('calls')}"\``,
+        `total=\`wc -l < "${f('answers')}"\``,
+        'if [ "$n" -gt "$total" ]; then n=$total; fi',
+        `a=\`sed -n "\${n}p" "${f('answers')}"\``,
+        'case "$*" in *%{http_code}*) w=1 ;; *) w=0 ;; esac',
+        'case "$a" in',
+        '  down) [ $w = 1 ] && printf 000; exit 7 ;;',
+        '  ok) [ $w = 1 ] && printf 200; exit 0 ;;',
+        '  *) [ $w = 1 ] && printf "%s" "$a"; case "$*" in *-fsS*) exit 22 ;; esac; exit 0 ;;',
+        'esac',
+      ].join('\n'),
     );
-    expect((init as Json[]).map((i) => i.name)).toEqual(['wait-for-polaris']);
-    expect(((init as Json[])[0].command as string[]).join(' ')).toContain(
-      'nc -z -w 2 polaris.floe-platform.svc.cluster.local 8181',
+    stub('sleep', `c=\`cat "${f('clock')}"\`\nexpr "$c" + "$1" > "${f('clock')}"`);
+    stub('date', `cat "${f('clock')}"`);
+    const r = spawnSync('sh', ['-c', script], {
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  test('waits for Polaris ready on the management port and for the warehouse bucket, each bounded', () => {
+    const { objects } = synth();
+    const waits = setupWaits(objects);
+    expect(Object.keys(waits)).toEqual(['wait-for-polaris-ready', 'wait-for-warehouse-bucket']);
+    expect(waits['wait-for-polaris-ready']).toContain(
+      'curl -fsS -o /dev/null --max-time 5 http://polaris.floe-platform.svc.cluster.local:8182/q/health/ready',
+    );
+    expect(waits['wait-for-warehouse-bucket']).toContain(
+      "curl -s -o /dev/null -I -w '%{http_code}' --max-time 5 http://minio.floe-platform.svc.cluster.local:9000/warehouse",
     );
     expect(setupEnvValue(objects, 'POLARIS_URL')).toBe('http://polaris.floe-platform.svc.cluster.local:8181');
     expect(setupEnvValue(objects, 'POLARIS_REALM')).toBe('POLARIS');
+    const job = findObject(objects, 'Job', 'polaris-catalog-setup');
+    expect(get(job, 'spec.template.spec.initContainers.0.image')).toBe('docker.io/curlimages/curl:8.18.0');
+  });
+
+  test('the readiness wait: not up, not ready (503), then ready; or never ready: gives up saying so', () => {
+    const script = setupWaits(synth().objects)['wait-for-polaris-ready'];
+    const ready = runWait(script, ['down', '503', '503', 'ok']);
+    expect(ready.status).toBe(0);
+    expect(ready.stdout.match(/waiting for Polaris to be ready/g)?.length).toBe(3);
+    const never = runWait(script, ['503']);
+    expect(never.status).toBe(1);
+    expect(never.stderr.trim()).toBe(
+      'gave up waiting for Polaris to be ready (http://polaris.floe-platform.svc.cluster.local:8182/q/health/ready) after 301s',
+    );
+  });
+
+  test('the bucket wait: MinIO down, bucket missing (404), then there (403 without credentials)', () => {
+    const script = setupWaits(synth().objects)['wait-for-warehouse-bucket'];
+    expect(runWait(script, ['down', '404', '404', '403']).status).toBe(0);
+    expect(runWait(script, ['200']).status).toBe(0);
+    const never = runWait(script, ['404']);
+    expect(never.status).toBe(1);
+    expect(never.stderr.trim()).toMatch(
+      /^gave up waiting for bucket warehouse at http:\/\/minio\.floe-platform\.svc\.cluster\.local:9000 after \d+s$/,
+    );
   });
 
   test('creates catalog floe at s3://<bucket>/floe on the storage endpoint, path-style, STS off (external store)', () => {
@@ -853,7 +932,7 @@ describe('Polaris catalog-setup Job', () => {
     const c = container(objects, 'Job', 'polaris-catalog-setup');
     expect(c.image).toBe('mirror.example.com/curlimages/curl:8.18.0');
     expect(get(job, 'spec.template.spec.initContainers.0.image')).toBe(
-      'mirror.example.com/library/busybox:1.37.0',
+      'mirror.example.com/curlimages/curl:8.18.0',
     );
     expect(get(c, 'resources.limits.memory')).toBe('32Mi');
     const request = polaris.createCatalogRequest;

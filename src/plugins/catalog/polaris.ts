@@ -23,7 +23,7 @@ import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resou
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { workloadServiceAccount } from '../../core/service-account';
-import { boundedWaitScript, waitForTcpContainer } from '../../core/wait';
+import { boundedWaitScript } from '../../core/wait';
 import {
   validateDnsLabel,
   validateDnsSubdomain,
@@ -1114,14 +1114,25 @@ export class Polaris extends Construct implements CatalogPlugin {
             runAs: CURL_RUN_AS,
             ...setupAccount.pod,
             restartPolicy: 'Never',
-            // The Service routes only to ready server pods, so a TCP connection to it means that
-            // one replica has passed /q/health/ready.
+            // What the setup really needs, each waited for with a bound (boundedWaitScript):
+            // Polaris ready (Quarkus' /q/health/ready on the management port, which checks its
+            // datasource: apache/polaris 1.7.0 docs, "Configuring Polaris for Production"), and
+            // the warehouse bucket, which the bucket Job may still be creating. The bucket check
+            // needs no credentials: S3 and MinIO answer an anonymous HEAD on a missing bucket
+            // with 404 (NoSuchBucket) and on an existing one with 403 or 200.
             initContainers: [
-              waitForTcpContainer(
-                this,
-                { name: 'wait-for-polaris', host: this.serviceEndpoint.host, port: POLARIS_HTTP_PORT },
-                props.imageRegistry,
-              ),
+              curlWaitContainer(this, this.curlImage, {
+                name: 'wait-for-polaris-ready',
+                what: `Polaris to be ready (${endpointUrl(this.managementEndpoint, '/q/health/ready')})`,
+                check: `curl -fsS -o /dev/null --max-time 5 ${endpointUrl(this.managementEndpoint, '/q/health/ready')}`,
+              }),
+              curlWaitContainer(this, this.curlImage, {
+                name: 'wait-for-warehouse-bucket',
+                what: `bucket ${setupStorage.warehouseBucket} at ${setupStorage.endpoint}`,
+                check:
+                  `curl -s -o /dev/null -I -w '%{http_code}' --max-time 5 ${setupStorage.endpoint.replace(/\/$/, '')}/${setupStorage.warehouseBucket}` +
+                  " | grep -qv -e '^404$' -e '^000$'",
+              }),
             ],
             containers: [curl],
             volumes: [emptyDirVolume('tmp')],
@@ -1131,6 +1142,8 @@ export class Polaris extends Construct implements CatalogPlugin {
         },
       });
       connect(this.catalogSetupJob, this.serviceEndpoint, 'creates the catalog (management API)');
+      connect(this.catalogSetupJob, this.managementEndpoint, 'waits for Polaris readiness (/q/health/ready)');
+      connect(this.catalogSetupJob, setupStorage.endpoint, 'waits for the warehouse bucket');
     }
     this.serviceAccounts = [serverAccount, bootstrapAccount, ...(setupAccount ? [setupAccount] : [])].flatMap(
       (a) => (a.serviceAccount ? [a.serviceAccount] : []),
@@ -1340,6 +1353,25 @@ function catalogSetupScript(): string {
     'esac',
     'rm -f auth-header',
   ].join('\n');
+}
+
+/** An init container of the curl image that runs `check` until it passes (`boundedWaitScript`). */
+function curlWaitContainer(
+  scope: IConstruct,
+  image: ContainerImage,
+  wait: { readonly name: string; readonly what: string; readonly check: string },
+): k8s.Container {
+  return buildContainer(
+    scope,
+    {
+      name: wait.name,
+      image,
+      command: ['/bin/sh', '-c', boundedWaitScript(wait.what, wait.check)],
+      resources: WAIT_CONTAINER_RESOURCES,
+      resourcesField: 'waitResources',
+    },
+    CURL_RUN_AS,
+  );
 }
 
 /**

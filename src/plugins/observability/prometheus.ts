@@ -62,8 +62,9 @@ export const SELF_SCRAPE_JOB = 'prometheus';
 const CONFIG_KEY = 'prometheus.yml';
 const CONFIG_DIR = '/etc/config';
 /**
- * The rule file in the config ConfigMap, next to prometheus.yml: `rule_files` paths are relative
- * to the configuration file (prometheus v3 docs, configuration/configuration.md, `rule_files`).
+ * The rule file in the config ConfigMap, next to prometheus.yml: a relative `rule_files` path is
+ * resolved against the configuration file's directory (prometheus/prometheus config/config.go,
+ * `Config.SetDirectory`).
  * Empty (`groups: []`) until `addAlertRules`.
  */
 const RULES_KEY = 'floe-alerts.yml';

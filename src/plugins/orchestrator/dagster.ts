@@ -1137,15 +1137,16 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       );
     }
 
+    // Run pods in another namespace read the same Secrets there.
+    const whereNeeded =
+      this.jobNamespace !== namespace ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})` : '';
     this.requiredSecrets = [
       {
         name: db.passwordSecret.name,
         keys: [POSTGRES_PASSWORD_KEY],
         purpose:
           `PostgreSQL password Dagster's webserver, daemon, code servers and run pods read as ${DAGSTER_PG_PASSWORD_ENV}` +
-          (this.jobNamespace !== namespace
-            ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})`
-            : ''),
+          whereNeeded,
       },
       ...(props.storage
         ? [
@@ -1154,18 +1155,14 @@ export class Dagster extends Construct implements OrchestratorPlugin {
               keys: [props.storage.accessKeyId.key],
               purpose:
                 "Object storage access key Dagster's webserver, daemon and run pods use for step logs" +
-                (this.jobNamespace !== namespace
-                  ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})`
-                  : ''),
+                whereNeeded,
             },
             {
               name: props.storage.secretAccessKey.name,
               keys: [props.storage.secretAccessKey.key],
               purpose:
                 "Object storage secret key Dagster's webserver, daemon and run pods use for step logs" +
-                (this.jobNamespace !== namespace
-                  ? ` (needed in namespaces ${namespace} and ${this.jobNamespace})`
-                  : ''),
+                whereNeeded,
             },
           ]
         : []),

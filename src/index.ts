@@ -47,6 +47,8 @@ export type { SecretKeyRef, SecretRequirement } from './core/secrets';
 export { workloadServiceAccount } from './core/service-account';
 export type { WorkloadServiceAccount, WorkloadServiceAccountOptions } from './core/service-account';
 export type {
+  CatalogAccessRequest,
+  CatalogCredentials,
   CatalogPlugin,
   DatabaseRequest,
   Exposable,
@@ -90,6 +92,11 @@ export type {
   PolarisStorageType,
   PolarisTokenKeys,
 } from './plugins/catalog/polaris';
+export { PolarisProductAccess, PRODUCT_NAMESPACE_PRIVILEGES } from './plugins/catalog/polaris-product-access';
+export type {
+  PolarisAccessTarget,
+  PolarisProductAccessProps,
+} from './plugins/catalog/polaris-product-access';
 export { ExternalCatalog } from './plugins/catalog/external-catalog';
 export type { ExternalCatalogProps } from './plugins/catalog/external-catalog';
 export { OtelCollector } from './plugins/observability/otel-collector';
@@ -181,6 +188,8 @@ export type {
 } from './jobs/pipeline';
 export { DEFAULT_JOBS_NAMESPACE, FloeJobs } from './jobs/floe-jobs';
 export type { FloeJobsProps } from './jobs/floe-jobs';
+export { DEFAULT_CATALOG_SECRET_NAME } from './jobs/catalog-access';
+export type { CatalogAccessOptions } from './jobs/catalog-access';
 export {
   connectToPlatformConfig,
   PLATFORM_CONFIG_MAP_NAME,

@@ -148,7 +148,8 @@ describe('FloeJobs', () => {
     test('every pod meets the restricted policy and every reference resolves', () => {
       expect(
         checkPolicy(objs, {
-          prerequisiteSecrets: chart().requiredSecrets.map((s) => s.name),
+          // The catalog access Job reads the platform's root credentials (a platform prerequisite).
+          prerequisiteSecrets: [...chart().requiredSecrets, ...platform.requiredSecrets].map((s) => s.name),
           prerequisiteConfigMaps: chart().requiredConfigMaps,
         }),
       ).toEqual([]);
@@ -178,9 +179,21 @@ describe('FloeJobs', () => {
         'pod-security.kubernetes.io/audit': 'restricted',
         'pod-security.kubernetes.io/warn': 'restricted',
       });
+      // Outside its namespace only the catalog access Job (with its account and policy), which runs
+      // in the platform's namespace beside the root credentials.
       expect(
-        objs.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== chart().namespaceName),
-      ).toEqual([]);
+        objs
+          .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== chart().namespaceName)
+          .map((o) => `${o.metadata.namespace}/${o.kind}/${o.metadata.name}`),
+      ).toEqual(
+        chart().catalogCredentials
+          ? [
+              'floe-platform/NetworkPolicy/floe-sales-catalog-access',
+              'floe-platform/ServiceAccount/floe-sales-catalog-access',
+              'floe-platform/Job/floe-sales-catalog-access',
+            ]
+          : [],
+      );
     });
 
     test('each pipeline runs as a ServiceAccount of its own, and nothing mounts a token', () => {
@@ -211,9 +224,11 @@ describe('FloeJobs', () => {
         serviceAccountName: 'cloud-identity',
       });
       const objects = Testing.synth(jobs) as K8sObject[];
-      expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual([
-        'team-jobs',
-      ]);
+      expect(
+        objects
+          .filter((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === 'floe-team')
+          .map((o) => o.metadata.name),
+      ).toEqual(['team-jobs']);
       expect(podSpec(objects, 'daily').serviceAccountName).toBe('team-jobs');
       expect(podSpec(objects, 'cloud').serviceAccountName).toBe('cloud-identity');
       expect(jobs.requiredServiceAccounts).toEqual(['cloud-identity']);
@@ -527,7 +542,7 @@ describe('FloeJobs', () => {
 
     test('credentials come from the named Secrets: by key, or the whole Secret', () => {
       const [dlt] = allContainers(objects, 'customer-360');
-      expect(dlt.env.filter((e) => e.valueFrom)).toEqual([
+      expect(dlt.env.filter((e) => e.valueFrom && !e.name.startsWith('FLOE_CATALOG_'))).toEqual([
         {
           name: 'SOURCES__SHOPIFY__PRIVATE_APP_PASSWORD',
           valueFrom: { secretKeyRef: { name: 'shopify-api', key: 'private-app-password' } },
@@ -575,7 +590,12 @@ describe('FloeJobs', () => {
       // The pipeline's NetworkPolicy, but not the namespace-wide ones: the platform writes those.
       expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
         'CronJob/nightly',
+        'Job/floe-platform-catalog-access',
+        'NetworkPolicy/floe-platform-catalog-access',
         'NetworkPolicy/nightly',
+        'Role/floe-platform-catalog-access-writer',
+        'RoleBinding/floe-platform-catalog-access-writer',
+        'ServiceAccount/floe-platform-catalog-access',
         'ServiceAccount/nightly',
       ]);
       expect(j.configMap).toBeUndefined();

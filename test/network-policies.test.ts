@@ -206,7 +206,13 @@ describe('the namespace policies', () => {
     const platformNames = policies(objects, 'floe-platform')
       .map((p) => p.metadata.name)
       .slice(2);
-    expect(platformNames.pop()).toBe('maintenance');
+    // The jobs charts' own policies follow: each product's catalog access Job (sales, then ops)
+    // and the `ops` pipeline.
+    expect(platformNames.splice(-3)).toEqual([
+      'floe-sales-catalog-access',
+      'floe-platform-catalog-access',
+      'maintenance',
+    ]);
     expect(platformNames).toEqual([...platformNames].sort());
     expect(platformNames).toEqual(
       expect.arrayContaining(['polaris', 'dagster-webserver', 'dagster-run', 'minio']),
@@ -370,6 +376,8 @@ describe('rules follow the declarations', () => {
       'default-deny',
       'allow-dns',
       'late',
+      // Its catalog access Job's, in the platform namespace.
+      'floe-late-catalog-access',
     ]);
     expect(policies(Testing.synth(platform) as K8sObject[])).toHaveLength(first);
     expect(
@@ -456,7 +464,11 @@ describe('off switch', () => {
     const jobs = new FloeJobs(app, 'sales', { platform, namespace: 'floe-sales' });
     jobs.addPipeline('orders', { image: IMAGE, steps: [dbt.run()] });
     const objects = synthAll(app);
-    expect(policies(objects, 'floe-platform')).toEqual([]);
+    // Only the policy the jobs chart writes for its own catalog access Job, which isolates that
+    // Job's pods and nothing else of the platform's.
+    expect(policies(objects, 'floe-platform').map((p) => p.metadata.name)).toEqual([
+      'floe-sales-catalog-access',
+    ]);
     expect(policies(objects, 'floe-sales').map((p) => p.metadata.name)).toEqual([
       'default-deny',
       'allow-dns',
@@ -753,6 +765,8 @@ describe('reachability of the default platform and a jobs namespace (hand-writte
     polaris: `${P}/Deployment/polaris`,
     polarisBootstrap: `${P}/Job/polaris-bootstrap`,
     catalogSetup: `${P}/Job/polaris-catalog-setup`,
+    // The floe-sales product's principal setup (docs/catalog-access.md), in the platform namespace.
+    catalogAccess: `${P}/Job/floe-sales-catalog-access`,
     minio: `${P}/StatefulSet/minio`,
     buckets: `${P}/Job/minio-buckets`,
     cube: `${P}/Deployment/cube`,
@@ -810,6 +824,8 @@ describe('reachability of the default platform and a jobs namespace (hand-writte
     [pod.catalogSetup, pod.polaris, 8181, 'creates the catalog'],
     [pod.catalogSetup, pod.polaris, 8182, 'waits for /q/health/ready'],
     [pod.catalogSetup, pod.minio, 9000, 'waits for the warehouse bucket'],
+    [pod.catalogAccess, pod.polaris, 8181, 'creates the product principal, roles and grants'],
+    [pod.catalogAccess, pod.polaris, 8182, 'waits for /q/health/ready'],
     [pod.polaris, pod.otel, 4317, 'traces (OTLP/gRPC)'],
     [pod.runs, pod.otel, 4318, 'OTLP/HTTP of Dagster runs'],
     [pod.otel, pod.prometheus, 9090, 'metrics export (OTLP/HTTP)'],
@@ -833,7 +849,7 @@ describe('reachability of the default platform and a jobs namespace (hand-writte
     [pod.refreshWorker, ANYWHERE, 80, 'DuckDB extensions'],
     [pod.grafana, ANYWHERE, 443, 'grafana.com plugins'],
     [pod.orders, ANYWHERE, 443, 'dlt sources (HTTPS APIs)'],
-    ...[pod.webserver, pod.daemon, pod.prometheus].flatMap((c): Row[] => [
+    ...[pod.webserver, pod.daemon, pod.prometheus, pod.catalogAccess].flatMap((c): Row[] => [
       [c, ANYWHERE, 443, 'Kubernetes API'],
       [c, ANYWHERE, 6443, 'Kubernetes API'],
     ]),

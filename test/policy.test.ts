@@ -337,6 +337,98 @@ describe('checkPolicy', () => {
     });
   });
 
+  describe('Secrets written in the cluster', () => {
+    // A Job in `platform` writes Secret `creds` in `ns` through a Role bound to its account; a
+    // Deployment in `ns` reads it.
+    const reader = deployment({
+      ...good,
+      env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'creds', key: 'k' } } }],
+    });
+    const writerJob: K8sObject = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'x-catalog-access', namespace: 'platform', labels },
+      spec: {
+        template: {
+          metadata: { labels },
+          spec: {
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            serviceAccountName: 'writer',
+            automountServiceAccountToken: true,
+            restartPolicy: 'Never',
+            containers: [{ ...good, readinessProbe: undefined, livenessProbe: undefined, ports: undefined }],
+          },
+        },
+      },
+    };
+    const writerAccount: K8sObject = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'writer', namespace: 'platform', labels },
+      automountServiceAccountToken: false,
+    };
+    const role = (rules: unknown[]): K8sObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'w', namespace: 'ns', labels },
+      rules,
+    });
+    const binding = (subjectNamespace: string): K8sObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'w', namespace: 'ns', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'w' },
+      subjects: [{ kind: 'ServiceAccount', name: 'writer', namespace: subjectNamespace }],
+    });
+    const rules = [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['creds'], verbs: ['get', 'patch'] },
+    ];
+    const missing = 'Deployment/web: env P reads Secret creds, neither produced nor a prerequisite';
+
+    test('a Secret a Job of the set writes through a bound Role counts as produced', () => {
+      expect(
+        checkPolicy([reader, account, writerJob, writerAccount, role(rules), binding('platform')]),
+      ).toEqual([]);
+    });
+
+    test('not without the binding to that Job, the create right, or the right on that name', () => {
+      expect(checkPolicy([reader, account, writerJob, writerAccount, role(rules)])).toContain(missing);
+      expect(
+        checkPolicy([reader, account, writerJob, writerAccount, role(rules), binding('elsewhere')]),
+      ).toContain(missing);
+      expect(
+        checkPolicy([reader, account, writerJob, writerAccount, role(rules.slice(1)), binding('platform')]),
+      ).toContain(missing);
+      const otherName = [rules[0], { ...rules[1], resourceNames: ['other'] }];
+      expect(
+        checkPolicy([reader, account, writerJob, writerAccount, role(otherName), binding('platform')]),
+      ).toContain(missing);
+      const noToken = {
+        ...writerJob,
+        spec: { template: { ...(writerJob.spec as { template: { spec: object } }).template } },
+      };
+      (noToken.spec.template as { spec: Record<string, unknown> }).spec = {
+        ...(writerJob.spec as { template: { spec: object } }).template.spec,
+        automountServiceAccountToken: false,
+      };
+      expect(
+        checkPolicy([reader, account, noToken, writerAccount, role(rules), binding('platform')]),
+      ).toContain(missing);
+    });
+
+    test('the catalog access Jobs are API clients by default (a `*` entry); others are not', () => {
+      const other = { ...writerJob, metadata: { ...writerJob.metadata, name: 'x-other' } };
+      expect(checkPolicy([reader, account, other, writerAccount, role(rules), binding('platform')])).toEqual([
+        'Job/x-other: mounts a Kubernetes API token but does not call the API',
+      ]);
+    });
+  });
+
   describe('config checksums', () => {
     const config: K8sObject = {
       apiVersion: 'v1',

@@ -7,6 +7,8 @@ export type PropsShapeName =
   | 'AlertThresholds'
   | 'AutoscalerOptions'
   | 'BackupOptions'
+  | 'CatalogAccessOptions'
+  | 'CatalogAccessRequest'
   | 'ContainerImage'
   | 'CubeApiOptions'
   | 'CubeDataSource'
@@ -76,8 +78,10 @@ export type PropsShapeName =
   | 'PluginProvider<SemanticLayerPlugin>'
   | 'PluginProvider<TelemetryPlugin>'
   | 'PluginProvider<TracingBackendPlugin>'
+  | 'PolarisAccessTarget'
   | 'PolarisBootstrapOptions'
   | 'PolarisCatalogSetupOptions'
+  | 'PolarisProductAccessProps'
   | 'PolarisProps'
   | 'PolarisProviderOptions'
   | 'PolarisRootCredentials'
@@ -91,14 +95,17 @@ export type PropsShapeName =
   | 'ResourceRequirements'
   | 'RunAs'
   | 'RuntimePodsProps'
+  | 'SchedulingOptions'
   | 'SecretKeyRef'
   | 'SecretRequirement'
+  | 'ServiceEndpoint'
   | 'ServiceMonitorsProps'
   | 'StaticScrapeJob'
   | 'Step'
   | 'TelemetryPlugin'
   | 'TracingBackendPlugin'
   | 'WorkloadIdentity'
+  | '{ readonly clientId: SecretKeyRef; readonly clientSecret: SecretKeyRef; }'
   | '{ readonly configMapName: string; }'
   | '{ readonly cpu: string; readonly memory: string; }'
   | '{ readonly cpu?: string | undefined; readonly memory: string; }'
@@ -142,6 +149,25 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       uploadResources: { shape: 'ResourceRequirements' },
     },
     required: [],
+  },
+  CatalogAccessOptions: {
+    props: {
+      existingSecret: 'string',
+      namespaces: { array: 'string' },
+      scope: 'string',
+      secretName: 'string',
+    },
+    required: [],
+  },
+  CatalogAccessRequest: {
+    props: {
+      catalogNamespaces: { array: 'string' },
+      namespace: 'string',
+      platformName: 'string',
+      product: 'string',
+      secretName: 'string',
+    },
+    required: ['catalogNamespaces', 'namespace', 'platformName', 'product', 'secretName'],
   },
   ContainerImage: {
     props: { registry: 'string', repository: 'string', tag: 'string' },
@@ -542,6 +568,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
   },
   FloeJobsProps: {
     props: {
+      catalogAccess: { union: [{ lit: [false] }, { shape: 'CatalogAccessOptions' }] },
       createNamespace: 'boolean',
       defaults: { shape: 'PipelineDefaults' },
       endpoints: { shape: 'PlatformEndpoints' },
@@ -1097,6 +1124,17 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
   'PluginProvider<SemanticLayerPlugin>': { contract: ['provide'], examples: ['Cube.provider()'] },
   'PluginProvider<TelemetryPlugin>': { contract: ['provide'], examples: ['OtelCollector.provider()'] },
   'PluginProvider<TracingBackendPlugin>': { contract: ['provide'], examples: ['Jaeger.provider()'] },
+  PolarisAccessTarget: {
+    props: {
+      identity: { shape: 'WorkloadIdentity' },
+      managementEndpoint: { shape: 'ServiceEndpoint' },
+      realm: 'string',
+      rootCredentials: { shape: '{ readonly clientId: SecretKeyRef; readonly clientSecret: SecretKeyRef; }' },
+      serviceEndpoint: { shape: 'ServiceEndpoint' },
+      warehouse: 'string',
+    },
+    required: ['identity', 'managementEndpoint', 'realm', 'rootCredentials', 'serviceEndpoint', 'warehouse'],
+  },
   PolarisBootstrapOptions: {
     props: {
       activeDeadlineSeconds: 'number',
@@ -1119,6 +1157,20 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       ttlSecondsAfterFinished: 'number',
     },
     required: [],
+  },
+  PolarisProductAccessProps: {
+    props: {
+      activeDeadlineSeconds: 'number',
+      backoffLimit: 'number',
+      image: { shape: 'ContainerImage' },
+      imagePullSecrets: { array: 'string' },
+      polaris: { shape: 'PolarisAccessTarget' },
+      request: { shape: 'CatalogAccessRequest' },
+      runAs: { shape: 'RunAs' },
+      scheduling: { shape: 'SchedulingOptions' },
+      ttlSecondsAfterFinished: 'number',
+    },
+    required: ['image', 'polaris', 'request', 'runAs'],
   },
   PolarisProps: {
     props: {
@@ -1346,10 +1398,23 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
     props: { labels: { record: 'string' }, name: 'string', namespace: 'string' },
     required: ['labels', 'name', 'namespace'],
   },
+  SchedulingOptions: {
+    props: {
+      affinity: 'object',
+      nodeSelector: { record: 'string' },
+      tolerations: { array: 'object' },
+      topologySpreadConstraints: { array: 'object' },
+    },
+    required: [],
+  },
   SecretKeyRef: { props: { key: 'string', name: 'string' }, required: ['key', 'name'] },
   SecretRequirement: {
     props: { keys: { array: 'string' }, name: 'string', purpose: 'string' },
     required: ['keys', 'name', 'purpose'],
+  },
+  ServiceEndpoint: {
+    props: { address: 'string', host: 'string', namespace: 'string', port: 'number', serviceName: 'string' },
+    required: ['address', 'host', 'namespace', 'port', 'serviceName'],
   },
   ServiceMonitorsProps: {
     props: {
@@ -1389,6 +1454,10 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
   WorkloadIdentity: {
     props: { component: 'string', instance: 'string', name: 'string', partOf: 'string', version: 'string' },
     required: ['component', 'instance', 'name', 'partOf', 'version'],
+  },
+  '{ readonly clientId: SecretKeyRef; readonly clientSecret: SecretKeyRef; }': {
+    props: { clientId: { shape: 'SecretKeyRef' }, clientSecret: { shape: 'SecretKeyRef' } },
+    required: ['clientId', 'clientSecret'],
   },
   '{ readonly configMapName: string; }': { props: { configMapName: 'string' }, required: ['configMapName'] },
   '{ readonly cpu: string; readonly memory: string; }': {

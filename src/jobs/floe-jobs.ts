@@ -21,6 +21,8 @@ import {
   PLATFORM_CONFIG_MAP_NAME,
   platformConfigData,
 } from '../platform/platform-config';
+import { CatalogCredentials } from '../plugins/interfaces';
+import { CatalogAccessOptions, catalogCredentialEnv, resolveCatalogAccess } from './catalog-access';
 import { Pipeline, PipelineDefaults, PipelineProps } from './pipeline';
 
 /** The namespace `FloeJobs` uses when none is given. */
@@ -106,6 +108,16 @@ export interface FloeJobsProps {
    * @default {} - on
    */
   readonly networkPolicies?: NetworkPolicyOptions | false;
+  /**
+   * How the pipelines authenticate to the Iceberg catalog. By default, with `platform` on Polaris,
+   * the product gets a principal of its own that reads and writes its namespaces of the warehouse
+   * and nothing else, set up by a Job in the platform namespace that writes the credentials to the
+   * Secret `floe-catalog-credentials` here (see docs/catalog-access.md); every pipeline container
+   * gets them as `PYICEBERG_CATALOG__DEFAULT__CREDENTIAL`/`SCOPE` and `FLOE_CATALOG_CLIENT_ID`/
+   * `SECRET`. `existingSecret` names a Secret instead; `false` gives no credentials.
+   * @default - with `platform` whose catalog can set up principals (Polaris): its own principal; otherwise none
+   */
+  readonly catalogAccess?: CatalogAccessOptions | false;
 }
 
 /**
@@ -139,6 +151,9 @@ export class FloeJobs extends Chart {
   public readonly networkIsolation?: NetworkIsolation;
   /** Where the images of pipelines without `image` are (`<prefix>/<name>:<version>`), if set. */
   public readonly productImageRepositoryPrefix?: string;
+  /** Where the pipelines' catalog credentials are (`catalogAccess`), if they get any. */
+  public readonly catalogCredentials?: CatalogCredentials;
+  private readonly catalogEnv: readonly k8s.EnvVar[];
   private readonly pipelineMap = new Map<string, Pipeline>();
   private readonly defaults: PipelineDefaults;
   private readonly imageRegistry?: string;
@@ -255,6 +270,13 @@ export class FloeJobs extends Chart {
       });
     }
 
+    this.catalogCredentials = resolveCatalogAccess(this, props.catalogAccess, {
+      namespace,
+      catalog: props.platform?.catalog,
+      platformName: this.platformName,
+    });
+    this.catalogEnv = this.catalogCredentials ? catalogCredentialEnv(this.catalogCredentials) : [];
+
     if (props.serviceAccountName !== undefined) {
       const serviceAccountName = validateDnsSubdomain(this, 'serviceAccountName', props.serviceAccountName);
       this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
@@ -288,6 +310,7 @@ export class FloeJobs extends Chart {
       imagePullSecrets: this.imagePullSecrets,
       configMapName: PLATFORM_CONFIG_MAP_NAME,
       inheritedEnv: Object.keys(this.configData),
+      catalogEnv: this.catalogEnv,
     });
     this.pipelineMap.set(name, pipeline);
     connectToPlatformConfig(pipeline, this.endpoints);
@@ -315,7 +338,19 @@ export class FloeJobs extends Chart {
    * a Secret read whole (`envFrom`). Create them in the jobs namespace before a run.
    */
   public get requiredSecrets(): SecretRequirement[] {
-    return mergeSecretRequirements(this.pipelines.flatMap((p) => [...p.requiredSecrets]));
+    const catalog = this.catalogCredentials;
+    return mergeSecretRequirements([
+      ...this.pipelines.flatMap((p) => [...p.requiredSecrets]),
+      ...(catalog?.prerequisite
+        ? [
+            {
+              name: catalog.secretName,
+              keys: [catalog.clientIdKey, catalog.clientSecretKey],
+              purpose: 'catalog credentials of the data product (catalogAccess.existingSecret)',
+            },
+          ]
+        : []),
+    ]);
   }
 
   /**

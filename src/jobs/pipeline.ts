@@ -221,6 +221,12 @@ export interface PipelineContext {
   readonly configMapName: string;
   /** The variables that ConfigMap sets (they may not be set again). */
   readonly inheritedEnv: readonly string[];
+  /**
+   * Variables every container gets last, in this order, to authenticate to the catalog (Secret
+   * references and the variables composed of them); they may not be set again.
+   * @default - none
+   */
+  readonly catalogEnv?: readonly k8s.EnvVar[];
 }
 
 const CONCURRENCY_POLICIES: readonly ConcurrencyPolicy[] = ['Allow', 'Forbid', 'Replace'];
@@ -534,6 +540,7 @@ export class Pipeline extends Construct {
           `the platform configuration (${ctx.configMapName})`,
         ]),
         ...Object.keys(fixed).map((k): [string, string] => [k, 'the pipeline']),
+        ...(ctx.catalogEnv ?? []).map((e): [string, string] => [e.name, 'the catalog credentials']),
       ]);
       secretEnv.forEach((e, j) => {
         const owner = taken.get(e.name);
@@ -570,6 +577,7 @@ export class Pipeline extends Construct {
               .sort()
               .map((k) => ({ name: k, value: plain[k] })),
             ...secretEnv,
+            ...(ctx.catalogEnv ?? []),
           ],
           resources: step.resources ?? d.resources ?? DEFAULT_PIPELINE_RESOURCES,
           resourcesField: step.resources ? `steps[${i}].resources` : 'resources',

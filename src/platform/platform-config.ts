@@ -31,6 +31,10 @@ export function platformConfigData(
     PYICEBERG_CATALOG__DEFAULT__TYPE: 'rest',
     PYICEBERG_CATALOG__DEFAULT__URI: endpoints.catalogUri,
     PYICEBERG_CATALOG__DEFAULT__WAREHOUSE: endpoints.warehouse,
+    // dlt's Iceberg tables: type `rest` makes dlt load PyIceberg's catalog `default` (the
+    // variables above) instead of a throwaway in-memory SQLite catalog (dlt-hub/dlt,
+    // dlt/common/libs/pyiceberg.py, `IcebergConfig` and `get_catalog`).
+    ICEBERG_CATALOG__ICEBERG_CATALOG_TYPE: 'rest',
     FLOE_S3_ENDPOINT: endpoints.s3Endpoint,
     FLOE_S3_REGION: endpoints.s3Region,
     FLOE_S3_PATH_STYLE_ACCESS: String(endpoints.s3PathStyleAccess),

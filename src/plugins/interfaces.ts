@@ -130,6 +130,40 @@ export interface LineagePlugin extends HasPrerequisites, Exposable, Monitored {
   readonly lineageNamespace: string;
 }
 
+/**
+ * What a data product asks the catalog for: a principal of its own that reads and writes its
+ * namespaces of the warehouse and nothing else, with the credentials in a Secret of its namespace.
+ */
+export interface CatalogAccessRequest {
+  /** The product: its principal and roles are named after it. A DNS label. */
+  readonly product: string;
+  /** The Kubernetes namespace of the product's pods, where the credentials Secret is written. */
+  readonly namespace: string;
+  /** Iceberg namespaces of the warehouse the product reads and writes. */
+  readonly catalogNamespaces: readonly string[];
+  /** Name of the credentials Secret (keys `client-id` and `client-secret`). */
+  readonly secretName: string;
+  /** Value of `app.kubernetes.io/part-of` of the objects that set the access up. */
+  readonly platformName: string;
+}
+
+/** Where a product's catalog credentials are, and the OAuth2 scope its clients request. */
+export interface CatalogCredentials {
+  /** The Secret, in the product's namespace. */
+  readonly secretName: string;
+  /** Key of the OAuth2 client ID. */
+  readonly clientIdKey: string;
+  /** Key of the OAuth2 client secret. */
+  readonly clientSecretKey: string;
+  /** OAuth2 scope of the token request, e.g. `PRINCIPAL_ROLE:floe-sales`. */
+  readonly scope: string;
+  /**
+   * Whether the Secret must exist before the pods run (one the user names), rather than being
+   * written in the cluster by the access setup.
+   */
+  readonly prerequisite: boolean;
+}
+
 /** An Iceberg REST catalog (Polaris). */
 export interface CatalogPlugin extends HasPrerequisites, Exposable, Monitored {
   /** Iceberg REST catalog URI, e.g. `http://polaris.floe-platform.svc.cluster.local:8181/api/catalog`. */
@@ -138,6 +172,12 @@ export interface CatalogPlugin extends HasPrerequisites, Exposable, Monitored {
   readonly warehouse: string;
   /** The Service, when the catalog runs in the cluster. */
   readonly serviceEndpoint?: ServiceEndpoint;
+  /**
+   * Gives a data product its own principal and the credentials Secret, with the objects that set
+   * them up declared under `scope` (the product's chart).
+   * @default - the catalog cannot: products name an existing Secret (`catalogAccess.existingSecret`)
+   */
+  grantProductAccess?(scope: Construct, request: CatalogAccessRequest): CatalogCredentials;
 }
 
 /** An orchestrator (Dagster). */

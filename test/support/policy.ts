@@ -18,7 +18,8 @@ import { K8sObject } from './synth';
  *   HorizontalPodAutoscaler targets a produced workload that sets no `spec.replicas` and requests
  *   CPU; every PodDisruptionBudget selects the pods of a produced workload.
  * - ServiceAccounts: every pod runs as a ServiceAccount of its own (not `default`) that exists, and
- *   only the workloads in `apiClients` mount an API token.
+ *   only the workloads in `apiClients` mount an API token; a Secret a Job writes through a Role
+ *   bound to its account counts as produced.
  * - Config checksums: every long-lived pod template that reads a ConfigMap of the manifest set
  *   carries `checksum/config` equal to the SHA-256 of those ConfigMaps' data (computed here
  *   independently of the library: the JSON array of `[name, [[key, value], ...]]`, sorted).
@@ -52,6 +53,8 @@ export const DEFAULT_API_CLIENTS: readonly string[] = [
   'Deployment/dagster-webserver',
   'Deployment/dagster-daemon',
   'StatefulSet/prometheus',
+  // A data product's catalog access Job writes its credentials Secret (PolarisProductAccess).
+  'Job/*-catalog-access',
 ];
 
 type Json = Record<string, unknown>;
@@ -326,6 +329,67 @@ function checkLabels(objects: K8sObject[], pods: PodTemplate[]): string[] {
   return errors;
 }
 
+/**
+ * Secrets a Job of the output writes through the API (`<namespace>/<name>`): a Role in the
+ * Secret's namespace allows `create` on secrets and `get` and `patch` on that name, and a
+ * RoleBinding binds it to the ServiceAccount a Job of the output runs as, with a token.
+ */
+function secretsWrittenByJobs(objects: K8sObject[]): Set<string> {
+  const written = new Set<string>();
+  const jobAccounts = new Set(
+    objects
+      .filter((o) => o.kind === 'Job')
+      .map((o) => obj(obj(obj(o.spec).template).spec))
+      .filter((spec) => spec.automountServiceAccountToken === true)
+      .map((spec) => str(spec.serviceAccountName)),
+  );
+  const jobAccountKeys = new Set(
+    objects
+      .filter(
+        (o) =>
+          o.kind === 'Job' && jobAccounts.has(str(obj(obj(obj(o.spec).template).spec).serviceAccountName)),
+      )
+      .map(
+        (o) =>
+          `${o.metadata.namespace ?? 'default'}/${str(obj(obj(obj(o.spec).template).spec).serviceAccountName)}`,
+      ),
+  );
+  for (const role of objects.filter((o) => o.kind === 'Role')) {
+    const ns = role.metadata.namespace ?? 'default';
+    const rules = arr(role.rules).map(obj);
+    const allows = (verb: string, name?: string): boolean =>
+      rules.some(
+        (r) =>
+          (arr(r.apiGroups) as unknown[]).includes('') &&
+          (arr(r.resources) as unknown[]).includes('secrets') &&
+          (arr(r.verbs) as unknown[]).includes(verb) &&
+          (r.resourceNames === undefined ||
+            (name !== undefined && (arr(r.resourceNames) as unknown[]).includes(name))),
+      );
+    if (!allows('create')) continue;
+    const bound = objects.some(
+      (b) =>
+        b.kind === 'RoleBinding' &&
+        (b.metadata.namespace ?? 'default') === ns &&
+        str(obj(b.roleRef).name) === role.metadata.name &&
+        arr(b.subjects)
+          .map(obj)
+          .some(
+            (sub) =>
+              sub.kind === 'ServiceAccount' && jobAccountKeys.has(`${str(sub.namespace)}/${str(sub.name)}`),
+          ),
+    );
+    if (!bound) continue;
+    for (const r of rules) {
+      for (const name of arr(r.resourceNames) as unknown[]) {
+        if (typeof name === 'string' && allows('get', name) && allows('patch', name))
+          written.add(`${ns}/${name}`);
+      }
+    }
+  }
+  return written;
+}
+
 function checkReferences(objects: K8sObject[], pods: PodTemplate[], opts: PolicyOptions): string[] {
   const errors: string[] = [];
   const key = (kind: string, ns: string | undefined, name: string): string =>
@@ -338,8 +402,11 @@ function checkReferences(objects: K8sObject[], pods: PodTemplate[], opts: Policy
       ...obj(o.binaryData),
     });
   }
+  const written = secretsWrittenByJobs(objects);
   const secretOk = (ns: string, name: string): boolean =>
-    produced.has(key('Secret', ns, name)) || (opts.prerequisiteSecrets ?? []).includes(name);
+    produced.has(key('Secret', ns, name)) ||
+    written.has(`${ns}/${name}`) ||
+    (opts.prerequisiteSecrets ?? []).includes(name);
   const configMapOk = (ns: string, name: string): boolean =>
     produced.has(key('ConfigMap', ns, name)) || (opts.prerequisiteConfigMaps ?? []).includes(name);
 
@@ -678,7 +745,16 @@ function checkServiceAccounts(objects: K8sObject[], pods: PodTemplate[], opts: P
     const podSetting = p.spec.automountServiceAccountToken;
     const mounts =
       podSetting === true || (podSetting === undefined && account?.automountServiceAccountToken !== false);
-    if (mounts && !apiClients.includes(where)) {
+    // `*` in an entry matches any characters of a name.
+    const isClient = apiClients.some((c) =>
+      new RegExp(
+        `^${c
+          .split('*')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(where),
+    );
+    if (mounts && !isClient) {
       errors.push(`${where}: mounts a Kubernetes API token but does not call the API`);
     }
   }

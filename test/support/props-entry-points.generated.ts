@@ -319,6 +319,15 @@ export const PROPS_ENTRY_POINTS: readonly PropsEntryPoint[] = [
     optional: true,
   },
   {
+    owner: 'PolarisProductAccess',
+    member: 'new',
+    call: 'new PolarisProductAccess',
+    params: ['scope', 'id', 'props'],
+    index: 2,
+    shape: 'PolarisProductAccessProps',
+    optional: false,
+  },
+  {
     owner: 'PostgresBackup',
     member: 'new',
     call: 'new PostgresBackup',

@@ -31,6 +31,8 @@ import {
   validateReplicas,
 } from '../../core/validation';
 import {
+  CatalogAccessRequest,
+  CatalogCredentials,
   CatalogPlugin,
   ObjectStoragePlugin,
   PlatformDependencies,
@@ -41,6 +43,7 @@ import {
 import { POSTGRES_ALPINE_RUN_AS, POSTGRES_IMAGE } from '../database/postgres';
 import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
 import { IngressTarget } from '../../core/ingress';
+import { PolarisProductAccess } from './polaris-product-access';
 
 /** The Polaris server image (UBI 9 OpenJDK 21 runtime, Quarkus fast-jar in `/deployments`). */
 export const POLARIS_IMAGE: ContainerImage = {
@@ -599,6 +602,16 @@ export class Polaris extends Construct implements CatalogPlugin {
   public readonly curlImage?: ContainerImage;
   /** The create-catalog request the catalog-setup Job sends, with `createCatalog`. */
   public readonly createCatalogRequest?: PolarisCreateCatalogRequest;
+  /** How the Jobs that give data products access run (image, pull Secrets, placement). */
+  private readonly accessJob: {
+    readonly image: ContainerImage;
+    readonly imagePullSecrets?: string[];
+    readonly scheduling: {
+      nodeSelector?: Record<string, string>;
+      tolerations?: k8s.Toleration[];
+      affinity?: k8s.Affinity;
+    };
+  };
 
   /** The Iceberg REST and management API on port 8181. What an Ingress for this service targets. */
   public get webExposure(): IngressTarget {
@@ -913,6 +926,13 @@ export class Polaris extends Construct implements CatalogPlugin {
       tolerations: props.tolerations,
       affinity: props.affinity,
     };
+    this.accessJob = {
+      image:
+        this.curlImage ??
+        resolveImage(this, 'catalogSetup.image', CURL_IMAGE, setup.image, props.imageRegistry),
+      imagePullSecrets: props.imagePullSecrets,
+      scheduling: jobPlacement,
+    };
     const initContainers = [database.waitContainer(this, 'wait-for-database')];
     if (props.waitForBootstrap ?? true) {
       const psqlImage = resolveImage(this, 'psqlImage', POSTGRES_IMAGE, props.psqlImage, props.imageRegistry);
@@ -1148,6 +1168,22 @@ export class Polaris extends Construct implements CatalogPlugin {
     this.serviceAccounts = [serverAccount, bootstrapAccount, ...(setupAccount ? [setupAccount] : [])].flatMap(
       (a) => (a.serviceAccount ? [a.serviceAccount] : []),
     );
+  }
+
+  /**
+   * Gives a data product its own principal, with read and write access to its namespaces of the
+   * warehouse and nothing else: a `PolarisProductAccess` under `scope` (the product's chart) sets
+   * it up in the cluster and writes the credentials to a Secret in the product's namespace.
+   */
+  public grantProductAccess(scope: Construct, request: CatalogAccessRequest): CatalogCredentials {
+    return new PolarisProductAccess(scope, 'catalog-access', {
+      polaris: this,
+      request,
+      image: this.accessJob.image,
+      runAs: CURL_RUN_AS,
+      imagePullSecrets: this.accessJob.imagePullSecrets,
+      scheduling: this.accessJob.scheduling,
+    }).credentials;
   }
 
   /** The underlying objects, in the order they are written. */

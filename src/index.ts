@@ -188,8 +188,8 @@ export type {
 } from './jobs/pipeline';
 export { DEFAULT_JOBS_NAMESPACE, FloeJobs } from './jobs/floe-jobs';
 export type { FloeJobsProps } from './jobs/floe-jobs';
-export { DEFAULT_CATALOG_SECRET_NAME } from './jobs/catalog-access';
-export type { CatalogAccessOptions } from './jobs/catalog-access';
+export { DEFAULT_CATALOG_SECRET_NAME } from './plugins/catalog/catalog-access';
+export type { CatalogAccessOptions } from './plugins/catalog/catalog-access';
 export {
   connectToPlatformConfig,
   PLATFORM_CONFIG_MAP_NAME,

@@ -271,7 +271,12 @@ describe('switches', () => {
     for (const kind of ['HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
       expect(names(objects, kind)).toEqual([]);
     }
-    expect(names(objects, 'ServiceAccount')).toEqual(['dagster', 'prometheus']);
+    // The API clients keep theirs: Dagster, Prometheus and the code location's catalog access Job.
+    expect(names(objects, 'ServiceAccount')).toEqual([
+      'dagster',
+      'dagster-analytics-catalog-access',
+      'prometheus',
+    ]);
     expect(objects.filter((o) => get(o, 'spec.template.metadata.annotations') !== undefined)).toEqual([]);
     expect(
       policy(p, objects, {

@@ -7,6 +7,8 @@ import { FloeJobs, FloeJobsProps } from '../src/jobs/floe-jobs';
 import { dbt, ingest } from '../src/jobs/steps';
 import { FloePlatform } from '../src/platform/floe-platform';
 import { ExternalCatalog } from '../src/plugins/catalog/external-catalog';
+import { Dagster } from '../src/plugins/orchestrator/dagster';
+import { DagsterCodeLocation } from '../src/plugins/orchestrator/dagster-code-location';
 import { PRODUCT_NAMESPACE_PRIVILEGES } from '../src/plugins/catalog/polaris-product-access';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
@@ -212,7 +214,7 @@ describe('FloeJobs catalog access (Polaris)', () => {
 
   test('bad options name the field, the value and what is allowed', () => {
     expect(() => build({ catalogAccess: { namespaces: ['sales-raw'] } })).toThrow(
-      /sales\/catalog-access: invalid catalogNamespaces\[0\]: got "sales-raw", expected an Iceberg namespace name/,
+      /sales\/catalog-access-floe-sales: invalid catalogNamespaces\[0\]: got "sales-raw", expected an Iceberg namespace name/,
     );
     expect(() => build({ catalogAccess: { namespaces: [] } })).toThrow(
       /invalid catalogNamespaces: got \[\], expected at least one Iceberg namespace/,
@@ -665,3 +667,125 @@ describe('catalog access script against Polaris and Kubernetes stand-ins', () =>
     expect(missing.stderr).toContain('creating catalog role floe-sales in floe failed with HTTP 404:');
   });
 });
+
+describe('Dagster code locations get catalog credentials of their own', () => {
+  const location = (extra: Record<string, unknown> = {}): DagsterCodeLocation => ({
+    name: 'analytics',
+    image: { registry: 'registry.example.com', repository: 'analytics', tag: '1.0.0' },
+    moduleName: 'analytics.definitions',
+    ...extra,
+  });
+  const platformWith = (
+    loc: DagsterCodeLocation,
+    options: Record<string, unknown> = {},
+  ): { platform: FloePlatform; objects: K8sObject[] } => {
+    const app = Testing.app();
+    const platform = new FloePlatform(app, 'platform', {
+      orchestrator: Dagster.provider({ codeLocations: [loc], ...options }),
+    });
+    return { platform, objects: Testing.synth(platform) as K8sObject[] };
+  };
+  const codeServerEnv = (objects: K8sObject[]): EnvVar[] =>
+    get(
+      findObject(objects, 'Deployment', 'dagster-analytics'),
+      'spec.template.spec.containers.0.env',
+    ) as EnvVar[];
+  /** The container context as the code server's process sees it (after the kubelet's `$$` → `$`). */
+  const containerContext = (objects: K8sObject[]): { k8s: Record<string, unknown> } => {
+    const raw = codeServerEnv(objects).find(
+      (e) => e.name === 'DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT',
+    )?.value;
+    return JSON.parse(kubeletValue(raw ?? '')) as { k8s: Record<string, unknown> };
+  };
+
+  test('a principal dagster-<location>; its runs get the credentials after the step-log ones', () => {
+    const { objects, platform } = platformWith(location());
+    const job = findObject(objects, 'Job', 'dagster-analytics-catalog-access');
+    const script = (get(job, 'spec.template.spec.containers.0.command') as string[])[2];
+    expect(script).toContain('{"namespace":["analytics"]}');
+    expect(accessEnvOf(job).find((e) => e.name === 'PRINCIPAL')?.value).toBe('dagster-analytics');
+    expect(findObject(objects, 'Role', 'dagster-analytics-catalog-access-writer').rules).toContainEqual(
+      expect.objectContaining({ resourceNames: ['dagster-analytics-catalog-credentials'] }),
+    );
+    const env = get(containerContext(objects), 'k8s.run_k8s_config.container_config.env') as Record<
+      string,
+      unknown
+    >[];
+    const ref = (name: string, key: string): Record<string, unknown> => ({
+      value_from: { secret_key_ref: { name, key } },
+    });
+    expect(env).toEqual([
+      // The instance's step-log credentials, which this list replaces for the location's runs.
+      { name: 'AWS_ACCESS_KEY_ID', ...ref('minio-credentials', 'rootUser') },
+      { name: 'AWS_SECRET_ACCESS_KEY', ...ref('minio-credentials', 'rootPassword') },
+      { name: 'AWS_REGION', value: 'us-east-1' },
+      { name: 'FLOE_CATALOG_CLIENT_ID', ...ref('dagster-analytics-catalog-credentials', 'client-id') },
+      {
+        name: 'FLOE_CATALOG_CLIENT_SECRET',
+        ...ref('dagster-analytics-catalog-credentials', 'client-secret'),
+      },
+      {
+        name: 'PYICEBERG_CATALOG__DEFAULT__CREDENTIAL',
+        value: '$(FLOE_CATALOG_CLIENT_ID):$(FLOE_CATALOG_CLIENT_SECRET)',
+      },
+      { name: 'PYICEBERG_CATALOG__DEFAULT__SCOPE', value: 'PRINCIPAL_ROLE:dagster-analytics' },
+    ]);
+    // The instance's own list is the same step-log part (so both say the same).
+    const instance = findObject(objects, 'ConfigMap', 'dagster-instance').data as Record<string, string>;
+    expect(instance['dagster.yaml']).toContain('AWS_ACCESS_KEY_ID');
+    // The code server (sensors) gets the credentials itself: same namespace as the runs.
+    const serverEnv = codeServerEnv(objects).map((e) => e.name);
+    expect(serverEnv).toEqual(
+      expect.arrayContaining(['FLOE_CATALOG_CLIENT_ID', 'PYICEBERG_CATALOG__DEFAULT__SCOPE']),
+    );
+    expect(validateObjects(objects)).toEqual([]);
+    expect(
+      checkPolicy(objects, {
+        prerequisiteSecrets: platform.requiredSecrets.map((s) => s.name),
+        prerequisiteConfigMaps: [...(platform.requiredConfigMaps ?? [])],
+      }),
+    ).toEqual([]);
+  });
+
+  test('runs in another namespace: the Secret and Role go there; the code server gets no credentials', () => {
+    const { objects } = platformWith(location(), { jobNamespace: 'dagster-runs' });
+    expect(findObject(objects, 'Role', 'dagster-analytics-catalog-access-writer').metadata.namespace).toBe(
+      'dagster-runs',
+    );
+    expect(findObject(objects, 'Job', 'dagster-analytics-catalog-access').metadata.namespace).toBe(
+      'floe-platform',
+    );
+    expect(codeServerEnv(objects).map((e) => e.name)).not.toContain('FLOE_CATALOG_CLIENT_ID');
+    const env = get(containerContext(objects), 'k8s.run_k8s_config.container_config.env') as {
+      name: string;
+    }[];
+    expect(env.map((e) => e.name)).toContain('PYICEBERG_CATALOG__DEFAULT__CREDENTIAL');
+  });
+
+  test('existingSecret: no Job, the Secret is a prerequisite; false: no credentials', () => {
+    const existing = platformWith(location({ catalogAccess: { existingSecret: 'analytics-iceberg' } }));
+    expect(
+      existing.objects.filter((o) => o.kind === 'Job' && o.metadata.name.includes('catalog-access')),
+    ).toEqual([]);
+    expect(existing.platform.requiredSecrets).toContainEqual(
+      expect.objectContaining({ name: 'analytics-iceberg', keys: ['client-id', 'client-secret'] }),
+    );
+    const off = platformWith(location({ catalogAccess: false }));
+    expect(JSON.stringify(off.objects)).not.toContain('FLOE_CATALOG_CLIENT_ID');
+    expect(get(containerContext(off.objects), 'k8s.run_k8s_config')).toBeUndefined();
+  });
+
+  test('a location name too long for its access Job is refused with what fits; 40 is fine', () => {
+    expect(() => platformWith(location({ name: `a${'b'.repeat(39)}` }))).not.toThrow();
+    expect(() =>
+      platformWith(location({ name: `a${'b'.repeat(40)}`, catalogAccess: { existingSecret: 's' } })),
+    ).not.toThrow();
+    expect(() => platformWith(location({ name: `a${'b'.repeat(40)}` }))).toThrow(
+      /platform\/orchestrator\/orchestrator: invalid codeLocations\[0\].name: got "ab{40}", expected at most 40 characters while the location gets a catalog principal/,
+    );
+  });
+});
+
+function accessEnvOf(job: K8sObject): EnvVar[] {
+  return get(job, 'spec.template.spec.containers.0.env') as EnvVar[];
+}

@@ -150,7 +150,7 @@ describe('one call, every problem, named by path and prop', () => {
   test("arrays: codeLocations: [{ nme: 'x' }] names the element, the unknown key and what is missing", () => {
     const error = propsError(() => Dagster.provider(js({ codeLocations: [{ nme: 'x' }] })));
     expect(error.message.split('\n')).toEqual([
-      'Dagster.provider(): invalid codeLocations[0].nme: got "x", expected one of the known props of DagsterCodeLocation (did you mean \'name\'?): affinity, attribute, extraEnv, image, moduleName, name, nodeSelector, packageName, port, pythonFile, replicas, resources, runAs, tolerations, topologySpreadConstraints, workingDirectory',
+      'Dagster.provider(): invalid codeLocations[0].nme: got "x", expected one of the known props of DagsterCodeLocation (did you mean \'name\'?): affinity, attribute, catalogAccess, extraEnv, image, moduleName, name, nodeSelector, packageName, port, pythonFile, replicas, resources, runAs, tolerations, topologySpreadConstraints, workingDirectory',
       'Dagster.provider(): invalid codeLocations[0].image: got undefined, expected an object (ContainerImage) (required)',
       'Dagster.provider(): invalid codeLocations[0].name: got undefined, expected a string (required)',
     ]);

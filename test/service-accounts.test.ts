@@ -73,8 +73,10 @@ describe('ServiceAccounts per workload', () => {
       .filter((w) => w.spec.automountServiceAccountToken !== false)
       .map((w) => w.id)
       .sort();
-    // The platform alone has no data product, so no catalog access Job.
-    expect(withToken).toEqual(DEFAULT_API_CLIENTS.filter((c) => !c.includes('*')).sort());
+    // The code location `analytics` has its own catalog principal, set up by its access Job.
+    expect(withToken).toEqual(
+      [...DEFAULT_API_CLIENTS.filter((c) => !c.includes('*')), 'Job/dagster-analytics-catalog-access'].sort(),
+    );
   });
 
   test('RBAC stays in the namespace: Roles only, bound to the API clients', () => {
@@ -84,6 +86,7 @@ describe('ServiceAccounts per workload', () => {
       .flatMap((b) => (b.subjects as Json[]).map((s) => `${String(s.namespace)}/${String(s.name)}`))
       .sort();
     expect(subjects).toEqual([
+      'floe-platform/dagster-analytics-catalog-access',
       'floe-platform/dagster-daemon',
       'floe-platform/dagster-webserver',
       'floe-platform/prometheus',
@@ -108,6 +111,7 @@ describe('ServiceAccounts per workload', () => {
     expect(checkPolicy(objects, opts)).toEqual([]);
     expect(checkPolicy(objects, { ...opts, apiClients: [] })).toEqual([
       'StatefulSet/prometheus: mounts a Kubernetes API token but does not call the API',
+      'Job/dagster-analytics-catalog-access: mounts a Kubernetes API token but does not call the API',
       'Deployment/dagster-webserver: mounts a Kubernetes API token but does not call the API',
       'Deployment/dagster-daemon: mounts a Kubernetes API token but does not call the API',
     ]);
@@ -120,7 +124,12 @@ describe('ServiceAccounts per workload', () => {
     expect(prom?.spec.automountServiceAccountToken).toBe(false);
     expect(
       o.filter((x) => x.kind === 'Role' || x.kind === 'RoleBinding').map((x) => x.metadata.name),
-    ).toEqual(['dagster', 'dagster']);
+    ).toEqual([
+      'dagster-analytics-catalog-access-writer',
+      'dagster-analytics-catalog-access-writer',
+      'dagster',
+      'dagster',
+    ]);
   });
 
   test("serviceAccounts: false: only the API clients keep accounts; the rest run as 'default' without a token", () => {
@@ -129,7 +138,7 @@ describe('ServiceAccounts per workload', () => {
       accounts(o)
         .map((a) => a.metadata.name)
         .sort(),
-    ).toEqual(['dagster', 'prometheus']);
+    ).toEqual(['dagster', 'dagster-analytics-catalog-access', 'prometheus']);
     const own = workloads(o)
       .filter((w) => w.spec.serviceAccountName !== undefined)
       .map((w) => `${w.id}:${String(w.spec.serviceAccountName)}`)
@@ -137,6 +146,7 @@ describe('ServiceAccounts per workload', () => {
     expect(own).toEqual([
       'Deployment/dagster-daemon:dagster',
       'Deployment/dagster-webserver:dagster',
+      'Job/dagster-analytics-catalog-access:dagster-analytics-catalog-access',
       'StatefulSet/prometheus:prometheus',
     ]);
     expect(

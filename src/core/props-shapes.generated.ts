@@ -9,6 +9,7 @@ export type PropsShapeName =
   | 'BackupOptions'
   | 'CatalogAccessOptions'
   | 'CatalogAccessRequest'
+  | 'CatalogPlugin'
   | 'ContainerImage'
   | 'CubeApiOptions'
   | 'CubeDataSource'
@@ -169,6 +170,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
     },
     required: ['catalogNamespaces', 'namespace', 'platformName', 'product', 'secretName'],
   },
+  CatalogPlugin: { contract: [] },
   ContainerImage: {
     props: { registry: 'string', repository: 'string', tag: 'string' },
     required: ['registry', 'repository', 'tag'],
@@ -326,6 +328,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
     props: {
       affinity: 'object',
       attribute: 'string',
+      catalogAccess: { union: [{ lit: [false] }, { shape: 'CatalogAccessOptions' }] },
       extraEnv: { record: 'string' },
       image: { shape: 'ContainerImage' },
       moduleName: 'string',
@@ -420,6 +423,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
   DagsterProps: {
     props: {
       autoscaling: 'boolean',
+      catalog: { shape: 'CatalogPlugin' },
       codeLocations: { array: { shape: 'DagsterCodeLocation' } },
       configChecksums: 'boolean',
       daemon: { shape: 'DagsterDaemonOptions' },

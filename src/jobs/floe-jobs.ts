@@ -22,7 +22,12 @@ import {
   platformConfigData,
 } from '../platform/platform-config';
 import { CatalogCredentials } from '../plugins/interfaces';
-import { CatalogAccessOptions, catalogCredentialEnv, resolveCatalogAccess } from './catalog-access';
+import {
+  CatalogAccessOptions,
+  catalogCredentialEnv,
+  DEFAULT_CATALOG_SECRET_NAME,
+  resolveCatalogAccess,
+} from '../plugins/catalog/catalog-access';
 import { Pipeline, PipelineDefaults, PipelineProps } from './pipeline';
 
 /** The namespace `FloeJobs` uses when none is given. */
@@ -271,8 +276,13 @@ export class FloeJobs extends Chart {
     }
 
     this.catalogCredentials = resolveCatalogAccess(this, props.catalogAccess, {
+      field: 'catalogAccess',
+      product: namespace,
+      defaultCatalogNamespace: namespace.replace(/-/g, '_'),
       namespace,
+      defaultSecretName: DEFAULT_CATALOG_SECRET_NAME,
       catalog: props.platform?.catalog,
+      noCatalogReason: 'a chart given `endpoints` rather than `platform` cannot set up a principal',
       platformName: this.platformName,
     });
     this.catalogEnv = this.catalogCredentials ? catalogCredentialEnv(this.catalogCredentials) : [];

@@ -10,6 +10,7 @@ import { recommendedLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, emptyDirVolume, RunAs, SchedulingOptions } from '../../core/pod';
 import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resources';
 import { SecretKeyRef } from '../../core/secrets';
+import { checkConstructProps } from '../../core/props-check';
 import { objectMeta } from '../../core/service';
 import { boundedWaitScript } from '../../core/wait';
 import { CatalogAccessRequest, CatalogCredentials } from '../interfaces';
@@ -145,6 +146,7 @@ export class PolarisProductAccess extends Construct {
   public readonly identity: WorkloadIdentity;
 
   public constructor(scope: Construct, id: string, props: PolarisProductAccessProps) {
+    checkConstructProps(scope, id, 'PolarisProductAccessProps', props);
     super(scope, id);
     const { polaris, request } = props;
     validateRequest(this, request);
@@ -176,7 +178,7 @@ export class PolarisProductAccess extends Construct {
     // updating are limited to the credentials Secret.
     const writer = `${name}-writer`;
     this.role = new k8s.KubeRole(this, 'role', {
-      metadata: objectMeta(writer, this.identity),
+      metadata: { ...objectMeta(writer, this.identity), namespace: request.namespace },
       rules: [
         { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
         {
@@ -188,7 +190,7 @@ export class PolarisProductAccess extends Construct {
       ],
     });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'role-binding', {
-      metadata: objectMeta(writer, this.identity),
+      metadata: { ...objectMeta(writer, this.identity), namespace: request.namespace },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: writer },
       subjects: [{ kind: 'ServiceAccount', name, namespace: platformNamespace }],
     });

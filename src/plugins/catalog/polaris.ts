@@ -1176,8 +1176,15 @@ export class Polaris extends Construct implements CatalogPlugin {
    * it up in the cluster and writes the credentials to a Secret in the product's namespace.
    */
   public grantProductAccess(scope: Construct, request: CatalogAccessRequest): CatalogCredentials {
-    return new PolarisProductAccess(scope, 'catalog-access', {
-      polaris: this,
+    return new PolarisProductAccess(scope, `catalog-access-${request.product}`, {
+      polaris: {
+        serviceEndpoint: this.serviceEndpoint,
+        managementEndpoint: this.managementEndpoint,
+        realm: this.realm,
+        warehouse: this.warehouse,
+        rootCredentials: this.rootCredentials,
+        identity: this.identity,
+      },
       request,
       image: this.accessJob.image,
       runAs: CURL_RUN_AS,

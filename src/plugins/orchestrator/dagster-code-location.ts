@@ -4,6 +4,7 @@ import { ContainerImage } from '../../core/image';
 import { RunAs, SchedulingOptions } from '../../core/pod';
 import { ResourceRequirements } from '../../core/resources';
 import { validateDnsLabel } from '../../core/validation';
+import type { CatalogAccessOptions } from '../catalog/catalog-access';
 
 /** The port Dagster's tooling and chart use for code servers. */
 export const DAGSTER_CODE_SERVER_PORT = 3030;
@@ -100,6 +101,17 @@ export interface DagsterCodeLocation extends SchedulingOptions {
    * @default - UID/GID 1001, as the webserver and daemon
    */
   readonly runAs?: RunAs;
+  /**
+   * How the runs of this code location (and its code server, for sensors, when it runs in the
+   * run namespace) authenticate to the Iceberg catalog. By default, on Polaris, the location gets
+   * a principal of its own, `dagster-<name>`, that reads and writes its namespace of the warehouse
+   * (`<name>` with '-' replaced by '_') and nothing else, with the credentials written to the
+   * Secret `dagster-<name>-catalog-credentials` in the run namespace (docs/catalog-access.md; the
+   * name must then be at most 40 characters). `existingSecret` names a Secret instead; `false`
+   * gives no credentials.
+   * @default - with a catalog that can set up principals (Polaris): a principal of its own
+   */
+  readonly catalogAccess?: CatalogAccessOptions | false;
 }
 
 /** Checks a code location's name and returns it. */

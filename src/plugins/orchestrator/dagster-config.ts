@@ -222,7 +222,7 @@ export function dagsterInstanceDocument(cfg: DagsterInstanceConfig): Record<stri
 }
 
 /** The run worker's storage credentials and region, as dagster-k8s container config. */
-function computeLogsEnv(c: DagsterComputeLogsConfig): Record<string, unknown>[] {
+export function computeLogsEnv(c: DagsterComputeLogsConfig): Record<string, unknown>[] {
   return [
     {
       name: 'AWS_ACCESS_KEY_ID',
@@ -264,6 +264,15 @@ export interface DagsterRunContainerContext {
   readonly envVars: readonly string[];
   /** User the run container runs as. */
   readonly runAs: RunAs;
+  /**
+   * The run container's `env` (Kubernetes EnvVar objects in dagster-k8s' snake_case), in order.
+   * It replaces the instance's `run_k8s_config.container_config.env` for these runs: dagster-k8s
+   * merges each key of `run_k8s_config` shallowly, the code location's over the launcher's
+   * (dagster-io/dagster, python_modules/libraries/dagster-k8s/dagster_k8s/container_context.py,
+   * `K8sContainerContext._merge_k8s_config`), so it must repeat the instance's.
+   * @default - none: the instance's
+   */
+  readonly env?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -275,6 +284,7 @@ export function renderContainerContext(ctx: DagsterRunContainerContext): string 
     k8s: {
       env_vars: [...ctx.envVars],
       security_context: runPodSecurityContext(ctx.runAs),
+      ...(ctx.env ? { run_k8s_config: { container_config: { env: [...ctx.env] } } } : {}),
     },
   });
 }

@@ -45,6 +45,8 @@ import { POSTGRES_PASSWORD_KEY } from '../database/postgres';
 import { DagsterMetricsExporter, DagsterMetricsExporterOptions } from './dagster-metrics-exporter';
 import { MetricsEndpoint } from '../../core/metrics';
 import {
+  CatalogCredentials,
+  CatalogPlugin,
   ObjectStoragePlugin,
   OrchestratorPlugin,
   PlatformDependencies,
@@ -58,7 +60,9 @@ import {
   DagsterCodeLocation,
   validateCodeLocationName,
 } from './dagster-code-location';
+import { catalogCredentialEnv, resolveCatalogAccess } from '../catalog/catalog-access';
 import {
+  computeLogsEnv,
   DAGSTER_PG_PASSWORD_ENV,
   DagsterInstanceConfig,
   renderContainerContext,
@@ -315,6 +319,12 @@ export interface DagsterProps extends ComponentProps {
    */
   readonly storage?: ObjectStoragePlugin;
   /**
+   * The Iceberg catalog: each code location's runs authenticate to it with credentials of their
+   * own (`DagsterCodeLocation.catalogAccess`). `FloePlatform` passes its catalog.
+   * @default - none: runs get no catalog credentials unless a location names `existingSecret`
+   */
+  readonly catalog?: CatalogPlugin;
+  /**
    * A Prometheus exporter of run failures, run durations and daemon heartbeats, read from the
    * database (`DagsterMetricsExporter`; OSS Dagster serves no metrics itself), or `false`.
    * @default - on, with `DagsterMetricsExporter` defaults
@@ -325,7 +335,7 @@ export interface DagsterProps extends ComponentProps {
 /** What `Dagster.provider` takes: everything but what the platform supplies. */
 export type DagsterOptions = Omit<
   DagsterProps,
-  'database' | 'platformName' | 'imageRegistry' | 'imagePullSecrets' | 'telemetry'
+  'database' | 'platformName' | 'imageRegistry' | 'imagePullSecrets' | 'telemetry' | 'catalog'
 >;
 
 /** A code location as deployed. */
@@ -386,6 +396,7 @@ export class Dagster extends Construct implements OrchestratorPlugin {
           imagePullSecrets: deps.imagePullSecrets,
           telemetry: deps.telemetry,
           storage: deps.storage,
+          catalog: deps.catalog,
           runEnvConfigMaps: [...(options.runEnvConfigMaps ?? []), ...(deps.runConfigMaps ?? [])],
         });
       },
@@ -588,9 +599,32 @@ export class Dagster extends Construct implements OrchestratorPlugin {
       // A user image: validated, but the platform's registry mirror is not applied to it.
       const image = resolveImage(this, `${field}.image`, loc.image);
       const serviceName = `dagster-${name}`;
+      const setsUpPrincipal =
+        loc.catalogAccess !== false &&
+        loc.catalogAccess?.existingSecret === undefined &&
+        props.catalog?.grantProductAccess !== undefined;
+      if (setsUpPrincipal && serviceName.length > MAX_CATALOG_ACCESS_PRODUCT) {
+        throw new FloeValidationError(
+          this,
+          `${field}.name`,
+          name,
+          `at most ${MAX_CATALOG_ACCESS_PRODUCT - 'dagster-'.length} characters while the location gets a catalog principal (its Job 'dagster-<name>-catalog-access' must fit in 63), or catalogAccess: false or existingSecret`,
+        );
+      }
+      const catalog: CatalogCredentials | undefined = resolveCatalogAccess(this, loc.catalogAccess, {
+        field: `${field}.catalogAccess`,
+        product: serviceName,
+        defaultCatalogNamespace: name.replace(/-/g, '_'),
+        namespace: this.jobNamespace,
+        defaultSecretName: `${serviceName}-catalog-credentials`,
+        catalog: props.catalog,
+        noCatalogReason: 'the orchestrator was given no catalog',
+        platformName: partOf,
+      });
       return {
         loc,
         field,
+        catalog,
         name,
         port,
         replicas,
@@ -806,9 +840,20 @@ export class Dagster extends Construct implements OrchestratorPlugin {
     // --- code servers -----------------------------------------------------------------------
     this.codeLocations = locations.map((l) => {
       const healthCheck = ['dagster', 'api', 'grpc-health-check', '-p', String(l.port)];
+      // Run pods of this location authenticate to the catalog with its own credentials; the
+      // container context's env replaces the instance's, so the step-log credentials come along.
+      const catalogEnv = l.catalog ? catalogCredentialEnv(l.catalog) : [];
       const containerContext = renderContainerContext({
         envVars: Object.entries({ ...l.sharedEnv, ...(l.loc.extraEnv ?? {}) }).map(([k, v]) => `${k}=${v}`),
         runAs: l.runAs,
+        ...(l.catalog
+          ? {
+              env: [
+                ...(instanceConfig.computeLogs ? computeLogsEnv(instanceConfig.computeLogs) : []),
+                ...catalogEnv.map(snakeCaseEnvVar),
+              ],
+            }
+          : {}),
       });
       const extraEnv = Object.fromEntries(Object.entries(l.loc.extraEnv ?? {}).filter(([k]) => k !== 'HOME'));
       const env = withExtraEnv(
@@ -818,10 +863,15 @@ export class Dagster extends Construct implements OrchestratorPlugin {
           plainEnv('DAGSTER_HOME', DAGSTER_HOME),
           passwordEnv,
           plainEnv('DAGSTER_CURRENT_IMAGE', imageReference(l.image)),
-          plainEnv('DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT', containerContext),
+          // Passed through as written: the kubelet would expand the `$(VAR)` references meant
+          // for the run pods (`$$` is its escape for `$`).
+          plainEnv('DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT', containerContext.replace(/\$/g, '$$$$')),
           ...Object.entries({ ...l.sharedEnv, ...pick(l.loc.extraEnv, 'HOME') }).map(([k, v]) =>
             plainEnv(k, v),
           ),
+          // Sensors and schedules run in the code server: it gets the credentials too when the
+          // Secret is in its namespace.
+          ...(this.jobNamespace === namespace ? catalogEnv : []),
         ],
         extraEnv,
       );
@@ -1166,6 +1216,19 @@ export class Dagster extends Construct implements OrchestratorPlugin {
             },
           ]
         : []),
+      ...locations.flatMap((l) =>
+        l.catalog?.prerequisite
+          ? [
+              {
+                name: l.catalog.secretName,
+                keys: [l.catalog.clientIdKey, l.catalog.clientSecretKey],
+                purpose:
+                  `catalog credentials of the runs of code location ${l.name} (${l.field}.catalogAccess.existingSecret)` +
+                  (this.jobNamespace !== namespace ? `, in namespace ${this.jobNamespace}` : ''),
+              },
+            ]
+          : [],
+      ),
     ];
     if (props.metricsExporter !== false) {
       this.metricsExporter = new DagsterMetricsExporter(this, 'metrics-exporter', {
@@ -1238,4 +1301,15 @@ export function codeServerId(
 ): string {
   const digest = createHash('sha256').update(JSON.stringify({ image, command, env })).digest('hex');
   return `${name}-${digest.slice(0, 16)}`;
+}
+
+/** Longest product name whose catalog access Job name (`<product>-catalog-access`) fits in 63. */
+const MAX_CATALOG_ACCESS_PRODUCT = 63 - '-catalog-access'.length;
+
+/** An EnvVar as dagster-k8s reads it from config: Kubernetes model field names in snake_case. */
+function snakeCaseEnvVar(e: k8s.EnvVar): Record<string, unknown> {
+  const ref = e.valueFrom?.secretKeyRef;
+  return ref
+    ? { name: e.name, value_from: { secret_key_ref: { name: ref.name, key: ref.key } } }
+    : { name: e.name, value: e.value };
 }

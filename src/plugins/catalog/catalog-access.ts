@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { plainEnv, secretEnv } from '../core/env';
-import { FloeValidationError } from '../core/errors';
-import { validateDnsSubdomain } from '../core/validation';
-import { CatalogCredentials, CatalogPlugin } from '../plugins/interfaces';
+import { plainEnv, secretEnv } from '../../core/env';
+import { FloeValidationError } from '../../core/errors';
+import { validateDnsSubdomain } from '../../core/validation';
+import { CatalogCredentials, CatalogPlugin } from '../interfaces';
 
 /** Name of the Secret with a product's catalog credentials, unless told otherwise. */
 export const DEFAULT_CATALOG_SECRET_NAME = 'floe-catalog-credentials';
@@ -13,23 +13,27 @@ export const CATALOG_CLIENT_ID_ENV = 'FLOE_CATALOG_CLIENT_ID';
 /** See `CATALOG_CLIENT_ID_ENV`. */
 export const CATALOG_CLIENT_SECRET_ENV = 'FLOE_CATALOG_CLIENT_SECRET';
 
-/** How a data product's pipelines authenticate to the Iceberg catalog. */
+/**
+ * How a data product's pods (a `FloeJobs` chart's pipelines, or the runs of a Dagster code
+ * location) authenticate to the Iceberg catalog.
+ */
 export interface CatalogAccessOptions {
   /**
    * Iceberg namespaces of the warehouse the product reads and writes; it gets no other.
-   * @default - one, the jobs namespace with '-' replaced by '_' (`floe-sales` → `floe_sales`)
+   * @default - one, named after the product with '-' replaced by '_' (a `FloeJobs` chart: its
+   *   namespace, `floe-sales` → `floe_sales`; a code location: its name)
    */
   readonly namespaces?: string[];
   /**
-   * Name of the Secret in the jobs namespace that floe writes the credentials to.
-   * @default 'floe-catalog-credentials'
+   * Name of the Secret that floe writes the credentials to, in the namespace the pods run in.
+   * @default - 'floe-catalog-credentials' for a `FloeJobs` chart, 'dagster-<location>-catalog-credentials' for a code location
    */
   readonly secretName?: string;
   /**
-   * An existing Secret in the jobs namespace with the product's credentials (keys `client-id` and
-   * `client-secret`), used instead of a principal floe sets up; its grants are then the catalog
-   * administrator's business. It is listed in `requiredSecrets`.
-   * @default - floe sets up a principal of the product (needs `platform`, with a catalog that can, e.g. Polaris)
+   * An existing Secret, in the namespace the pods run in, with the product's credentials (keys
+   * `client-id` and `client-secret`), used instead of a principal floe sets up; its grants are
+   * then the catalog administrator's business. It is listed in `requiredSecrets`.
+   * @default - floe sets up a principal of the product (needs a catalog that can, e.g. Polaris)
    */
   readonly existingSecret?: string;
   /**
@@ -39,12 +43,22 @@ export interface CatalogAccessOptions {
   readonly scope?: string;
 }
 
-/** What the chart knows when it resolves the catalog access. */
+/** What the consumer knows when it resolves the catalog access. */
 export interface CatalogAccessContext {
-  /** The jobs namespace. */
+  /** Field of the options in error messages, e.g. `catalogAccess`. */
+  readonly field: string;
+  /** The product (principal and role names). */
+  readonly product: string;
+  /** The Iceberg namespace the product gets unless the options name its namespaces. */
+  readonly defaultCatalogNamespace: string;
+  /** Namespace the pods run in (and the Secret is in). */
   readonly namespace: string;
-  /** The platform's catalog, when the chart was given the platform. */
+  /** The Secret's name unless the options name one. */
+  readonly defaultSecretName: string;
+  /** The catalog, when it is known. */
   readonly catalog?: CatalogPlugin;
+  /** Why the catalog is unknown, for the error. */
+  readonly noCatalogReason: string;
   /** `app.kubernetes.io/part-of`. */
   readonly platformName: string;
 }
@@ -70,9 +84,9 @@ export function resolveCatalogAccess(
       if (o[key] !== undefined) {
         throw new FloeValidationError(
           scope,
-          `catalogAccess.${key}`,
+          `${ctx.field}.${key}`,
           o[key],
-          'nothing with catalogAccess.existingSecret (floe sets up no principal for an existing Secret)',
+          `nothing with ${ctx.field}.existingSecret (floe sets up no principal for an existing Secret)`,
         );
       }
     }
@@ -80,13 +94,13 @@ export function resolveCatalogAccess(
     if (!SCOPE.test(scopeValue)) {
       throw new FloeValidationError(
         scope,
-        'catalogAccess.scope',
+        `${ctx.field}.scope`,
         scopeValue,
         "an OAuth2 scope: words of letters, digits, '_', ':', '.' and '-' separated by single spaces, e.g. PRINCIPAL_ROLE:ALL",
       );
     }
     return {
-      secretName: validateDnsSubdomain(scope, 'catalogAccess.existingSecret', o.existingSecret),
+      secretName: validateDnsSubdomain(scope, `${ctx.field}.existingSecret`, o.existingSecret),
       clientIdKey: 'client-id',
       clientSecretKey: 'client-secret',
       scope: scopeValue,
@@ -96,9 +110,9 @@ export function resolveCatalogAccess(
   if (o.scope !== undefined) {
     throw new FloeValidationError(
       scope,
-      'catalogAccess.scope',
+      `${ctx.field}.scope`,
       o.scope,
-      "nothing without catalogAccess.existingSecret (floe's principal has the scope of its own principal role)",
+      `nothing without ${ctx.field}.existingSecret (floe's principal has the scope of its own principal role)`,
     );
   }
   const grant = ctx.catalog?.grantProductAccess?.bind(ctx.catalog);
@@ -108,22 +122,22 @@ export function resolveCatalogAccess(
     }
     throw new FloeValidationError(
       scope,
-      'catalogAccess',
+      ctx.field,
       options,
       ctx.catalog === undefined
-        ? '`existingSecret` (a chart given `endpoints` rather than `platform` cannot set up a principal), or false'
+        ? `\`existingSecret\` (${ctx.noCatalogReason}), or false`
         : "`existingSecret` (the platform's catalog cannot set up principals), or false",
     );
   }
   const secretName = validateDnsSubdomain(
     scope,
-    'catalogAccess.secretName',
-    o.secretName ?? DEFAULT_CATALOG_SECRET_NAME,
+    `${ctx.field}.secretName`,
+    o.secretName ?? ctx.defaultSecretName,
   );
   return grant(scope, {
-    product: ctx.namespace,
+    product: ctx.product,
     namespace: ctx.namespace,
-    catalogNamespaces: o.namespaces ?? [ctx.namespace.replace(/-/g, '_')],
+    catalogNamespaces: o.namespaces ?? [ctx.defaultCatalogNamespace],
     secretName,
     platformName: ctx.platformName,
   });

@@ -1,3 +1,7 @@
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FloeValidationError } from '../src/core/errors';
@@ -297,7 +301,7 @@ describe('MinIO', () => {
   });
 
   describe('bucket-setup Job', () => {
-    test('runs mc from quay.io as a non-root user after waiting for the minio Service', () => {
+    test('runs mc from quay.io as a non-root user after waiting for write quorum', () => {
       const objects = synth();
       const job = findObject(objects, 'Job', 'minio-buckets');
       const c = jobContainer(objects);
@@ -307,18 +311,19 @@ describe('MinIO', () => {
       expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
       const init = get(job, 'spec.template.spec.initContainers') as Json[];
       expect(init.map((i) => i.name)).toEqual(['wait-for-minio']);
-      expect((init[0].command as string[]).join(' ')).toContain(`nc -z -w 2 ${HOST} 9000`);
+      expect((init[0].command as string[]).join(' ')).toContain(
+        `wget -q -T 5 -O /dev/null http://${HOST}:9000/minio/health/cluster`,
+      );
       expect(get(job, 'spec.backoffLimit')).toBe(6);
       expect(get(job, 'spec.ttlSecondsAfterFinished')).toBe(600);
       expect(get(job, 'spec.template.spec.restartPolicy')).toBe('Never');
     });
 
-    test('sets the alias from the environment, waits for quorum and creates buckets idempotently', () => {
+    test('sets the alias from the environment and creates buckets idempotently', () => {
       const lines = script(synth({ extraBuckets: ['dagster-logs'] })).split('\n');
       const mc = '/usr/bin/mc --config-dir /tmp/.mc';
       expect(lines).toEqual([
         `printf '%s\\n%s\\n' "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" | ${mc} alias set --api S3v4 --path on floe http://${HOST}:9000`,
-        `${mc} ready floe`,
         `${mc} mb --ignore-existing --region us-east-1 floe/floe-warehouse`,
         `${mc} mb --ignore-existing --region us-east-1 floe/dagster-logs`,
       ]);
@@ -594,5 +599,104 @@ describe('the bucket-setup Job is bounded', () => {
       get(findObject(synth(props), 'Job', 'minio-buckets'), 'spec.activeDeadlineSeconds');
     expect(deadline({})).toBe(900);
     expect(deadline({ bucketJobActiveDeadlineSeconds: 1800 })).toBe(1800);
+  });
+});
+
+/**
+ * The bucket Job's scripts against stand-ins that answer as MinIO does: busybox `wget` (exit 1 on
+ * a refused connection or an error status such as 503 without quorum) and an `mc` that keeps its
+ * buckets in a file across runs and, like MinIO, refuses `mb` of an existing bucket unless
+ * `--ignore-existing` is given (then it prints that it exists and exits 0). `sleep` and `date`
+ * are a fake clock, so "never ready" takes no time.
+ */
+describe('bucket Job against a MinIO stand-in', () => {
+  const objects = synth({ extraBuckets: ['dagster-logs'] });
+  const job = findObject(objects, 'Job', 'minio-buckets');
+  // Each run as the manifest says: [shell, flags, script].
+  const waitScript = get(job, 'spec.template.spec.initContainers.0.command') as string[];
+  const mcScript = get(job, 'spec.template.spec.containers.0.command') as string[];
+
+  function standIn(answers: string[]): { dir: string; run: (c: string[]) => SpawnSyncReturns<string> } {
+    const dir = mkdtempSync(join(tmpdir(), 'minio-stand-in-'));
+    const f = (n: string): string => join(dir, n);
+    writeFileSync(f('clock'), '0\n');
+    writeFileSync(f('calls'), '');
+    writeFileSync(f('buckets'), '');
+    writeFileSync(f('answers'), `${answers.join('\n')}\n`);
+    const stub = (name: string, body: string): void => {
+      writeFileSync(f(name), `#!/bin/sh\n${body}\n`);
+      chmodSync(f(name), 0o755);
+    };
+    stub(
+      'wget',
+      [
+        `echo "$*" >> "${f('calls')}"`,
+        `n=\`wc -l < "${f('calls')}"\``,
+        `total=\`wc -l < "${f('answers')}"\``,
+        'if [ "$n" -gt "$total" ]; then n=$total; fi',
+        `a=\`sed -n "\${n}p" "${f('answers')}"\``,
+        'case "$a" in ok) exit 0 ;; down) echo "wget: can\'t connect to remote host: Connection refused" >&2; exit 1 ;; *) echo "wget: server returned error: HTTP/1.1 $a" >&2; exit 1 ;; esac',
+      ].join('\n'),
+    );
+    stub('sleep', `c=\`cat "${f('clock')}"\`\nexpr "$c" + "$1" > "${f('clock')}"`);
+    stub('date', `cat "${f('clock')}"`);
+    // mc --config-dir D alias set ... | mc --config-dir D mb [--ignore-existing] --region R floe/B
+    stub(
+      'mc',
+      [
+        'shift 2',
+        'case "$1" in',
+        `  alias) cat > /dev/null; echo "Added \\\`floe\\\` successfully." ;;`,
+        '  mb)',
+        '    ignore=no; for a in "$@"; do case "$a" in --ignore-existing) ignore=yes ;; floe/*) b=${a#floe/} ;; esac; done',
+        `    if grep -qx "$b" "${f('buckets')}"; then`,
+        '      if [ $ignore = yes ]; then echo "Bucket floe/$b already exists."; exit 0; fi',
+        '      echo "mc: <ERROR> Unable to make bucket floe/$b. Your previous request to create the named bucket succeeded and you already own it." >&2; exit 1',
+        '    fi',
+        `    echo "$b" >> "${f('buckets')}"; echo "Bucket created successfully floe/$b." ;;`,
+        '  *) echo "unexpected mc $*" >&2; exit 2 ;;',
+        'esac',
+      ].join('\n'),
+    );
+    return {
+      dir,
+      run: ([, flags, script]: string[]) =>
+        spawnSync('sh', [flags, script.replace(/\/usr\/bin\/mc/g, 'mc')], {
+          env: { PATH: `${dir}:/usr/bin:/bin`, MINIO_ROOT_USER: 'u', MINIO_ROOT_PASSWORD: 'p' },
+          encoding: 'utf8',
+          timeout: 20000,
+        }),
+    };
+  }
+
+  test('not ready yet (down, then 503 without quorum), then ready: the wait passes', () => {
+    const s = standIn(['down', '503 Service Unavailable', 'ok']);
+    const r = s.run(waitScript);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('waiting for MinIO write quorum');
+    expect(readFileSync(join(s.dir, 'calls'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  test('never ready: gives up after 300 s saying what it waited for', () => {
+    const r = standIn(['503 Service Unavailable']).run(waitScript);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /gave up waiting for MinIO write quorum \(http:\/\/minio\.floe-platform\.svc\.cluster\.local:9000\/minio\/health\/cluster\) after 3\d\ds/,
+    );
+  });
+
+  test('first run creates the buckets; the second (the Job recreated) succeeds and changes nothing', () => {
+    const s = standIn(['ok']);
+    const first = s.run(mcScript);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(readFileSync(join(s.dir, 'buckets'), 'utf8')).toBe('floe-warehouse\ndagster-logs\n');
+    const second = s.run(mcScript);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain('Bucket floe/floe-warehouse already exists.');
+    expect(readFileSync(join(s.dir, 'buckets'), 'utf8')).toBe('floe-warehouse\ndagster-logs\n');
+    // Without --ignore-existing the second run would fail: the stand-in is strict.
+    const strict = s.run([mcScript[0], mcScript[1], mcScript[2].replace(/ --ignore-existing/g, '')]);
+    expect(strict.status).not.toBe(0);
   });
 });

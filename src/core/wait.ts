@@ -84,3 +84,38 @@ export function waitForTcpContainer(
     BUSYBOX_RUN_AS,
   );
 }
+
+/** An HTTP endpoint an init container waits for. */
+export interface HttpDependency {
+  /** Container name, e.g. `wait-for-minio-quorum`. */
+  readonly name: string;
+  /** What is waited for, for the log and the failure message. */
+  readonly what: string;
+  /** URL that answers 2xx once the dependency is ready. */
+  readonly url: string;
+}
+
+/**
+ * An init container (busybox) that blocks until `url` answers with a 2xx status: busybox `wget`
+ * exits non-zero on a refused connection and on any error status. Bounded like
+ * `waitForTcpContainer`.
+ */
+export function waitForHttpContainer(
+  scope: IConstruct,
+  dep: HttpDependency,
+  registryMirror?: string,
+  image?: ImageOverride,
+): k8s.Container {
+  const script = boundedWaitScript(dep.what, `wget -q -T 5 -O /dev/null ${dep.url}`);
+  return buildContainer(
+    scope,
+    {
+      name: dep.name,
+      image: resolveImage(scope, 'waitImage', BUSYBOX_IMAGE, image, registryMirror),
+      command: ['sh', '-c', script],
+      resources: WAIT_CONTAINER_RESOURCES,
+      resourcesField: 'waitResources',
+    },
+    BUSYBOX_RUN_AS,
+  );
+}

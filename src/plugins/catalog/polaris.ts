@@ -1006,7 +1006,10 @@ export class Polaris extends Construct implements CatalogPlugin {
 
     // --- Bootstrap Job ------------------------------------------------------------------------
     // The secret reaches the admin tool only through `$(VAR)` expansion by the kubelet: the manifest
-    // holds the reference, not the value.
+    // holds the reference, not the value. Running it again (the Job is recreated after its TTL) is
+    // safe: on a bootstrapped realm the admin tool prints "is already bootstrapped; skipping",
+    // leaves the root credentials as they are and exits 0 (apache/polaris 1.7.0,
+    // runtime/admin/src/main/java/org/apache/polaris/admintool/BootstrapCommand.java, `call`).
     const admin = buildContainer(
       this,
       {

@@ -23,7 +23,7 @@ import {
   validateQuantity,
   validateReplicas,
 } from '../../core/validation';
-import { waitForTcpContainer } from '../../core/wait';
+import { waitForHttpContainer } from '../../core/wait';
 import { ObjectStoragePlugin, PlatformDependencies, PluginProvider } from '../interfaces';
 import { validateBucketName, validateS3Region } from './external-s3';
 import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
@@ -74,6 +74,9 @@ const EXPORT_PATH = '/export';
 const CERTS_DIR = '/etc/minio/certs';
 /** The bucket-setup Job's `mc` configuration directory (on the `/tmp` emptyDir). */
 const MC_CONFIG_DIR = '/tmp/.mc';
+/** MinIO's cluster health check: 200 with write quorum, 503 without. */
+export const MINIO_CLUSTER_HEALTH_PATH = '/minio/health/cluster';
+
 /** The `mc` alias the bucket-setup script defines. */
 const MC_ALIAS = 'floe';
 /** Erasure set sizes this MinIO release supports (cmd/endpoint-ellipses.go). */
@@ -527,10 +530,17 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
           runAs: MINIO_RUN_AS,
           ...bucketJobAccount.pod,
           restartPolicy: 'Never',
+          // Buckets can be created once the cluster has write quorum: MinIO's cluster health
+          // check answers 200 then and 503 before, without credentials (minio/minio,
+          // cmd/healthcheck-handler.go, ClusterCheckHandler; what `mc ready` polls, without end).
           initContainers: [
-            waitForTcpContainer(
+            waitForHttpContainer(
               this,
-              { name: 'wait-for-minio', host: this.serviceEndpoint.host, port: MINIO_API_PORT },
+              {
+                name: 'wait-for-minio',
+                what: `MinIO write quorum (${this.endpoint}${MINIO_CLUSTER_HEALTH_PATH})`,
+                url: `${this.endpoint}${MINIO_CLUSTER_HEALTH_PATH}`,
+              },
               props.imageRegistry,
             ),
           ],
@@ -585,13 +595,13 @@ export class MinIO extends Construct implements ObjectStoragePlugin {
 /**
  * The bucket-setup script. The credentials are piped to `mc alias set` from the environment
  * (`printf` is a shell builtin), so they appear in no manifest and in no process's arguments.
- * `mc ready` waits until the cluster has write quorum; `mb --ignore-existing` makes reruns safe.
+ * The init container has waited for write quorum, with a bound; `mb --ignore-existing` makes
+ * reruns safe (an existing bucket is left as it is and the command succeeds).
  */
 function bucketScript(endpoint: string, region: string, buckets: readonly string[]): string {
   const mc = `/usr/bin/mc --config-dir ${MC_CONFIG_DIR}`;
   return [
     `printf '%s\\n%s\\n' "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" | ${mc} alias set --api S3v4 --path on ${MC_ALIAS} ${endpoint}`,
-    `${mc} ready ${MC_ALIAS}`,
     ...buckets.map((b) => `${mc} mb --ignore-existing --region ${region} ${MC_ALIAS}/${b}`),
   ].join('\n');
 }

@@ -1,4 +1,8 @@
-import { Chart } from 'cdk8s';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import { Chart, Testing } from 'cdk8s';
+import { FloePlatform } from '../src/platform/floe-platform';
 import { ObjectStoragePlugin, PlatformDependencies, SemanticLayerPlugin } from '../src/plugins/interfaces';
 import { Cube, CubeProps } from '../src/plugins/semantic/cube';
 import { CubeStore } from '../src/plugins/semantic/cube-store';
@@ -469,5 +473,91 @@ describe('Cube', () => {
       );
       expect(thrownMessage(() => build({ storage, name: 'Cube' }))).toContain('invalid name: got "Cube"');
     });
+  });
+});
+
+describe('DuckDB extensions installed ahead of time (air-gapped clusters)', () => {
+  const extensionsImage = { registry: 'registry.example.com', repository: 'duckdb-extensions', tag: '1.2.0' };
+  const withExtensions = (path?: string): K8sObject[] =>
+    build({
+      storage,
+      dataSource: {
+        type: 'duckdb',
+        preinstalledExtensions: { image: extensionsImage, ...(path ? { path } : {}) },
+      },
+    }).objects;
+  const podSpec = (objects: K8sObject[], name: string): Json =>
+    get(findObject(objects, 'Deployment', name), 'spec.template.spec') as Json;
+  /** What the pods are allowed to reach, from the platform's NetworkPolicies of a whole platform. */
+  const cubeEgress = (dataSource: CubeProps['dataSource']): string => {
+    const app = Testing.app();
+    const platform = new FloePlatform(app, 'platform', { semantic: Cube.provider({ dataSource }) });
+    const objects = Testing.synth(platform) as K8sObject[];
+    return JSON.stringify(
+      ROLES.map((r) =>
+        get(
+          objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === r),
+          'spec.egress',
+        ),
+      ),
+    );
+  };
+
+  test("both pods copy the tree into DuckDB's extension directory before Cube starts", () => {
+    const objects = withExtensions();
+    for (const name of ROLES) {
+      const spec = podSpec(objects, name);
+      const init = (spec.initContainers as Json[]).find((c) => c.name === 'duckdb-extensions');
+      expect(init?.image).toBe('registry.example.com/duckdb-extensions:1.2.0');
+      expect(init?.command).toEqual([
+        'sh',
+        '-c',
+        'cp -R /duckdb/extensions /home/node/.duckdb/ && ls -R /home/node/.duckdb/extensions',
+      ]);
+      expect(init?.volumeMounts).toEqual([{ name: 'duckdb-home', mountPath: '/home/node/.duckdb' }]);
+      // Cube reads the same emptyDir as its $HOME/.duckdb.
+      const cube = (spec.containers as Json[])[0];
+      expect(cube.volumeMounts).toContainEqual({ name: 'duckdb-home', mountPath: '/home/node/.duckdb' });
+      expect(envValue(cube, 'HOME')).toBe('/home/node');
+    }
+    expect(validateObjects(objects)).toEqual([]);
+  });
+
+  test('the copy works: the tree lands where DuckDB looks ($HOME/.duckdb/extensions/<version>/<platform>)', () => {
+    const root = fs.mkdtempSync(`${os.tmpdir()}/duckdb-ext-`);
+    const image = `${root}/image/duckdb`;
+    const home = `${root}/home/.duckdb`;
+    fs.mkdirSync(`${image}/extensions/v1.2.0/linux_amd64`, { recursive: true });
+    fs.writeFileSync(`${image}/extensions/v1.2.0/linux_amd64/httpfs.duckdb_extension`, 'binary');
+    fs.mkdirSync(home, { recursive: true });
+    const command = (
+      (podSpec(withExtensions(), 'cube').initContainers as Json[]).find((c) => c.name === 'duckdb-extensions')
+        ?.command as string[]
+    )[2]
+      .replace(/\/duckdb\/extensions/g, `${image}/extensions`)
+      .replace(/\/home\/node\/\.duckdb/g, home);
+    const r = spawnSync('sh', ['-c', command], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(`${home}/extensions/v1.2.0/linux_amd64/httpfs.duckdb_extension`, 'utf8')).toBe(
+      'binary',
+    );
+  });
+
+  test('no egress to the extension repository with them; without them, port 80 to the internet', () => {
+    expect(cubeEgress({ type: 'duckdb' })).toContain('"port":80');
+    expect(cubeEgress({ type: 'duckdb', preinstalledExtensions: { image: extensionsImage } })).not.toContain(
+      '"port":80',
+    );
+  });
+
+  test('only for DuckDB, with an absolute path', () => {
+    expect(
+      thrownMessage(() =>
+        build({ storage, dataSource: { ...trino, preinstalledExtensions: { image: extensionsImage } } }),
+      ),
+    ).toContain('invalid dataSource.preinstalledExtensions: got');
+    expect(thrownMessage(() => withExtensions('duckdb'))).toContain(
+      'invalid dataSource.preinstalledExtensions.path: got "duckdb", expected an absolute path',
+    );
   });
 });

@@ -13,6 +13,7 @@ export type PropsShapeName =
   | 'ContainerImage'
   | 'CubeApiOptions'
   | 'CubeDataSource'
+  | 'CubeDuckDbExtensions'
   | 'CubeProps'
   | 'CubeProviderOptions'
   | 'CubeRefreshWorkerOptions'
@@ -196,6 +197,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       host: 'string',
       passwordSecret: { shape: 'SecretKeyRef' },
       port: 'number',
+      preinstalledExtensions: { shape: 'CubeDuckDbExtensions' },
       secretEnv: { record: { shape: 'SecretKeyRef' } },
       ssl: 'boolean',
       type: {
@@ -216,6 +218,10 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       user: 'string',
     },
     required: ['type'],
+  },
+  CubeDuckDbExtensions: {
+    props: { image: { shape: 'ContainerImage' }, path: 'string' },
+    required: ['image'],
   },
   CubeProps: {
     props: {

@@ -17,7 +17,7 @@ import { selectorLabels, WorkloadIdentity } from '../../core/labels';
 import { buildContainer, buildPodTemplate, configMapVolume, emptyDirVolume, RunAs } from '../../core/pod';
 import { httpProbe } from '../../core/probes';
 import { checkConstructProps, checkProps } from '../../core/props-check';
-import { ResourceRequirements } from '../../core/resources';
+import { ResourceRequirements, WAIT_CONTAINER_RESOURCES } from '../../core/resources';
 import { mergeSecretRequirements, SecretKeyRef, SecretRequirement } from '../../core/secrets';
 import { addService, objectMeta } from '../../core/service';
 import { workloadServiceAccount } from '../../core/service-account';
@@ -159,6 +159,35 @@ export interface CubeDataSource {
    * @default - none
    */
   readonly secretEnv?: Record<string, SecretKeyRef>;
+  /**
+   * DuckDB extensions installed ahead of time, for clusters without internet access (only with
+   * type `duckdb`). Without it DuckDB downloads the extensions it needs (httpfs, for `s3://`, as
+   * soon as Cube sets `s3_region`) from `http://extensions.duckdb.org` on first use.
+   * @default - none: downloaded from DuckDB's core repository, which the NetworkPolicy allows
+   */
+  readonly preinstalledExtensions?: CubeDuckDbExtensions;
+}
+
+/**
+ * DuckDB extensions copied from an image into DuckDB's extension directory before Cube starts.
+ * DuckDB keeps installed extensions in `$HOME/.duckdb/extensions/<version>/<platform>/`, and an
+ * install (explicit, or the autoinstall before an autoload) of an extension whose file is there
+ * is a no-op that downloads nothing (duckdb/duckdb, src/main/extension/extension_install.cpp,
+ * `InstallExtensionInternal`: "File exists, but that's okay, install is now a NOP"; with a `.info`
+ * file beside it, only if it was installed from the same repository). So the image holds that tree
+ * for the DuckDB that Cube's image bundles, installed from the default repository, e.g. by running
+ * `INSTALL httpfs` in the DuckDB CLI of that version and copying `~/.duckdb/extensions`. The
+ * NetworkPolicy then allows no egress to the extension repository.
+ */
+export interface CubeDuckDbExtensions {
+  /** An image with `sh` and `cp` that holds the extension tree (pinned). Required. */
+  readonly image: ContainerImage;
+  /**
+   * Directory in the image that holds `extensions/<version>/<platform>/*.duckdb_extension`
+   * (the contents of a `~/.duckdb`).
+   * @default '/duckdb'
+   */
+  readonly path?: string;
 }
 
 /** Where the data model (`*.yml` / `*.js` cubes and views) comes from. */
@@ -502,7 +531,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
           identity: this.apiIdentity,
           runAs: CUBE_RUN_AS,
           ...apiAccount.pod,
-          initContainers: [waitForCubeStore()],
+          initContainers: [waitForCubeStore(), ...ds.initContainers],
           containers: [container(false, 'api', props.api, API_RESOURCES)],
           volumes,
           scheduling: apiAvailability.scheduling,
@@ -527,7 +556,7 @@ export class Cube extends Construct implements SemanticLayerPlugin {
           identity: this.refreshWorkerIdentity,
           runAs: CUBE_RUN_AS,
           ...refreshWorkerAccount.pod,
-          initContainers: [waitForCubeStore()],
+          initContainers: [waitForCubeStore(), ...ds.initContainers],
           containers: [container(true, 'refreshWorker', props.refreshWorker, REFRESH_WORKER_RESOURCES)],
           volumes,
           scheduling: props.refreshWorker,
@@ -573,6 +602,8 @@ function validateSameVersion(scope: IConstruct, cube: ContainerImage, cubeStore:
 
 interface DataSourceParts {
   readonly env: k8s.EnvVar[];
+  /** Init containers every pod that runs the driver needs. */
+  readonly initContainers: k8s.Container[];
   /** Where the queries go. */
   readonly connections: { readonly target: ConnectionTarget; readonly reason: string }[];
   readonly secrets: { ref: SecretKeyRef; purpose: string }[];
@@ -651,21 +682,35 @@ function dataSourceEnv(
   }
   const mounts: k8s.VolumeMount[] = [];
   const volumes: k8s.Volume[] = [];
+  const initContainers: k8s.Container[] = [];
+  if (ds.preinstalledExtensions !== undefined && !duckdb) {
+    throw new FloeValidationError(
+      scope,
+      'dataSource.preinstalledExtensions',
+      ds.preinstalledExtensions,
+      'unset unless type is duckdb (only DuckDB runs inside Cube)',
+    );
+  }
   if (duckdb) {
     // DuckDB installs extensions (httpfs for s3://, iceberg, ...) under $HOME/.duckdb and, for an
     // in-memory database, spills to `.tmp` in the working directory: both must be writable.
     env.push(plainEnv('HOME', '/home/node'));
     mounts.push(
-      { name: 'duckdb-home', mountPath: '/home/node/.duckdb' },
+      { name: 'duckdb-home', mountPath: DUCKDB_HOME },
       { name: 'duckdb-tmp', mountPath: `${CUBE_CONF_DIR}/.tmp` },
     );
     volumes.push(emptyDirVolume('duckdb-home'), emptyDirVolume('duckdb-tmp'));
-    // Extensions the image does not bundle are downloaded on first use from DuckDB's core
-    // repository, which is plain HTTP (the extensions are signed): `http://extensions.duckdb.org`.
-    connections.push({
-      target: 'http://extensions.duckdb.org',
-      reason: 'DuckDB installs extensions (httpfs for s3://) from its core repository',
-    });
+    if (ds.preinstalledExtensions !== undefined) {
+      // Copied into the extension directory: DuckDB finds them there and downloads nothing.
+      initContainers.push(preinstalledExtensionsContainer(scope, ds.preinstalledExtensions));
+    } else {
+      // Extensions the image does not bundle are downloaded on first use from DuckDB's core
+      // repository, plain HTTP (the extensions are signed): `http://extensions.duckdb.org`.
+      connections.push({
+        target: 'http://extensions.duckdb.org',
+        reason: 'DuckDB installs extensions (httpfs for s3://) from its core repository',
+      });
+    }
     if (storage) {
       const url = parseEndpoint(scope, storage.endpoint);
       connections.push({ target: storage.endpoint, reason: 'DuckDB reads the warehouse (S3)' });
@@ -719,7 +764,37 @@ function dataSourceEnv(
     env.push(secretEnv(key, ref));
     secrets.push({ ref, purpose: `${key} of the ${ds.type} data source Cube queries` });
   }
-  return { env, connections, secrets, mounts, volumes };
+  return { env, initContainers, connections, secrets, mounts, volumes };
+}
+
+const DUCKDB_HOME = '/home/node/.duckdb';
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
+
+/** The init container that copies pre-installed DuckDB extensions into the extension directory. */
+function preinstalledExtensionsContainer(scope: IConstruct, ext: CubeDuckDbExtensions): k8s.Container {
+  const path = ext.path ?? '/duckdb';
+  if (!ABSOLUTE_PATH.test(path)) {
+    throw new FloeValidationError(
+      scope,
+      'dataSource.preinstalledExtensions.path',
+      path,
+      "an absolute path of letters, digits, '.', '_', '-' and '/', e.g. '/duckdb'",
+    );
+  }
+  const image = resolveImage(scope, 'dataSource.preinstalledExtensions.image', ext.image);
+  return buildContainer(
+    scope,
+    {
+      name: 'duckdb-extensions',
+      image,
+      // `-R` copies the tree; the target is the emptyDir DuckDB reads at start.
+      command: ['sh', '-c', `cp -R ${path}/extensions ${DUCKDB_HOME}/ && ls -R ${DUCKDB_HOME}/extensions`],
+      resources: WAIT_CONTAINER_RESOURCES,
+      resourcesField: 'dataSource.preinstalledExtensions',
+      volumeMounts: [{ name: 'duckdb-home', mountPath: DUCKDB_HOME }],
+    },
+    CUBE_RUN_AS,
+  );
 }
 
 function parseEndpoint(scope: IConstruct, endpoint: string): URL {

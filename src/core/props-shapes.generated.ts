@@ -623,6 +623,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       affinity: 'object',
       autoscaling: 'boolean',
       configChecksums: 'boolean',
+      dashboards: 'boolean',
       disruptionBudgets: 'boolean',
       extraEnv: { record: 'string' },
       image: { shape: 'ImageOverride' },
@@ -651,6 +652,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
     props: {
       adminSecretName: 'string',
       affinity: 'object',
+      dashboards: 'boolean',
       extraEnv: { record: 'string' },
       image: { shape: 'ImageOverride' },
       name: 'string',

@@ -125,6 +125,10 @@ describe('the provisioned dashboards', () => {
     expect(qs.filter((q) => metricNames(q.expr).names.length === 0)).toEqual([]);
   });
 
+  test('no string opens a Helm template action (the platform is also rendered as a Helm chart)', () => {
+    for (const text of Object.values(dashboardFiles(objects))) expect(text).not.toContain('{{');
+  });
+
   test('a misspelt metric in a dashboard is caught', () => {
     const text = dashboardFiles(objects)['floe-platform-health.json'].replace(
       /kube_pod_status_ready/g,

@@ -19,8 +19,12 @@ export type DashboardPanelType = 'timeseries' | 'stat';
 export interface DashboardQuery {
   /** PromQL; `$namespace` and `$__rate_interval` are Grafana variables. */
   readonly expr: string;
-  /** Series name, e.g. `{{pod}}`. */
-  readonly legend: string;
+  /**
+   * Series name. Without it Grafana names each series by its labels (`__auto`). Label templates
+   * (double braces) are not used: the platform is also rendered as a Helm chart, where they would
+   * open a template action.
+   */
+  readonly legend?: string;
 }
 
 /** A panel, before layout. */
@@ -134,26 +138,24 @@ function platformHealth(): FloeDashboard {
         6,
       ),
       series('Pods not ready', 'Each pod whose Ready condition is not true.', 'short', [
-        { expr: `sum by (pod) (${m.podReady}{${NS}, condition!="true"}) > 0`, legend: '{{pod}}' },
+        { expr: `sum by (pod) (${m.podReady}{${NS}, condition!="true"}) > 0` },
       ]),
       series('Container restarts (1h)', 'Restarts per container in the preceding hour.', 'short', [
         {
           expr: `sum by (pod, container) (increase(${m.containerRestarts}{${NS}}[1h])) > 0`,
-          legend: '{{pod}}/{{container}}',
         },
       ]),
       series(
         'Memory working set / limit',
         'Per container; the ContainerMemoryNearLimit alert fires above its threshold (0.9 by default).',
         'percentunit',
-        [{ expr: memoryLimitRatioExpr(NS), legend: '{{pod}}/{{container}}' }],
+        [{ expr: memoryLimitRatioExpr(NS) }],
       ),
       series('Volume usage', 'Used over capacity of each PersistentVolumeClaim (kubelet).', 'percentunit', [
         {
           expr:
             `max by (namespace, persistentvolumeclaim) (${m.volumeUsed}{${NS}}) / ` +
             `max by (namespace, persistentvolumeclaim) (${m.volumeCapacity}{${NS}})`,
-          legend: '{{persistentvolumeclaim}}',
         },
       ]),
     ],
@@ -208,7 +210,7 @@ function dagsterRuns(): FloeDashboard {
         'Daemon heartbeat age',
         'Seconds since each daemon last beat (every 30 s); the warning alert fires above 60 s, the critical one above 120 s.',
         's',
-        [{ expr: `max by (daemon_type) (${m.daemonHeartbeatAge}{${NS}})`, legend: '{{daemon_type}}' }],
+        [{ expr: `max by (daemon_type) (${m.daemonHeartbeatAge}{${NS}})` }],
         24,
       ),
     ],
@@ -250,12 +252,11 @@ function polaris(): FloeDashboard {
         8,
       ),
       series('Requests by status', 'Requests per second by HTTP status.', 'reqps', [
-        { expr: `sum by (status) (rate(${POLARIS_HTTP}_count{${POLARIS}}[${RATE}]))`, legend: '{{status}}' },
+        { expr: `sum by (status) (rate(${POLARIS_HTTP}_count{${POLARIS}}[${RATE}]))` },
       ]),
       series('Requests by endpoint', 'Requests per second by URI template and method.', 'reqps', [
         {
           expr: `sum by (method, uri) (rate(${POLARIS_HTTP}_count{${POLARIS}}[${RATE}]))`,
-          legend: '{{method}} {{uri}}',
         },
       ]),
       series('Mean latency by endpoint', 'Mean request duration by URI template.', 's', [
@@ -263,14 +264,13 @@ function polaris(): FloeDashboard {
           expr:
             `sum by (uri) (rate(${POLARIS_HTTP}_sum{${POLARIS}}[${RATE}])) / ` +
             `sum by (uri) (rate(${POLARIS_HTTP}_count{${POLARIS}}[${RATE}]))`,
-          legend: '{{uri}}',
         },
       ]),
       series(
         'Max latency by endpoint',
         "Longest request by URI template (the timer's max over its recent window, per pod).",
         's',
-        [{ expr: `max by (uri) (${POLARIS_HTTP}_max{${POLARIS}})`, legend: '{{uri}}' }],
+        [{ expr: `max by (uri) (${POLARIS_HTTP}_max{${POLARIS}})` }],
       ),
     ],
   };
@@ -327,7 +327,7 @@ function cube(): FloeDashboard {
         'Data query time p99 by pod',
         "99th percentile of the data queries per pod (the StatsD exporter's summary: quantiles do not add up across pods).",
         'ms',
-        [{ expr: `max by (pod) (cs_sql_query_data_ms{${NS}, quantile="0.99"})`, legend: '{{pod}}' }],
+        [{ expr: `max by (pod) (cs_sql_query_data_ms{${NS}, quantile="0.99"})` }],
         24,
       ),
     ],
@@ -342,8 +342,8 @@ function otelCollector(): FloeDashboard {
   ];
   const perSignal = (metric: (s: string) => string, by: string): DashboardQuery[] =>
     signals.map(([s, label]) => ({
-      expr: `sum by (${by}) (rate(${metric(s)}{${NS}}[${RATE}]))`,
-      legend: `{{${by}}} ${label}`,
+      // The signal as a label, so that the automatic series names tell the three queries apart.
+      expr: `label_replace(sum by (${by}) (rate(${metric(s)}{${NS}}[${RATE}])), "signal", "${label}", "", "")`,
     }));
   return {
     uid: 'floe-otel-collector',
@@ -367,7 +367,6 @@ function otelCollector(): FloeDashboard {
             expr:
               `sum by (processor, otel_signal) (rate(otelcol_processor_incoming_items{${NS}}[${RATE}])) - ` +
               `sum by (processor, otel_signal) (rate(otelcol_processor_outgoing_items{${NS}}[${RATE}]))`,
-            legend: '{{processor}} {{otel_signal}}',
           },
         ],
       ),
@@ -383,7 +382,6 @@ function otelCollector(): FloeDashboard {
           expr:
             `max by (exporter) (otelcol_exporter_queue_size{${NS}}) / ` +
             `max by (exporter) (otelcol_exporter_queue_capacity{${NS}})`,
-          legend: '{{exporter}}',
         },
       ]),
     ],
@@ -512,7 +510,7 @@ export function dashboardModel(d: FloeDashboard, datasourceUid: string, namespac
       targets: p.queries.map((q, j) => ({
         datasource,
         expr: q.expr,
-        legendFormat: q.legend,
+        legendFormat: q.legend ?? '__auto',
         range: true,
         refId: String.fromCharCode(65 + j),
       })),

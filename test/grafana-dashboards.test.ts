@@ -6,6 +6,7 @@ import { configChecksum, CONFIG_CHECKSUM_ANNOTATION } from '../src/core/checksum
 import { PostgreSQL } from '../src/plugins/database/postgres';
 import { MetricsBackendPlugin } from '../src/plugins/interfaces';
 import { Grafana, GrafanaProps } from '../src/plugins/observability/grafana';
+import * as dashboardsModule from '../src/plugins/observability/grafana-dashboards';
 import {
   DASHBOARD_GRID_COLUMNS,
   dashboardJson,
@@ -291,6 +292,20 @@ describe('the provisioned dashboards', () => {
       0,
     );
     expect(bytes).toBeLessThan(512 * 1024);
+  });
+
+  test('dashboards that would not fit one ConfigMap (1 MiB) are refused at synth', () => {
+    const [first] = floeDashboards();
+    const big = { ...first, description: 'x'.repeat(1024 * 1024) };
+    const spy = jest.spyOn(dashboardsModule, 'floeDashboards').mockReturnValue([big]);
+    try {
+      expect(() => synth()).toThrow(
+        /invalid dashboards: got "\d+ bytes", expected dashboards that fit one ConfigMap/,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(() => synth()).not.toThrow();
   });
 
   test('no dashboards without a metrics backend, or with dashboards: false', () => {

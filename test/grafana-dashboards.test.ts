@@ -10,7 +10,9 @@ import * as dashboardsModule from '../src/plugins/observability/grafana-dashboar
 import {
   DASHBOARD_GRID_COLUMNS,
   dashboardJson,
+  DashboardPanelSpec,
   floeDashboards,
+  layoutPanels,
   stableJson,
 } from '../src/plugins/observability/grafana-dashboards';
 import { DagsterMetricsExporter } from '../src/plugins/orchestrator/dagster-metrics-exporter';
@@ -318,6 +320,32 @@ describe('the provisioned dashboards', () => {
       );
       expect(volumes).not.toContain('dashboards');
     }
+  });
+});
+
+describe('layoutPanels', () => {
+  const panel = (width: number, height: number): DashboardPanelSpec => ({
+    title: `w${width}`,
+    type: 'stat',
+    description: '',
+    unit: 'short',
+    width,
+    height,
+    queries: [],
+  });
+
+  test('fills rows of 24 columns left to right; a panel that does not fit starts a row below the tallest', () => {
+    expect(layoutPanels([panel(8, 4), panel(8, 6), panel(12, 8), panel(24, 3)])).toEqual([
+      { x: 0, y: 0, w: 8, h: 4 },
+      { x: 8, y: 0, w: 8, h: 6 },
+      { x: 0, y: 6, w: 12, h: 8 },
+      { x: 0, y: 14, w: 24, h: 3 },
+    ]);
+  });
+
+  test('refuses a panel wider than the grid or without width', () => {
+    expect(() => layoutPanels([panel(25, 4)])).toThrow("panel 'w25': width 25 is not 1 to 24");
+    expect(() => layoutPanels([panel(0, 4)])).toThrow("panel 'w0': width 0 is not 1 to 24");
   });
 });
 

@@ -4,8 +4,9 @@ import { DAGSTER_METRICS } from '../orchestrator/dagster-metrics-exporter';
 /**
  * The dashboard JSON model version written. Grafana migrates any `schemaVersion` from 9 up to its
  * latest when it loads a dashboard (grafana/grafana `apps/dashboard/pkg/migration/schemaversion/
- * migrations.go`: MIN_VERSION 9, LATEST_VERSION 42 in the Grafana 12 line); 41 is below the
- * latest of the pinned 12.3.1, so the model is read as written and nothing is migrated.
+ * migrations.go`: MIN_VERSION 9, LATEST_VERSION 42 in the Grafana 12 copy read; newer copies add
+ * v43). 41 is at or below the latest of any Grafana 12 release, the pinned 12.3.1 included, so it
+ * is read (and at most migrated forward), never refused as too new.
  */
 export const DASHBOARD_SCHEMA_VERSION = 41;
 

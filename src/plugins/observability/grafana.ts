@@ -64,9 +64,12 @@ export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
 export const JAEGER_DATASOURCE_UID = 'jaeger';
 
 /**
- * Where the dashboard JSON files are mounted. Grafana's `file` provider reads every `*.json` below
- * its `options.path` (grafana/grafana v12.3.1, `pkg/services/provisioning/dashboards/file_reader.go`);
- * the upstream chart mounts dashboards under `/var/lib/grafana/dashboards/<provider>` the same way.
+ * Where the dashboard JSON files are mounted. Grafana's `file` provider walks its `options.path`,
+ * reads every `*.json` and skips directories whose name starts with '.' (so a ConfigMap volume's
+ * `..data` link directories are not read twice): grafana/grafana
+ * `pkg/services/provisioning/dashboards/file_reader.go`, read in the research store's copies (the
+ * repository at the pinned tag v12.3.1 was too large to fetch). The upstream chart mounts
+ * dashboards under `/var/lib/grafana/dashboards/<provider>` the same way.
  */
 export const GRAFANA_DASHBOARDS_PATH = '/var/lib/grafana/dashboards/floe';
 
@@ -615,10 +618,12 @@ function renderDatasources(metrics?: MetricsBackendPlugin, tracing?: TracingBack
 }
 
 /**
- * The dashboard provisioning file: one `file` provider reading `path` (grafana/grafana v12.3.1,
+ * The dashboard provisioning file: one `file` provider reading `path`. grafana/grafana
  * `pkg/services/provisioning/dashboards/config_reader.go` reads every `*.yaml`/`*.yml` in
- * `provisioning/dashboards`; fields of `DashboardProviderConfigs` in `types.go`). The dashboards
- * cannot be changed in the UI or deleted (they are code), and are re-read every 30 s.
+ * `<paths.provisioning>/dashboards`, `apiVersion` > 0 selects the `providers:` format, `type`
+ * defaults to `file`; provider fields as in `types.go`/`config.go` (research store copies, not
+ * the v12.3.1 checkout). The dashboards cannot be changed in the UI or deleted (they are code),
+ * and the path is re-read every 30 s.
  */
 function renderDashboardProviders(path: string): string {
   return stringify(

@@ -5,8 +5,9 @@ import { DAGSTER_METRICS } from '../orchestrator/dagster-metrics-exporter';
  * The dashboard JSON model version written. Grafana migrates any `schemaVersion` from 9 up to its
  * latest when it loads a dashboard (grafana/grafana `apps/dashboard/pkg/migration/schemaversion/
  * migrations.go`: MIN_VERSION 9, LATEST_VERSION 42 in the Grafana 12 copy read; newer copies add
- * v43). 41 is at or below the latest of any Grafana 12 release, the pinned 12.3.1 included, so it
- * is read (and at most migrated forward), never refused as too new.
+ * v43). 41 (its migration, V41, only drops the timepicker's `time_options`, which these dashboards
+ * do not set) is below the latest of every copy read, so the pinned 12.3.1 reads the model as
+ * written or migrates it forward. Not verified against the v12.3.1 checkout itself (too large to fetch).
  */
 export const DASHBOARD_SCHEMA_VERSION = 41;
 

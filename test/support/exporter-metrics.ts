@@ -60,7 +60,8 @@ export const EXPORTER_METRICS: Readonly<Record<string, readonly string[]>> = {
   // (no mapping file): pkg/mapper/escape.go turns '.' into '_'; counters keep their name (no
   // _total); `h` observations go unscaled into a summary (pkg/line/line.go, pkg/exporter/
   // exporter.go; quantiles 0.5, 0.9, 0.99 in pkg/mapper/mapper.go), so `<name>{quantile}`,
-  // `<name>_sum`, `<name>_count`.
+  // `<name>_sum`, `<name>_count`. main.go serves promhttp.Handler() (no OpenMetrics, so no
+  // `_total` is added to the counters on the wire).
   'cube-store (statsd-exporter)': [
     ...['data', 'meta', 'cache', 'queue'].flatMap((kind) => [
       `cs_sql_query_${kind}`,
@@ -76,7 +77,9 @@ export const EXPORTER_METRICS: Readonly<Record<string, readonly string[]>> = {
   // No `_total` suffix and no unit suffix: service/telemetry/otelconftelemetry sets
   // without_type_suffix and without_units to true, also for an explicitly configured Prometheus
   // reader as ours (internal/migration/v0.3.0.go applyPrometheusDefaults, since v0.152.0); the
-  // e2e test internal/e2e/metric_stability_test.go expects exactly these names.
+  // e2e test internal/e2e/metric_stability_test.go expects exactly these names. The reader's HTTP
+  // handler (go.opentelemetry.io/contrib/otelconf prometheusReader, a stored copy) does not offer
+  // OpenMetrics, so no `_total` is added on the wire when Prometheus 3 asks for it either.
   'otel-collector': [
     ...['spans', 'metric_points', 'log_records'].flatMap((signal) => [
       `otelcol_receiver_accepted_${signal}`,

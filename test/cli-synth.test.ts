@@ -23,7 +23,7 @@ describe('floe synth', () => {
     expect(r.stderr).toEqual([]);
     expect(r.status).toBe(0);
     expect(r.stdout.map((l) => l.replace(out, 'OUT'))).toEqual([
-      'platform: 85 objects -> OUT/0000-platform.k8s.yaml',
+      'platform: 87 objects -> OUT/0000-platform.k8s.yaml',
       'floe-sales-domain: 55 objects -> OUT/0001-floe-sales-domain.k8s.yaml',
       'floe-sales-domain-products: 8 objects -> OUT/0002-floe-sales-domain-products.k8s.yaml',
       'floe-marketing-domain: 29 objects -> OUT/0003-floe-marketing-domain.k8s.yaml',

@@ -102,6 +102,9 @@ describe('DagsterMetricsExporter', () => {
     const { objects } = build({ runQueryInterval: '5m' });
     expect(metrics(objects).map((m) => `${m.metric_name} ${m.type}`)).toEqual([
       'dagster_runs_failed_total counter',
+      'dagster_runs_succeeded_total counter',
+      'dagster_runs_queued gauge',
+      'dagster_runs_in_progress gauge',
       'dagster_runs_duration_seconds_bucket counter',
       'dagster_runs_duration_seconds_sum counter',
       'dagster_runs_duration_seconds_count counter',
@@ -237,6 +240,27 @@ describe('the exporter queries on a PostgreSQL with Dagster run storage tables',
       query('dagster_daemon_heartbeat_age_seconds'),
     ]),
   ];
+  // The status counts, appended so the indexes above stay: on the runs inserted above (a SUCCESS,
+  // three FAILURE, a CANCELED, a STARTED) plus runs in every other status.
+  const STATUS_METRICS = ['dagster_runs_succeeded_total', 'dagster_runs_queued', 'dagster_runs_in_progress'];
+  const statusStart = steps.length;
+  steps.push(
+    ...STATUS_METRICS.map(query),
+    {
+      exec:
+        'INSERT INTO runs (run_id, pipeline_name, status, start_time, end_time) VALUES ' +
+        [
+          run('g', 'QUEUED'),
+          run('h', 'QUEUED'),
+          run('i', 'NOT_STARTED'),
+          run('j', 'MANAGED'),
+          run('k', 'STARTING'),
+          run('l', 'CANCELING'),
+          run('m', 'SUCCESS', 10),
+        ].join(', '),
+    },
+    ...STATUS_METRICS.map(query),
+  );
   type Result = { fields: string[]; rows: Record<string, unknown>[] } | null;
   let results: Result[] = [];
 
@@ -297,6 +321,12 @@ describe('the exporter queries on a PostgreSQL with Dagster run storage tables',
     });
     expect(rows(8)).toEqual([{ seconds: 30 + 400 + 4000 + 90000 }]);
     expect(rows(9)).toEqual([{ runs: 4 }]);
+  });
+
+  test('succeeded counts SUCCESS runs; queued counts QUEUED; in progress STARTING, STARTED, CANCELING', () => {
+    const counts = (from: number): number[] => STATUS_METRICS.map((_, i) => Number(rows(from + i)[0]?.runs));
+    expect(counts(statusStart)).toEqual([1, 0, 1]);
+    expect(counts(statusStart + STATUS_METRICS.length + 1)).toEqual([2, 2, 3]);
   });
 
   test('heartbeat age per daemon type, whatever the session time zone', () => {

@@ -92,6 +92,8 @@ describe('Grafana', () => {
     expect(c.volumeMounts).toEqual([
       { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
       { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+      { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+      { name: 'dashboards', mountPath: '/var/lib/grafana/dashboards/floe', readOnly: true },
       { name: 'storage', mountPath: '/var/lib/grafana' },
       { name: 'search', mountPath: '/var/lib/grafana-search' },
       { name: 'tmp', mountPath: '/tmp' },
@@ -99,6 +101,8 @@ describe('Grafana', () => {
     expect(podSpec.volumes).toEqual([
       { name: 'config', configMap: { name: 'grafana' } },
       { name: 'datasources', configMap: { name: 'grafana-datasources' } },
+      { name: 'dashboard-providers', configMap: { name: 'grafana-dashboard-providers' } },
+      { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
       { name: 'storage', emptyDir: {} },
       { name: 'search', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
@@ -277,6 +281,8 @@ describe('Grafana', () => {
     expect(grafana?.apiObjects.map((o) => `${o.kind}/${o.name}`)).toEqual([
       'ConfigMap/grafana',
       'ConfigMap/grafana-datasources',
+      'ConfigMap/grafana-dashboard-providers',
+      'ConfigMap/grafana-dashboards',
       'Service/grafana',
       'ServiceAccount/grafana',
       'Deployment/grafana',

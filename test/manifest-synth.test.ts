@@ -459,7 +459,7 @@ describe('floe synth output directory', () => {
     const r = await floe('synth', ...okArgs, '--out', out);
     expect(r.code).toBe(0);
     // One chart is numbered too, as the help promises (cdk8s alone would write platform.k8s.yaml).
-    expect(r.out).toEqual([`platform: 99 objects -> ${path.join(out, '0000-platform.k8s.yaml')}`]);
+    expect(r.out).toEqual([`platform: 101 objects -> ${path.join(out, '0000-platform.k8s.yaml')}`]);
     expect(fs.readdirSync(parent)).toEqual(['dist']);
     expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_MARKER, '0000-platform.k8s.yaml']);
   });

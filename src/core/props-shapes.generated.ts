@@ -633,6 +633,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
       affinity: 'object',
       autoscaling: 'boolean',
       configChecksums: 'boolean',
+      dashboards: 'boolean',
       disruptionBudgets: 'boolean',
       extraEnv: { record: 'string' },
       image: { shape: 'ImageOverride' },
@@ -661,6 +662,7 @@ export const PROPS_SHAPES: Readonly<Record<PropsShapeName, PropsShape>> = {
     props: {
       adminSecretName: 'string',
       affinity: 'object',
+      dashboards: 'boolean',
       extraEnv: { record: 'string' },
       image: { shape: 'ImageOverride' },
       name: 'string',

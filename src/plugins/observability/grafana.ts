@@ -6,7 +6,7 @@ import { productionOptions, resolveProduction } from '../../core/availability';
 import { configChecksumAnnotations } from '../../core/checksum';
 import { ComponentProps, DEFAULT_PLATFORM_NAME, WorkloadOptions } from '../../core/component';
 import { connect } from '../../core/connections';
-import { endpointUrl, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
+import { endpointUrl, namespaceOf, ServiceEndpoint, serviceEndpoint } from '../../core/endpoints';
 import { FloeValidationError } from '../../core/errors';
 import { plainEnv, secretEnv, withExtraEnv } from '../../core/env';
 import { ContainerImage, resolveImage } from '../../core/image';
@@ -33,6 +33,7 @@ import {
 } from '../interfaces';
 import { IngressTarget } from '../../core/ingress';
 import { MetricsEndpoint, metricsEndpoint } from '../../core/metrics';
+import { dashboardJson, FloeDashboard, floeDashboards } from './grafana-dashboards';
 
 /** The official Grafana OSS image. */
 export const GRAFANA_IMAGE: ContainerImage = {
@@ -62,6 +63,22 @@ export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
 /** UID of the provisioned Jaeger datasource. */
 export const JAEGER_DATASOURCE_UID = 'jaeger';
 
+/**
+ * Where the dashboard JSON files are mounted. Grafana's `file` provider walks its `options.path`,
+ * reads every `*.json` and skips directories whose name starts with '.' (so a ConfigMap volume's
+ * `..data` link directories are not read twice): grafana/grafana
+ * `pkg/services/provisioning/dashboards/file_reader.go`, read in the research store's copies (the
+ * repository at the pinned tag v12.3.1 was too large to fetch). The upstream chart mounts
+ * dashboards under `/var/lib/grafana/dashboards/<provider>` the same way.
+ */
+export const GRAFANA_DASHBOARDS_PATH = '/var/lib/grafana/dashboards/floe';
+
+/** Name of the dashboard provider in `dashboards.yaml` (and of the folder the dashboards go to). */
+export const GRAFANA_DASHBOARD_PROVIDER = 'floe';
+
+/** Largest data a ConfigMap may hold (1 MiB, the API server's limit), less room for its metadata. */
+const CONFIG_MAP_DATA_LIMIT = 1024 * 1024 - 16 * 1024;
+
 const PATHS = {
   config: '/etc/grafana/grafana.ini',
   data: '/var/lib/grafana',
@@ -82,7 +99,8 @@ export type GrafanaSettingValue = string | number | boolean;
 /** Properties of a `Grafana`. */
 export interface GrafanaProps extends ComponentProps, Omit<WorkloadOptions, 'replicas'> {
   /**
-   * Name of the Deployment and Service; the ConfigMaps are `<name>` and `<name>-datasources`. A DNS-1123 label.
+   * Name of the Deployment and Service; the ConfigMaps are `<name>`, `<name>-datasources` and, with
+   * dashboards, `<name>-dashboard-providers` and `<name>-dashboards`. A DNS-1123 label.
    * @default 'grafana'
    */
   readonly name?: string;
@@ -142,14 +160,22 @@ export interface GrafanaProps extends ComponentProps, Omit<WorkloadOptions, 'rep
    * @default - none
    */
   readonly secretEnv?: Record<string, SecretKeyRef>;
+  /**
+   * Provision floe's dashboards (platform health, Dagster runs, Polaris, Cube, the collector, MinIO;
+   * see `floeDashboards()`) into the folder `floe`, read-only, on the `prometheus` datasource.
+   * Only with a `metrics` backend, which they query.
+   * @default true
+   */
+  readonly dashboards?: boolean;
 }
 
 /** Options of `Grafana.provider`: everything but what the platform supplies (including the backends). */
 export type GrafanaProviderOptions = Omit<GrafanaProps, keyof ComponentProps | 'metrics' | 'tracing'>;
 
 /**
- * Grafana with its datasources provisioned: a Deployment of one pod, Service `grafana` on 3000,
- * `grafana.ini` and the datasource provisioning file in ConfigMaps. State (SQLite, sessions,
+ * Grafana with its datasources and floe's dashboards provisioned: a Deployment of one pod, Service
+ * `grafana` on 3000, `grafana.ini`, the datasource and dashboard provisioning files and the
+ * dashboards in ConfigMaps. State (SQLite, sessions,
  * plugins, search index) is in emptyDirs, so it is reset at every restart: keep dashboards as code.
  * Runs as UID/GID 472 with a read-only root filesystem; it logs to the console only.
  */
@@ -190,6 +216,16 @@ export class Grafana extends Construct implements HasPrerequisites {
   public readonly grafanaIni: string;
   /** The rendered datasource provisioning file. */
   public readonly datasourcesYaml: string;
+  /** The provisioned dashboards (none without `metrics` or with `dashboards: false`). */
+  public readonly dashboards: readonly FloeDashboard[];
+  /** Dashboard files by file name (`<uid>.json`), as in the dashboards ConfigMap. */
+  public readonly dashboardFiles: Readonly<Record<string, string>>;
+  /** The rendered dashboard provider file (`dashboards.yaml`), when dashboards are provisioned. */
+  public readonly dashboardProvidersYaml?: string;
+  /** The ConfigMap holding `dashboards.yaml`, when dashboards are provisioned. */
+  public readonly dashboardProvidersConfigMap?: k8s.KubeConfigMap;
+  /** The ConfigMap holding the dashboard files, when dashboards are provisioned. */
+  public readonly dashboardsConfigMap?: k8s.KubeConfigMap;
   /** The Deployment. */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service. */
@@ -273,6 +309,27 @@ export class Grafana extends Construct implements HasPrerequisites {
     this.datasourcesYaml = renderDatasources(props.metrics, props.tracing);
 
     const datasourcesName = `${name}-datasources`;
+    const providersName = `${name}-dashboard-providers`;
+    const dashboardsName = `${name}-dashboards`;
+    this.dashboards = props.metrics && (props.dashboards ?? true) ? floeDashboards() : [];
+    const namespace = namespaceOf(this);
+    this.dashboardFiles = Object.fromEntries(
+      this.dashboards.map((d) => [`${d.uid}.json`, dashboardJson(d, PROMETHEUS_DATASOURCE_UID, [namespace])]),
+    );
+    const dashboardBytes = Object.entries(this.dashboardFiles).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
+    if (dashboardBytes > CONFIG_MAP_DATA_LIMIT) {
+      throw new FloeValidationError(
+        this,
+        'dashboards',
+        `${dashboardBytes} bytes`,
+        `dashboards that fit one ConfigMap (at most ${CONFIG_MAP_DATA_LIMIT} bytes)`,
+      );
+    }
+    this.dashboardProvidersYaml =
+      this.dashboards.length > 0 ? renderDashboardProviders(GRAFANA_DASHBOARDS_PATH) : undefined;
     this.configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: objectMeta(name, this.identity),
       data: { 'grafana.ini': this.grafanaIni },
@@ -281,6 +338,17 @@ export class Grafana extends Construct implements HasPrerequisites {
       metadata: objectMeta(datasourcesName, this.identity),
       data: { 'datasources.yaml': this.datasourcesYaml },
     });
+    if (this.dashboardProvidersYaml !== undefined) {
+      this.dashboardProvidersConfigMap = new k8s.KubeConfigMap(this, 'dashboard-providers', {
+        metadata: objectMeta(providersName, this.identity),
+        data: { 'dashboards.yaml': this.dashboardProvidersYaml },
+      });
+      this.dashboardsConfigMap = new k8s.KubeConfigMap(this, 'dashboards', {
+        metadata: objectMeta(dashboardsName, this.identity),
+        data: { ...this.dashboardFiles },
+      });
+    }
+    const withDashboards = this.dashboardProvidersYaml !== undefined;
 
     const container = buildContainer(
       this,
@@ -316,6 +384,16 @@ export class Grafana extends Construct implements HasPrerequisites {
         volumeMounts: [
           { name: 'config', mountPath: PATHS.config, subPath: 'grafana.ini', readOnly: true },
           { name: 'datasources', mountPath: `${PATHS.provisioning}/datasources`, readOnly: true },
+          ...(withDashboards
+            ? [
+                {
+                  name: 'dashboard-providers',
+                  mountPath: `${PATHS.provisioning}/dashboards`,
+                  readOnly: true,
+                },
+                { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_PATH, readOnly: true },
+              ]
+            : []),
           { name: 'storage', mountPath: PATHS.data },
           { name: 'search', mountPath: PATHS.search },
           { name: 'tmp', mountPath: '/tmp' },
@@ -363,6 +441,12 @@ export class Grafana extends Construct implements HasPrerequisites {
           volumes: [
             configMapVolume('config', name),
             configMapVolume('datasources', datasourcesName),
+            ...(withDashboards
+              ? [
+                  configMapVolume('dashboard-providers', providersName),
+                  configMapVolume('dashboards', dashboardsName),
+                ]
+              : []),
             emptyDirVolume('storage'),
             emptyDirVolume('search'),
             emptyDirVolume('tmp'),
@@ -370,6 +454,12 @@ export class Grafana extends Construct implements HasPrerequisites {
           annotations: configChecksumAnnotations(production.configChecksums, {
             [name]: { 'grafana.ini': this.grafanaIni },
             [datasourcesName]: { 'datasources.yaml': this.datasourcesYaml },
+            ...(this.dashboardProvidersYaml !== undefined
+              ? {
+                  [providersName]: { 'dashboards.yaml': this.dashboardProvidersYaml },
+                  [dashboardsName]: this.dashboardFiles,
+                }
+              : {}),
           }),
           scheduling: props,
           imagePullSecrets: props.imagePullSecrets,
@@ -388,6 +478,8 @@ export class Grafana extends Construct implements HasPrerequisites {
     return [
       this.configMap,
       this.datasourcesConfigMap,
+      ...(this.dashboardProvidersConfigMap ? [this.dashboardProvidersConfigMap] : []),
+      ...(this.dashboardsConfigMap ? [this.dashboardsConfigMap] : []),
       this.service,
       ...(this.serviceAccount ? [this.serviceAccount] : []),
       this.deployment,
@@ -523,6 +615,36 @@ function renderDatasources(metrics?: MetricsBackendPlugin, tracing?: TracingBack
     });
   }
   return stringify({ apiVersion: 1, datasources }, { sortMapEntries: true, lineWidth: 0 });
+}
+
+/**
+ * The dashboard provisioning file: one `file` provider reading `path`. grafana/grafana
+ * `pkg/services/provisioning/dashboards/config_reader.go` reads every `*.yaml`/`*.yml` in
+ * `<paths.provisioning>/dashboards`, `apiVersion` > 0 selects the `providers:` format, `type`
+ * defaults to `file`; provider fields as in `types.go`/`config.go` (research store copies, not
+ * the v12.3.1 checkout). The dashboards cannot be changed in the UI or deleted (they are code),
+ * and the path is re-read every 30 s.
+ */
+function renderDashboardProviders(path: string): string {
+  return stringify(
+    {
+      apiVersion: 1,
+      providers: [
+        {
+          name: GRAFANA_DASHBOARD_PROVIDER,
+          orgId: 1,
+          folder: GRAFANA_DASHBOARD_PROVIDER,
+          type: 'file',
+          disableDeletion: true,
+          editable: false,
+          allowUiUpdates: false,
+          updateIntervalSeconds: 30,
+          options: { path, foldersFromFilesStructure: false },
+        },
+      ],
+    },
+    { sortMapEntries: true, lineWidth: 0 },
+  );
 }
 
 function validateSecretEnv(

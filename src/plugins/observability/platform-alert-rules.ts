@@ -13,6 +13,40 @@ import {
 } from '../../imports/monitoring.coreos.com';
 import { DAGSTER_METRICS } from '../orchestrator/dagster-metrics-exporter';
 
+/**
+ * Metrics of the cluster (not of the platform) that floe's alerts and dashboards use: they come from
+ * kube-state-metrics, the kubelet's cAdvisor and the kubelet, which a cluster runs and its
+ * Prometheus scrapes (kube-prometheus-stack does); the bundled `Prometheus` does not scrape them.
+ * Names: kube-state-metrics v2.20.0 `docs/metrics/workload/pod-metrics.md`; google/cadvisor
+ * `metrics/prometheus.go`; kubernetes/kubernetes `pkg/kubelet/metrics/metrics.go`.
+ */
+export const CLUSTER_METRICS = {
+  /** kube-state-metrics gauge per pod and `condition` (true, false, unknown): 1 for the pod's Ready condition. */
+  podReady: 'kube_pod_status_ready',
+  /** kube-state-metrics counter per container: restarts. */
+  containerRestarts: 'kube_pod_container_status_restarts_total',
+  /** kube-state-metrics gauge per container and `resource`: its limit (bytes for memory). */
+  containerLimits: 'kube_pod_container_resource_limits',
+  /** cAdvisor gauge per container: the working set, what the kubelet's OOM decisions use. */
+  memoryWorkingSet: 'container_memory_working_set_bytes',
+  /** kubelet gauge per `persistentvolumeclaim`: bytes used on the volume. */
+  volumeUsed: 'kubelet_volume_stats_used_bytes',
+  /** kubelet gauge per `persistentvolumeclaim`: the volume's capacity in bytes. */
+  volumeCapacity: 'kubelet_volume_stats_capacity_bytes',
+} as const;
+
+/**
+ * PromQL: each container's working set as a fraction of its memory limit, for the series that
+ * match `selector` (label matchers without braces, e.g. `namespace="floe"`).
+ */
+export function memoryLimitRatioExpr(selector: string): string {
+  return (
+    `max by (namespace, pod, container) (${CLUSTER_METRICS.memoryWorkingSet}{${selector}, container!=""}) ` +
+    '/ on (namespace, pod, container) ' +
+    `max by (namespace, pod, container) (${CLUSTER_METRICS.containerLimits}{${selector}, resource="memory"})`
+  );
+}
+
 /** Thresholds of the platform's alerts. The defaults are the values floe's production guide gives. */
 export interface AlertThresholds {
   /**
@@ -208,11 +242,7 @@ export function platformAlertRuleGroups(
   groups['floe.resources'] = [
     {
       alert: 'ContainerMemoryNearLimit',
-      expr:
-        `max by (namespace, pod, container) (container_memory_working_set_bytes{${ns}, container!=""}) ` +
-        '/ on (namespace, pod, container) ' +
-        `max by (namespace, pod, container) (kube_pod_container_resource_limits{${ns}, resource="memory"}) ` +
-        `> ${memory}`,
+      expr: `${memoryLimitRatioExpr(ns)} > ${memory}`,
       for: '5m',
       severity: 'warning',
       summary: 'Container close to its memory limit',

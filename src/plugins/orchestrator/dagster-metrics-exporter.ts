@@ -50,6 +50,12 @@ export const DAGSTER_RUN_DURATION_BUCKETS: readonly number[] = [
 export const DAGSTER_METRICS = {
   /** Counter: runs in run storage whose status is FAILURE. */
   runsFailed: 'dagster_runs_failed_total',
+  /** Counter: runs in run storage whose status is SUCCESS. */
+  runsSucceeded: 'dagster_runs_succeeded_total',
+  /** Gauge: runs waiting in the run queue (status QUEUED). */
+  runsQueued: 'dagster_runs_queued',
+  /** Gauge: runs launched and not finished (status STARTING, STARTED or CANCELING). */
+  runsInProgress: 'dagster_runs_in_progress',
   /** Histogram (`_bucket`, `_sum`, `_count`): durations of finished runs (end_time - start_time). */
   runsDuration: 'dagster_runs_duration_seconds',
   /** Gauge per `daemon_type`: seconds since that daemon's last heartbeat. */
@@ -99,7 +105,8 @@ export type DagsterMetricsExporterOptions = Omit<
 
 /**
  * A Prometheus exporter of Dagster's run and daemon health, read from Dagster's PostgreSQL run
- * storage with `sql_exporter` (queries in a ConfigMap): `dagster_runs_failed_total`, the
+ * storage with `sql_exporter` (queries in a ConfigMap): `dagster_runs_failed_total`,
+ * `dagster_runs_succeeded_total`, `dagster_runs_queued`, `dagster_runs_in_progress`, the
  * `dagster_runs_duration_seconds` histogram and `dagster_daemon_heartbeat_age_seconds`. One
  * replica (every replica would serve the same numbers), Service on 9399, the database password
  * from the database's Secret as `PGPASSWORD`.
@@ -244,6 +251,10 @@ export class DagsterMetricsExporter extends Construct {
   }
 }
 
+// Run status names are those of `DagsterRunStatus` (dagster 1.13.25,
+// python_modules/dagster/dagster/_core/storage/dagster_run.py): QUEUED, NOT_STARTED, MANAGED,
+// STARTING, STARTED, SUCCESS, FAILURE, CANCELING, CANCELED; `runs.status` holds the name.
+
 /** Runs that have finished, with both timestamps (unix seconds, `runs.start_time`/`end_time`). */
 const FINISHED_RUNS =
   "FROM runs WHERE status IN ('SUCCESS', 'FAILURE', 'CANCELED') " +
@@ -279,6 +290,27 @@ function renderConfig(dsn: string, runQueryInterval: string): string {
             help: 'Runs in Dagster run storage whose status is FAILURE.',
             values: ['runs'],
             query: "SELECT count(*) AS runs FROM runs WHERE status = 'FAILURE'",
+          },
+          {
+            metric_name: DAGSTER_METRICS.runsSucceeded,
+            type: 'counter',
+            help: 'Runs in Dagster run storage whose status is SUCCESS.',
+            values: ['runs'],
+            query: "SELECT count(*) AS runs FROM runs WHERE status = 'SUCCESS'",
+          },
+          {
+            metric_name: DAGSTER_METRICS.runsQueued,
+            type: 'gauge',
+            help: 'Dagster runs waiting in the run queue (status QUEUED).',
+            values: ['runs'],
+            query: "SELECT count(*) AS runs FROM runs WHERE status = 'QUEUED'",
+          },
+          {
+            metric_name: DAGSTER_METRICS.runsInProgress,
+            type: 'gauge',
+            help: 'Dagster runs launched and not finished (status STARTING, STARTED or CANCELING).',
+            values: ['runs'],
+            query: "SELECT count(*) AS runs FROM runs WHERE status IN ('STARTING', 'STARTED', 'CANCELING')",
           },
           {
             metric_name: `${DAGSTER_METRICS.runsDuration}_bucket`,

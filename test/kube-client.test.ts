@@ -6,6 +6,10 @@ import { kubeErrorFromStatus, splitWarnings } from '../src/ops/kube';
 import { KubeObject } from '../src/ops/readiness';
 import { recordedResponse, StandInKubeApi } from './support/stand-in-kube-api';
 
+// Each call starts a Node process that loads the client (an ES module of 65 packages): seconds
+// on a busy machine, more than jest's default 5 s per test.
+jest.setTimeout(60_000);
+
 interface CallResult {
   ok?: unknown;
   error?: { kind: string; status?: number; message: string; causes?: { field?: string; message: string }[] };

@@ -66,6 +66,11 @@ export interface PodLogOptions {
    * @default false
    */
   readonly timestamps?: boolean;
+  /**
+   * The previous run of the container (why a crash-looping one died).
+   * @default false
+   */
+  readonly previous?: boolean;
 }
 
 /** The calls the operating commands make, and nothing else. */
@@ -421,6 +426,7 @@ class ClientNodeApi implements KubeApi {
         ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
         ...(options.sinceSeconds !== undefined ? { sinceSeconds: options.sinceSeconds } : {}),
         timestamps: options.timestamps ?? false,
+        previous: options.previous ?? false,
       });
       await done;
     } catch (e) {

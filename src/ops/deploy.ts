@@ -1,0 +1,247 @@
+import { Writable } from 'stream';
+import { formatPodProblem, podProblems } from './diagnose';
+import { KubeApi, KubeError } from './kube';
+import { displayName, PlanTier, TierName } from './plan';
+import { KubeObject, Readiness, readinessOf } from './readiness';
+import { podsOf, progressLine } from './status';
+
+/** What `deploy` needs besides the cluster. */
+export interface DeployOptions {
+  /** The plan (`deployPlan`), in order. */
+  readonly plan: readonly PlanTier[];
+  /** Secrets that must exist before anything is applied: `namespace/name`. */
+  readonly requiredSecrets: readonly { readonly namespace: string; readonly name: string }[];
+  /** ConfigMaps that must exist before anything is applied: `namespace/name`. */
+  readonly requiredConfigMaps: readonly { readonly namespace: string; readonly name: string }[];
+  /** CustomResourceDefinitions that must be installed (their names). */
+  readonly requiredCustomResourceDefinitions: readonly string[];
+  /** The commands that create the missing prerequisites (shown when some are missing). */
+  readonly prerequisiteCommands: readonly string[];
+  /**
+   * Only these tiers (`--component`); the tiers before them must already be ready.
+   * @default - every tier
+   */
+  readonly only?: readonly TierName[];
+  /**
+   * Server-side dry run of every object: validated by the API server, nothing changes.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Take over fields other managers own.
+   * @default false
+   */
+  readonly forceConflicts?: boolean;
+  /**
+   * How long to wait for each tier, in seconds.
+   * @default 600
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Seconds between two looks at a tier's workloads.
+   * @default 2
+   */
+  readonly pollSeconds?: number;
+  /** Writes one line of progress. */
+  readonly report: (line: string) => void;
+  /**
+   * Waits (injected for tests).
+   * @default - setTimeout
+   */
+  readonly sleep?: (seconds: number) => Promise<void>;
+  /**
+   * Seconds since some fixed time (injected for tests).
+   * @default - the monotonic clock
+   */
+  readonly now?: () => number;
+}
+
+/** How a deploy ended. */
+export interface DeployResult {
+  /** True when every tier applied and became ready (or, in a dry run, was accepted). */
+  readonly ok: boolean;
+  /** Objects applied (or validated). */
+  readonly applied: number;
+}
+
+const key = (o: { namespace?: string; name: string }): string => `${o.namespace ?? ''}/${o.name}`;
+
+/**
+ * Deploys `plan`: checks the prerequisites, then applies each tier (server-side apply, field
+ * manager floe) and waits until its workloads are ready before the next. A failed workload or a
+ * timeout stops the deploy with the pods' problems and their last log lines. Talks to the API
+ * server only.
+ */
+export async function deploy(api: KubeApi, opts: DeployOptions): Promise<DeployResult> {
+  const sleep = opts.sleep ?? ((s: number) => new Promise<void>((r) => setTimeout(r, s * 1000)));
+  const now = opts.now ?? (() => performance.now() / 1000);
+  const report = opts.report;
+
+  // 1. Prerequisites, before anything is applied.
+  const missing: string[] = [];
+  for (const s of opts.requiredSecrets) {
+    if ((await api.get({ apiVersion: 'v1', kind: 'Secret', ...s })) === undefined)
+      missing.push(`Secret ${key(s)}`);
+  }
+  for (const c of opts.requiredConfigMaps) {
+    if ((await api.get({ apiVersion: 'v1', kind: 'ConfigMap', ...c })) === undefined) {
+      missing.push(`ConfigMap ${key(c)}`);
+    }
+  }
+  for (const name of opts.requiredCustomResourceDefinitions) {
+    const crd = await api.get({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name,
+    });
+    if (crd === undefined) missing.push(`CustomResourceDefinition ${name}`);
+  }
+  if (missing.length > 0) {
+    report(`✗ missing prerequisites (nothing was applied):`);
+    missing.forEach((m) => report(`  - ${m}`));
+    if (opts.prerequisiteCommands.length > 0) {
+      report('Create them, e.g.:');
+      opts.prerequisiteCommands.forEach((c) => report(`  ${c}`));
+    }
+    return { ok: false, applied: 0 };
+  }
+
+  const tiers = opts.plan.filter((t) => opts.only === undefined || opts.only.includes(t.tier));
+  // 2. With --component, what the chosen tiers depend on must already be ready.
+  if (opts.only !== undefined && !opts.dryRun) {
+    const first = opts.plan.indexOf(tiers[0]);
+    for (const before of opts.plan.slice(0, Math.max(first, 0))) {
+      if (opts.only.includes(before.tier)) continue;
+      for (const w of before.waitFor) {
+        const live = await api.get(refOf(w));
+        const r = live ? readinessOf(live) : undefined;
+        if (r?.state !== 'ready') {
+          report(
+            `✗ ${before.tier} is not ready (${displayName(w)}: ${live ? r?.message || r?.state : 'not deployed'}); deploy it first`,
+          );
+          return { ok: false, applied: 0 };
+        }
+      }
+    }
+  }
+
+  let applied = 0;
+  for (const tier of tiers) {
+    report(`${opts.dryRun ? 'Checking' : 'Deploying'} ${tier.tier} (${tier.objects.length} objects)`);
+    for (const o of tier.objects) {
+      const result = await api.apply(o, { dryRun: opts.dryRun, force: opts.forceConflicts });
+      result.warnings.forEach((w) => report(`  ! ${o.kind}/${o.metadata.name}: ${w}`));
+      applied++;
+    }
+    if (opts.dryRun) {
+      report(`✓ ${tier.tier}: ${tier.objects.length} objects accepted by the API server (dry run)`);
+      continue;
+    }
+    const ok = await waitForTier(api, tier, {
+      sleep,
+      now,
+      report,
+      timeout: opts.timeoutSeconds ?? 600,
+      poll: opts.pollSeconds ?? 2,
+    });
+    if (!ok) return { ok: false, applied };
+  }
+  return { ok: true, applied };
+}
+
+function refOf(o: KubeObject): { apiVersion: string; kind: string; namespace?: string; name: string } {
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    ...(o.metadata.namespace !== undefined ? { namespace: o.metadata.namespace } : {}),
+    name: o.metadata.name,
+  };
+}
+
+/** Polls a tier's workloads until all are ready; reports each as it becomes ready. */
+async function waitForTier(
+  api: KubeApi,
+  tier: PlanTier,
+  t: {
+    sleep: (s: number) => Promise<void>;
+    now: () => number;
+    report: (line: string) => void;
+    timeout: number;
+    poll: number;
+  },
+): Promise<boolean> {
+  const start = t.now();
+  const pending = new Map(tier.waitFor.map((w) => [key(w.metadata), w]));
+  const last = new Map<string, { live?: KubeObject; readiness?: Readiness }>();
+  for (;;) {
+    for (const [k, w] of [...pending]) {
+      const live = await api.get(refOf(w));
+      const readiness = live ? readinessOf(live) : undefined;
+      last.set(k, { live, readiness });
+      if (readiness?.state === 'ready') {
+        t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
+        pending.delete(k);
+      } else if (readiness?.state === 'failed') {
+        t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
+        await explain(api, live, t.report);
+        return false;
+      }
+    }
+    if (pending.size === 0) return true;
+    const waited = Math.round(t.now() - start);
+    if (waited >= t.timeout) {
+      for (const [k, w] of pending) {
+        const { live, readiness } = last.get(k) ?? {};
+        t.report(
+          `✗ ${displayName(w)}: ${w.kind} not ready after ${waited}s` +
+            (readiness?.message ? ` (${readiness.message})` : live ? '' : ' (not found)'),
+        );
+        await explain(api, live, t.report);
+      }
+      return false;
+    }
+    await t.sleep(t.poll);
+  }
+}
+
+/** The pods of a workload that is not becoming ready: their problems and last log lines. */
+async function explain(
+  api: KubeApi,
+  live: KubeObject | undefined,
+  report: (line: string) => void,
+): Promise<void> {
+  if (live === undefined) return;
+  let pods: KubeObject[];
+  try {
+    pods = podsOf(live, await api.list('v1', 'Pod', live.metadata.namespace));
+  } catch (e) {
+    report(`  (cannot list its pods: ${e instanceof KubeError ? e.message : String(e)})`);
+    return;
+  }
+  for (const pod of pods) {
+    for (const p of podProblems(pod)) {
+      report(`  ${formatPodProblem(p)}`);
+      if (p.container === undefined) continue;
+      let text = '';
+      const out = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          text += chunk.toString('utf8');
+          cb();
+        },
+      });
+      try {
+        await api.logs(pod.metadata.namespace ?? '', pod.metadata.name, out, {
+          container: p.container,
+          tailLines: 10,
+          previous: p.reason === 'CrashLoopBackOff',
+        });
+        text
+          .split('\n')
+          .filter((l) => l !== '')
+          .forEach((l) => report(`    | ${l}`));
+      } catch {
+        // A container that never started has no log: its problem line says why.
+      }
+    }
+  }
+}

@@ -9,6 +9,7 @@ import { formatProblems, ManifestProblem, printable, ROOT_PATH } from '../manife
 import { checkReferencedFiles } from '../manifest/build';
 import { loadManifestFile } from '../manifest/loader';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { platformCommand } from './platform';
 import { synthCommand } from './synth';
 
 export type { CliCommand, CliIo };
@@ -83,7 +84,7 @@ function checkFile(file: string): string | readonly ManifestProblem[] {
 }
 
 /** Every command, in help order. */
-export const COMMANDS: CliCommand[] = [validate, synthCommand];
+export const COMMANDS: CliCommand[] = [validate, synthCommand, platformCommand];
 
 /** Operands of a command: no options allowed except after `--`. */
 export function operands(args: readonly string[]): string[] {

@@ -49,6 +49,37 @@ const RESOURCES: readonly Resource[] = [
     plural: 'rolebindings',
     namespaced: true,
   },
+  {
+    groupVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    plural: 'poddisruptionbudgets',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+  },
+  { groupVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', namespaced: true },
+  {
+    groupVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    plural: 'servicemonitors',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    plural: 'prometheusrules',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+  },
 ];
 
 /** A recorded response (test/fixtures/k8s-api-responses/*.json). */
@@ -86,6 +117,11 @@ export class StandInKubeApi {
   /** Every request: method, path with query, content type. */
   public readonly requests: { method: string; url: string; contentType?: string }[] = [];
   private readonly recorded = new Map<string, Recorded>();
+  /**
+   * Plays the controllers: a workload read back has the status of a finished roll-out (a Job:
+   * Complete). Off, workloads keep no status, as with an API server alone.
+   */
+  public simulateControllers = false;
   private server?: http.Server;
   private version = 100;
 
@@ -237,7 +273,7 @@ export class StandInKubeApi {
     }
     if (req.method === 'GET' && name) {
       const o = this.store.get(key);
-      if (o) this.send(res, 200, o);
+      if (o) this.send(res, 200, this.simulateControllers ? { ...o, status: finishedStatus(o) } : o);
       else notFound();
       return;
     }
@@ -261,7 +297,7 @@ export class StandInKubeApi {
         kind: `${resource.kind}List`,
         apiVersion: gv,
         metadata: { resourceVersion: String(this.version), ...(next ? { continue: next } : {}) },
-        items: page,
+        items: this.simulateControllers ? page.map((o) => ({ ...o, status: finishedStatus(o) })) : page,
       });
       return;
     }
@@ -390,4 +426,34 @@ function flatten(o: unknown, prefix = ''): Record<string, unknown> {
     out[prefix] = Array.isArray(o) ? JSON.stringify(o) : o;
   }
   return out;
+}
+
+/** The status a controller writes once a workload has rolled out (a Job: completed). */
+function finishedStatus(o: Json): Json {
+  const spec = (o.spec ?? {}) as Json;
+  const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+  const generation = (o.metadata as Json).generation;
+  switch (o.kind) {
+    case 'Deployment':
+      return {
+        observedGeneration: generation,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+      };
+    case 'StatefulSet':
+      return {
+        observedGeneration: generation,
+        replicas,
+        readyReplicas: replicas,
+        updatedReplicas: replicas,
+        currentRevision: 'r1',
+        updateRevision: 'r1',
+      };
+    case 'Job':
+      return { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
+    default:
+      return (o.status ?? {}) as Json;
+  }
 }

@@ -1,0 +1,311 @@
+/**
+ * `floe platform deploy | status`: the platform on a cluster, from the same charts `floe synth`
+ * builds, through the Kubernetes API only (src/ops).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FloeJobs } from '../jobs/floe-jobs';
+import { buildFromManifests, BuiltChart } from '../manifest/build';
+import { formatProblems } from '../manifest/errors';
+import { deploy } from '../ops/deploy';
+import { connect, KubeApi, KubeError } from '../ops/kube';
+import { COMPONENTS, deployPlan, TierName } from '../ops/plan';
+import { KubeObject } from '../ops/readiness';
+import { platformStatus, renderStatus } from '../ops/status';
+import { FloePlatform } from '../platform/floe-platform';
+import { CliCommand, CliIo, EXIT, UsageError } from './command';
+
+const HELP = `Usage: floe platform <command> [options]
+
+Commands:
+  deploy   apply the platform (and its products) tier by tier, waiting for each
+  status   show every workload of the platform and whether it is healthy
+
+floe platform deploy --manifest FILE [--domain FILE ...] [--product FILE ...]
+                     [--component C] [--timeout D] [--dry-run] [--force-conflicts]
+  Checks the Secrets, ConfigMaps and CRDs the charts need (and prints the commands that create
+  the missing ones), then applies in the documented startup order: namespace, storage and
+  databases, catalog, observability, orchestrator, semantic layer, then the products, each tier
+  only once the one before is ready (server-side apply, field manager floe). On a failing pod or
+  a timeout it names the pod, its state and reason and its last log lines, and exits 1.
+  --component C       only that slot: storage, catalog, observability, orchestrator or semantic
+                      (what it depends on must already be ready)
+  --timeout D         how long to wait for each tier, e.g. 300s, 10m (default 10m)
+  --dry-run           server-side dry run of every object: validated, nothing changes
+  --force-conflicts   take over fields another field manager owns (default: report them)
+
+floe platform status [--manifest FILE | --namespace N] [--output json]
+  Per slot, each workload with ready/desired, restarts and what is wrong with its pods; Jobs'
+  completion. Exit status 0 only when everything is healthy.
+
+Options of every command:
+  --kubeconfig FILE   kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
+  --context NAME      kubeconfig context (default: its current context)
+
+Exit status: 0 done and healthy, 1 not (or the cluster refused), 2 wrong usage.`;
+
+interface Args {
+  readonly sub: string;
+  readonly manifest?: string;
+  readonly domains: string[];
+  readonly products: string[];
+  readonly component?: TierName;
+  readonly timeoutSeconds: number;
+  readonly dryRun: boolean;
+  readonly forceConflicts: boolean;
+  readonly namespace?: string;
+  readonly output: 'text' | 'json';
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/** `300`, `300s`, `10m`, `1h` → seconds. */
+export function parseDuration(flag: string, text: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(text);
+  if (!m || Number(m[1]) === 0) {
+    throw new UsageError(`${flag}: got '${text}', expected a duration such as 300s, 10m or 1h`);
+  }
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+function parseArgs(args: readonly string[]): Args {
+  const [sub, ...rest] = args;
+  if (sub === undefined) throw new UsageError('no command given (deploy or status)');
+  if (sub !== 'deploy' && sub !== 'status')
+    throw new UsageError(`unknown command '${sub}' (expected deploy or status)`);
+  const a: {
+    manifest?: string;
+    domains: string[];
+    products: string[];
+    component?: TierName;
+    timeoutSeconds: number;
+    dryRun: boolean;
+    forceConflicts: boolean;
+    namespace?: string;
+    output: 'text' | 'json';
+    kubeconfig?: string;
+    context?: string;
+  } = {
+    domains: [],
+    products: [],
+    timeoutSeconds: 600,
+    dryRun: false,
+    forceConflicts: false,
+    output: 'text',
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? rest[++i];
+      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) {
+        throw new UsageError(`${name} needs a value`);
+      }
+      return v;
+    };
+    const deployOnly = (): void => {
+      if (sub !== 'deploy') throw new UsageError(`${name} is an option of deploy, not ${sub}`);
+    };
+    switch (name) {
+      case '--manifest':
+        if (a.manifest !== undefined) throw new UsageError('--manifest given twice');
+        a.manifest = value();
+        break;
+      case '--domain':
+        a.domains.push(value());
+        break;
+      case '--product':
+        a.products.push(value());
+        break;
+      case '--component': {
+        deployOnly();
+        const c = value();
+        if (!(COMPONENTS as readonly string[]).includes(c)) {
+          throw new UsageError(`--component: got '${c}', expected one of ${COMPONENTS.join(', ')}`);
+        }
+        a.component = c as TierName;
+        break;
+      }
+      case '--timeout':
+        deployOnly();
+        a.timeoutSeconds = parseDuration('--timeout', value());
+        break;
+      case '--dry-run':
+        deployOnly();
+        a.dryRun = true;
+        break;
+      case '--force-conflicts':
+        deployOnly();
+        a.forceConflicts = true;
+        break;
+      case '--namespace':
+        if (sub !== 'status')
+          throw new UsageError('--namespace is an option of status (deploy takes --manifest)');
+        a.namespace = value();
+        break;
+      case '--output': {
+        const o = value();
+        if (o !== 'json' && o !== 'text') throw new UsageError(`--output: got '${o}', expected json or text`);
+        a.output = o;
+        break;
+      }
+      case '--kubeconfig':
+        a.kubeconfig = value();
+        break;
+      case '--context':
+        a.context = value();
+        break;
+      default:
+        throw new UsageError(
+          arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`,
+        );
+    }
+  }
+  if (sub === 'deploy' && a.manifest === undefined) throw new UsageError('--manifest FILE is required');
+  if (sub === 'status' && (a.manifest === undefined) === (a.namespace === undefined)) {
+    throw new UsageError('give either --manifest FILE or --namespace N');
+  }
+  return { sub, ...a };
+}
+
+/** The charts of the manifests, or the problems printed and undefined. */
+function build(a: Args, io: CliIo): { charts: readonly BuiltChart[] } | undefined {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-platform-'));
+  try {
+    const built = buildFromManifests(
+      { manifest: a.manifest ?? '', domains: a.domains, products: a.products },
+      outdir,
+    );
+    if (!built.ok) {
+      formatProblems(built.problems).forEach((l) => io.out(l));
+      io.err(
+        `floe platform ${a.sub}: ${built.problems.length} problem(s) in the manifests; nothing was done`,
+      );
+      return undefined;
+    }
+    return { charts: built.charts };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** What the platform and jobs charts say they need from the cluster. */
+type Prerequisites = Pick<
+  FloeJobs,
+  'namespaceName' | 'requiredSecrets' | 'requiredConfigMaps' | 'prerequisiteCommands'
+> &
+  Partial<Pick<FloePlatform, 'requiredCustomResourceDefinitions'>>;
+
+async function runDeploy(a: Args, io: CliIo, api: KubeApi): Promise<number> {
+  const built = build(a, io);
+  if (!built) return EXIT.problems;
+  const charts = built.charts.map((c) => c.chart);
+  const secrets: { namespace: string; name: string }[] = [];
+  const configMaps: { namespace: string; name: string }[] = [];
+  const crds = new Set<string>();
+  const commands: string[] = [];
+  for (const b of built.charts) {
+    // Platform and domain charts are FloePlatforms, the others FloeJobs: both list what they need.
+    const c = b.chart as unknown as Prerequisites;
+    const ns = c.namespaceName;
+    c.requiredSecrets.forEach((s) => secrets.push({ namespace: ns, name: s.name }));
+    c.requiredConfigMaps.forEach((name) => configMaps.push({ namespace: ns, name }));
+    commands.push(...c.prerequisiteCommands());
+    (c.requiredCustomResourceDefinitions ?? []).forEach((d) => crds.add(d));
+  }
+  const result = await deploy(api, {
+    plan: deployPlan(charts),
+    requiredSecrets: secrets,
+    requiredConfigMaps: configMaps,
+    requiredCustomResourceDefinitions: [...crds].sort(),
+    prerequisiteCommands: commands,
+    ...(a.component ? { only: [a.component] } : {}),
+    dryRun: a.dryRun,
+    forceConflicts: a.forceConflicts,
+    timeoutSeconds: a.timeoutSeconds,
+    report: (l) => io.out(l),
+  });
+  io.out(
+    result.ok
+      ? a.dryRun
+        ? `Dry run: ${result.applied} objects accepted, nothing changed.`
+        : `Deployed: ${result.applied} objects applied, every workload ready.`
+      : 'Deploy stopped.',
+  );
+  return result.ok ? EXIT.ok : EXIT.problems;
+}
+
+const WORKLOADS: readonly [string, string][] = [
+  ['apps/v1', 'Deployment'],
+  ['apps/v1', 'StatefulSet'],
+  ['apps/v1', 'DaemonSet'],
+  ['batch/v1', 'Job'],
+];
+
+async function runStatus(a: Args, io: CliIo, api: KubeApi): Promise<number> {
+  let namespace = a.namespace ?? '';
+  let platformName: string | undefined;
+  let version: string | undefined;
+  if (a.manifest !== undefined) {
+    const built = build(a, io);
+    if (!built) return EXIT.problems;
+    const platform = built.charts.find((c) => c.role === 'platform');
+    if (platform === undefined) {
+      io.err('floe platform status: the manifests define no platform of their own');
+      return EXIT.problems;
+    }
+    const chart = platform.chart as unknown as Pick<FloePlatform, 'namespaceName' | 'platformName'>;
+    namespace = chart.namespaceName;
+    platformName = chart.platformName;
+    version = platform.version;
+  }
+  const selector = platformName ? `app.kubernetes.io/part-of=${platformName}` : undefined;
+  const objects: KubeObject[] = [];
+  for (const [apiVersion, kind] of WORKLOADS) {
+    objects.push(...(await api.list(apiVersion, kind, namespace, selector)));
+  }
+  const pods = await api.list('v1', 'Pod', namespace);
+  const name =
+    platformName ??
+    objects.map((o) => o.metadata.labels?.['app.kubernetes.io/part-of']).find((p) => p) ??
+    namespace;
+  const status = platformStatus(objects, pods, {
+    platform: name,
+    namespace,
+    ...(version ? { version } : {}),
+  });
+  if (a.output === 'json') {
+    JSON.stringify(status, null, 2)
+      .split('\n')
+      .forEach((l) => io.out(l));
+  } else {
+    renderStatus(status)
+      .replace(/\n$/, '')
+      .split('\n')
+      .forEach((l) => io.out(l));
+    if (objects.length === 0) io.out(`(no floe workloads in namespace ${namespace})`);
+  }
+  return status.healthy && objects.length > 0 ? EXIT.ok : EXIT.problems;
+}
+
+/** `floe platform`. */
+export const platformCommand: CliCommand = {
+  name: 'platform',
+  summary: 'deploy the platform to a cluster, tier by tier, or show its status',
+  help: HELP,
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const a = parseArgs(args);
+    try {
+      const api = connect({ kubeconfig: a.kubeconfig, context: a.context });
+      return a.sub === 'deploy' ? await runDeploy(a, io, api) : await runStatus(a, io, api);
+    } catch (e) {
+      if (e instanceof KubeError) {
+        io.err(`floe platform ${a.sub}: ${e.message}`);
+        return EXIT.problems;
+      }
+      throw e;
+    }
+  },
+};

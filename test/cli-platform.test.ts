@@ -1,0 +1,185 @@
+import { spawn } from 'child_process';
+import { FLOE_BIN, FloeRun, floeInProcess, ROOT } from './support/cli';
+import { StandInKubeApi } from './support/stand-in-kube-api';
+
+// The real binary in its own Node process (the Kubernetes client is an ES module, which jest's
+// module system cannot load), against the stand-in API server in this one: spawned without
+// blocking, so the server can answer.
+jest.setTimeout(120_000);
+
+function floe(...args: string[]): Promise<FloeRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FLOE_BIN, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) =>
+      resolve({
+        status,
+        stdout: out.split('\n').filter((l) => l !== ''),
+        stderr: err.split('\n').filter((l) => l !== ''),
+      }),
+    );
+  });
+}
+
+const MANIFEST = 'examples/platform/platform-manifest.yaml';
+
+describe('floe platform deploy | status against a stand-in API server', () => {
+  const api = new StandInKubeApi();
+  let kubeconfig = '';
+  beforeAll(async () => {
+    kubeconfig = api.kubeconfig(await api.start());
+  });
+  afterAll(async () => api.stop());
+
+  test('missing prerequisites: listed with the commands that create them, nothing applied, exit 1', async () => {
+    const r = await floe('platform', 'deploy', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
+    expect(r.status).toBe(1);
+    expect(r.stdout[0]).toBe('✗ missing prerequisites (nothing was applied):');
+    expect(r.stdout).toContain('  - Secret floe-platform/polaris-bootstrap-credentials');
+    expect(r.stdout.some((l) => l.startsWith('  kubectl -n floe-platform create secret generic'))).toBe(true);
+    expect(api.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
+    // The stand-in gets what was missing, as the printed commands would create it.
+    for (const line of r.stdout.filter((l) => l.startsWith('  - '))) {
+      const [, kind, ref] = /^ {2}- (\S+) (\S+)$/.exec(line) ?? [];
+      const [ns, name] = ref.includes('/') ? ref.split('/') : ['', ref];
+      const gv = kind === 'CustomResourceDefinition' ? 'apiextensions.k8s.io/v1' : 'v1';
+      const plural = {
+        Secret: 'secrets',
+        ConfigMap: 'configmaps',
+        CustomResourceDefinition: 'customresourcedefinitions',
+      }[kind];
+      api.store.set(`${gv}/${plural}/${ns}/${name}`, {
+        apiVersion: gv,
+        kind,
+        metadata: { name, ...(ns ? { namespace: ns } : {}) },
+      });
+    }
+  });
+
+  test('--dry-run: every object validated server-side, nothing stored, exit 0', async () => {
+    const before = api.store.size;
+    const r = await floe(
+      'platform',
+      'deploy',
+      '--manifest',
+      MANIFEST,
+      '--kubeconfig',
+      kubeconfig,
+      '--dry-run',
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('✓ catalog: 10 objects accepted by the API server (dry run)');
+    expect(r.stdout.at(-1)).toMatch(/^Dry run: \d+ objects accepted, nothing changed\.$/);
+    expect(api.store.size).toBe(before);
+    const applies = api.requests.filter((q) => q.method === 'PATCH');
+    expect(applies.length).toBeGreaterThan(50);
+    expect(applies.every((q) => q.url.includes('dryRun=All') && q.url.includes('fieldManager=floe'))).toBe(
+      true,
+    );
+  });
+
+  test('deploy: tier by tier, each workload reported ready; then status is healthy', async () => {
+    api.simulateControllers = true;
+    const r = await floe('platform', 'deploy', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
+    expect(r.stderr).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.filter((l) => l.startsWith('Deploying')).map((l) => l.split(' ')[1])).toEqual([
+      'namespace',
+      'storage',
+      'catalog',
+      'observability',
+      'orchestrator',
+      'semantic',
+      'exposure',
+    ]);
+    expect(r.stdout).toContain('✓ PostgreSQL (catalog-db): StatefulSet 1/1 ready');
+    expect(r.stdout).toContain('✓ Polaris (polaris-bootstrap): Job complete');
+    expect(r.stdout.at(-1)).toMatch(/^Deployed: \d+ objects applied, every workload ready\.$/);
+
+    const status = await floe('platform', 'status', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
+    expect(status.status).toBe(0);
+    expect(status.stdout[0]).toMatch(/^Platform: floe /);
+    expect(status.stdout).toContain('Namespace: floe-platform');
+    expect(status.stdout).toContain('  ✓ Polaris (polaris): Deployment 1/1 ready');
+    expect(status.stdout.at(-1)).toBe('Healthy.');
+    const json = await floe(
+      'platform',
+      'status',
+      '--namespace',
+      'floe-platform',
+      '--output',
+      'json',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(json.status).toBe(0);
+    const parsed = JSON.parse(json.stdout.join('\n')) as { healthy: boolean; workloads: { name: string }[] };
+    expect(parsed.healthy).toBe(true);
+    expect(parsed.workloads.map((w) => w.name)).toContain('dagster-webserver');
+  });
+
+  test('a cluster that is not there, and a context that does not exist: one line, exit 1', async () => {
+    const refused = await floe(
+      'platform',
+      'status',
+      '--namespace',
+      'x',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'nowhere',
+    );
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toEqual([
+      "floe platform status: list Deployment in x: no cluster reachable at http://127.0.0.1:9 (context 'nowhere'): ECONNREFUSED",
+    ]);
+    const wrong = await floe(
+      'platform',
+      'status',
+      '--namespace',
+      'x',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'prod',
+    );
+    expect(wrong.stderr).toEqual([
+      "floe platform status: no context 'prod' in the kubeconfig (it has: stand-in, nowhere)",
+    ]);
+  });
+});
+
+describe('floe platform usage', () => {
+  test.each([
+    [['platform'], 'no command given (deploy or status)'],
+    [['platform', 'explode'], "unknown command 'explode' (expected deploy or status)"],
+    [['platform', 'deploy'], '--manifest FILE is required'],
+    [['platform', 'status'], 'give either --manifest FILE or --namespace N'],
+    [
+      ['platform', 'deploy', '--manifest', MANIFEST, '--component', 'kitchen'],
+      "--component: got 'kitchen', expected one of storage, catalog, observability, orchestrator, semantic",
+    ],
+    [
+      ['platform', 'deploy', '--manifest', MANIFEST, '--timeout', 'soon'],
+      "--timeout: got 'soon', expected a duration such as 300s, 10m or 1h",
+    ],
+    [['platform', 'status', '--namespace', 'x', '--dry-run'], '--dry-run is an option of deploy, not status'],
+  ])('floe %j: exit 2 with the reason', async (args, message) => {
+    const r = await floeInProcess(ROOT, ...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr[0]).toBe(`floe platform: ${message}`);
+  });
+
+  test('--help shows both commands', async () => {
+    const r = await floeInProcess(ROOT, 'platform', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout[0]).toBe('Usage: floe platform <command> [options]');
+  });
+});

@@ -125,6 +125,91 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     expect(parsed.workloads.map((w) => w.name)).toContain('dagster-webserver');
   });
 
+  test('logs of a slot or a workload: every pod and container, prefixed, merged in time order', async () => {
+    const pod = (name: string, labels: Record<string, string>, containers: string[]): void => {
+      api.store.set(`v1/pods/floe-platform/${name}`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'floe-platform', labels },
+        spec: { containers: containers.map((c) => ({ name: c })) },
+      });
+    };
+    const polaris = {
+      'app.kubernetes.io/name': 'polaris',
+      'app.kubernetes.io/instance': 'polaris',
+      'app.kubernetes.io/component': 'server',
+    };
+    pod('polaris-a', polaris, ['polaris']);
+    pod('polaris-b', polaris, ['polaris']);
+    api.podLogs.set(
+      'floe-platform/polaris-a/polaris',
+      '2026-12-04T05:00:01.000000000Z a1\n2026-12-04T05:00:03.000000000Z a2\n',
+    );
+    api.podLogs.set(
+      'floe-platform/polaris-b/polaris',
+      '2026-12-04T05:00:02.000000000Z b1\n2026-12-04T05:00:04.000000000Z b2\n',
+    );
+    const merged = await floe(
+      'platform',
+      'logs',
+      'polaris',
+      '--namespace',
+      'floe-platform',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(merged.stderr).toEqual([]);
+    expect(merged.status).toBe(0);
+    expect(merged.stdout).toEqual([
+      '[polaris-a/polaris] a1',
+      '[polaris-b/polaris] b1',
+      '[polaris-a/polaris] a2',
+      '[polaris-b/polaris] b2',
+    ]);
+    const slot = await floe(
+      'platform',
+      'logs',
+      'catalog',
+      '--manifest',
+      MANIFEST,
+      '--tail',
+      '1',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(slot.stdout).toEqual(['[polaris-a/polaris] a2', '[polaris-b/polaris] b2']);
+    expect(api.requests.filter((q) => q.url.includes('/log?')).at(-1)?.url).toContain('tailLines=1');
+    const followed = await floe(
+      'platform',
+      'logs',
+      'polaris',
+      '--namespace',
+      'floe-platform',
+      '--follow',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect([...followed.stdout].sort()).toEqual([
+      '[polaris-a/polaris] a1',
+      '[polaris-a/polaris] a2',
+      '[polaris-b/polaris] b1',
+      '[polaris-b/polaris] b2',
+    ]);
+    const unknown = await floe(
+      'platform',
+      'logs',
+      'kitchen',
+      '--namespace',
+      'floe-platform',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr[0]).toMatch(
+      /^floe platform logs: no slot or workload 'kitchen' in namespace floe-platform \(slots: storage, catalog, observability, orchestrator, semantic; workloads: .*polaris.*\)$/,
+    );
+  });
+
   test('a cluster that is not there, and a context that does not exist: one line, exit 1', async () => {
     const refused = await floe(
       'platform',
@@ -159,7 +244,13 @@ describe('floe platform deploy | status against a stand-in API server', () => {
 describe('floe platform usage', () => {
   test.each([
     [['platform'], 'no command given (deploy or status)'],
-    [['platform', 'explode'], "unknown command 'explode' (expected deploy or status)"],
+    [['platform', 'explode'], "unknown command 'explode' (expected deploy, status or logs)"],
+    [['platform', 'logs', '--namespace', 'x'], 'no COMPONENT given (a slot or a workload)'],
+    [
+      ['platform', 'logs', 'polaris', '--namespace', 'x', '--tail', 'ten'],
+      "--tail: got 'ten', expected a number of lines",
+    ],
+    [['platform', 'status', '--namespace', 'x', '--follow'], '--follow is an option of logs, not status'],
     [['platform', 'deploy'], '--manifest FILE is required'],
     [['platform', 'status'], 'give either --manifest FILE or --namespace N'],
     [

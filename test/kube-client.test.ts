@@ -172,7 +172,10 @@ describe("floe's Kubernetes client against a stand-in API server", () => {
   });
 
   test('pod logs, with tail', async () => {
-    api.podLogs.set('demo/web-1/web', 'one\ntwo\nthree\n');
+    api.podLogs.set(
+      'demo/web-1/web',
+      '2026-12-04T05:00:00.000000001Z one\n2026-12-04T05:00:01.000000000Z two\n2026-12-04T05:00:02.5Z three\n',
+    );
     const [all, tail, missing] = await drive(kubeconfig, [
       { op: 'logs', namespace: 'demo', pod: 'web-1', options: { container: 'web' } },
       { op: 'logs', namespace: 'demo', pod: 'web-1', options: { container: 'web', tailLines: 1 } },

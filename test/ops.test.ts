@@ -6,7 +6,7 @@ import { formatPodProblem, podProblems } from '../src/ops/diagnose';
 import { containsDesired, immutableChanges } from '../src/ops/immutable';
 import { COMPONENTS, deployPlan, identity, TIERS } from '../src/ops/plan';
 import { KubeObject, readinessOf } from '../src/ops/readiness';
-import { platformStatus, progressLine, renderStatus } from '../src/ops/status';
+import { mergeLogs, platformStatus, progressLine, renderStatus } from '../src/ops/status';
 import { FloePlatform } from '../src/platform/floe-platform';
 
 /** A recorded response of a real Kubernetes 1.28 API server (../shared/reference/k8s-api-responses). */
@@ -508,5 +508,16 @@ describe('status report', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('merged logs', () => {
+  test('lines of several containers in time order (nanoseconds decide), each prefixed; ties keep order', () => {
+    expect(
+      mergeLogs([
+        { source: 'a/x', text: '2026-12-04T05:00:01.000000002Z a1\n2026-12-04T05:00:03Z a2\n' },
+        { source: 'b/x', text: '2026-12-04T05:00:01.000000001Z b1\n2026-12-04T05:00:03Z b2\nno stamp\n' },
+      ]),
+    ).toEqual(['[b/x] b1', '[a/x] a1', '[a/x] a2', '[b/x] b2', '[b/x] no stamp']);
   });
 });

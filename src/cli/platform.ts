@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Writable } from 'stream';
 import { FloeJobs } from '../jobs/floe-jobs';
 import { buildFromManifests, BuiltChart } from '../manifest/build';
 import { formatProblems } from '../manifest/errors';
@@ -12,7 +13,7 @@ import { deploy } from '../ops/deploy';
 import { connect, KubeApi, KubeError } from '../ops/kube';
 import { COMPONENTS, deployPlan, TierName } from '../ops/plan';
 import { KubeObject } from '../ops/readiness';
-import { platformStatus, renderStatus } from '../ops/status';
+import { mergeLogs, platformStatus, podsOf, renderStatus, tierOf } from '../ops/status';
 import { FloePlatform } from '../platform/floe-platform';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
 
@@ -21,6 +22,7 @@ const HELP = `Usage: floe platform <command> [options]
 Commands:
   deploy   apply the platform (and its products) tier by tier, waiting for each
   status   show every workload of the platform and whether it is healthy
+  logs     print the logs of every pod of a slot or workload
 
 floe platform deploy --manifest FILE [--domain FILE ...] [--product FILE ...]
                      [--component C] [--timeout D] [--dry-run] [--force-conflicts]
@@ -38,6 +40,12 @@ floe platform deploy --manifest FILE [--domain FILE ...] [--product FILE ...]
 floe platform status [--manifest FILE | --namespace N] [--output json]
   Per slot, each workload with ready/desired, restarts and what is wrong with its pods; Jobs'
   completion. Exit status 0 only when everything is healthy.
+
+floe platform logs COMPONENT [--manifest FILE | --namespace N] [--follow] [--since D]
+                  [--tail N] [--container C]
+  COMPONENT is a slot (storage, catalog, observability, orchestrator, semantic) or a workload
+  (e.g. polaris, dagster-webserver). Every line is prefixed with [pod/container]; without
+  --follow the containers' lines are merged in time order.
 
 Options of every command:
   --kubeconfig FILE   kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
@@ -58,6 +66,11 @@ interface Args {
   readonly output: 'text' | 'json';
   readonly kubeconfig?: string;
   readonly context?: string;
+  readonly target?: string;
+  readonly follow: boolean;
+  readonly sinceSeconds?: number;
+  readonly tail?: number;
+  readonly container?: string;
 }
 
 /** `300`, `300s`, `10m`, `1h` → seconds. */
@@ -72,8 +85,9 @@ export function parseDuration(flag: string, text: string): number {
 function parseArgs(args: readonly string[]): Args {
   const [sub, ...rest] = args;
   if (sub === undefined) throw new UsageError('no command given (deploy or status)');
-  if (sub !== 'deploy' && sub !== 'status')
-    throw new UsageError(`unknown command '${sub}' (expected deploy or status)`);
+  if (sub !== 'deploy' && sub !== 'status' && sub !== 'logs') {
+    throw new UsageError(`unknown command '${sub}' (expected deploy, status or logs)`);
+  }
   const a: {
     manifest?: string;
     domains: string[];
@@ -86,6 +100,11 @@ function parseArgs(args: readonly string[]): Args {
     output: 'text' | 'json';
     kubeconfig?: string;
     context?: string;
+    target?: string;
+    follow: boolean;
+    sinceSeconds?: number;
+    tail?: number;
+    container?: string;
   } = {
     domains: [],
     products: [],
@@ -93,6 +112,7 @@ function parseArgs(args: readonly string[]): Args {
     dryRun: false,
     forceConflicts: false,
     output: 'text',
+    follow: false,
   };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -107,6 +127,9 @@ function parseArgs(args: readonly string[]): Args {
     };
     const deployOnly = (): void => {
       if (sub !== 'deploy') throw new UsageError(`${name} is an option of deploy, not ${sub}`);
+    };
+    const logsOnly = (): void => {
+      if (sub !== 'logs') throw new UsageError(`${name} is an option of logs, not ${sub}`);
     };
     switch (name) {
       case '--manifest':
@@ -141,8 +164,9 @@ function parseArgs(args: readonly string[]): Args {
         a.forceConflicts = true;
         break;
       case '--namespace':
-        if (sub !== 'status')
-          throw new UsageError('--namespace is an option of status (deploy takes --manifest)');
+        if (sub === 'deploy') {
+          throw new UsageError('--namespace is an option of status and logs (deploy takes --manifest)');
+        }
         a.namespace = value();
         break;
       case '--output': {
@@ -157,14 +181,41 @@ function parseArgs(args: readonly string[]): Args {
       case '--context':
         a.context = value();
         break;
+      case '--follow':
+      case '-f':
+        logsOnly();
+        a.follow = true;
+        break;
+      case '--since':
+        logsOnly();
+        a.sinceSeconds = parseDuration('--since', value());
+        break;
+      case '--tail': {
+        logsOnly();
+        const t = value();
+        if (!/^\d+$/.test(t)) throw new UsageError(`--tail: got '${t}', expected a number of lines`);
+        a.tail = Number(t);
+        break;
+      }
+      case '--container':
+        logsOnly();
+        a.container = value();
+        break;
       default:
+        if (sub === 'logs' && !arg.startsWith('-') && a.target === undefined) {
+          a.target = arg;
+          break;
+        }
         throw new UsageError(
           arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`,
         );
     }
   }
+  if (sub === 'logs' && a.target === undefined) {
+    throw new UsageError('no COMPONENT given (a slot or a workload)');
+  }
   if (sub === 'deploy' && a.manifest === undefined) throw new UsageError('--manifest FILE is required');
-  if (sub === 'status' && (a.manifest === undefined) === (a.namespace === undefined)) {
+  if (sub !== 'deploy' && (a.manifest === undefined) === (a.namespace === undefined)) {
     throw new UsageError('give either --manifest FILE or --namespace N');
   }
   return { sub, ...a };
@@ -290,16 +341,121 @@ async function runStatus(a: Args, io: CliIo, api: KubeApi): Promise<number> {
   return status.healthy && objects.length > 0 ? EXIT.ok : EXIT.problems;
 }
 
+/** The platform's namespace: from the manifests, or `--namespace`. */
+function namespaceOf(a: Args, io: CliIo): string | undefined {
+  if (a.namespace !== undefined) return a.namespace;
+  const built = build(a, io);
+  const platform = built?.charts.find((c) => c.role === 'platform');
+  return platform
+    ? (platform.chart as unknown as Pick<FloePlatform, 'namespaceName'>).namespaceName
+    : undefined;
+}
+
+async function runLogs(a: Args, io: CliIo, api: KubeApi): Promise<number> {
+  const namespace = namespaceOf(a, io);
+  if (namespace === undefined) return EXIT.problems;
+  const component = a.target ?? '';
+  const workloads: KubeObject[] = [];
+  for (const [apiVersion, kind] of WORKLOADS)
+    workloads.push(...(await api.list(apiVersion, kind, namespace)));
+  const chosen = workloads.filter((w) => w.metadata.name === component || tierOf(w) === component);
+  if (chosen.length === 0) {
+    io.err(
+      `floe platform logs: no slot or workload '${component}' in namespace ${namespace} ` +
+        `(slots: ${COMPONENTS.join(', ')}; workloads: ${
+          workloads
+            .map((w) => w.metadata.name)
+            .sort()
+            .join(', ') || 'none'
+        })`,
+    );
+    return EXIT.problems;
+  }
+  const allPods = await api.list('v1', 'Pod', namespace);
+  const pods = [
+    ...new Map(chosen.flatMap((w) => podsOf(w, allPods)).map((p) => [p.metadata.name, p])).values(),
+  ];
+  const sources = pods.flatMap((p) => {
+    const spec = (p.spec ?? {}) as { initContainers?: { name: string }[]; containers?: { name: string }[] };
+    return [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
+      .map((c) => c.name)
+      .filter((c) => a.container === undefined || c === a.container)
+      .map((container) => ({ pod: p.metadata.name, container }));
+  });
+  if (sources.length === 0) {
+    io.err(
+      `floe platform logs: no pods${a.container ? ` with a container '${a.container}'` : ''} of '${component}' in namespace ${namespace}`,
+    );
+    return EXIT.problems;
+  }
+  const options = {
+    ...(a.tail !== undefined ? { tailLines: a.tail } : {}),
+    ...(a.sinceSeconds !== undefined ? { sinceSeconds: a.sinceSeconds } : {}),
+  };
+  if (a.follow) {
+    // Each stream as it comes, line by line, prefixed.
+    await Promise.all(
+      sources.map((s) =>
+        api.logs(namespace, s.pod, lineWriter(`[${s.pod}/${s.container}] `, io), {
+          ...options,
+          container: s.container,
+          follow: true,
+        }),
+      ),
+    );
+    return EXIT.ok;
+  }
+  const logs = await Promise.all(
+    sources.map(async (s) => {
+      let text = '';
+      const out = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          text += chunk.toString('utf8');
+          cb();
+        },
+      });
+      try {
+        await api.logs(namespace, s.pod, out, { ...options, container: s.container, timestamps: true });
+      } catch (e) {
+        // A container that has not started has no log yet; say so and go on.
+        io.err(`floe platform logs: ${e instanceof KubeError ? e.message : String(e)}`);
+      }
+      return { source: `${s.pod}/${s.container}`, text };
+    }),
+  );
+  mergeLogs(logs).forEach((l) => io.out(l));
+  return EXIT.ok;
+}
+
+/** A Writable that prints every complete line with `prefix`. */
+function lineWriter(prefix: string, io: CliIo): Writable {
+  let rest = '';
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const parts = (rest + chunk.toString('utf8')).split('\n');
+      rest = parts.pop() ?? '';
+      parts.forEach((l) => io.out(prefix + l));
+      cb();
+    },
+    final(cb) {
+      if (rest !== '') io.out(prefix + rest);
+      cb();
+    },
+  });
+}
+
 /** `floe platform`. */
 export const platformCommand: CliCommand = {
   name: 'platform',
-  summary: 'deploy the platform to a cluster, tier by tier, or show its status',
+  summary: 'deploy the platform to a cluster tier by tier, show its status, read its logs',
   help: HELP,
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const a = parseArgs(args);
     try {
       const api = connect({ kubeconfig: a.kubeconfig, context: a.context });
-      return a.sub === 'deploy' ? await runDeploy(a, io, api) : await runStatus(a, io, api);
+      if (a.sub === 'deploy') return await runDeploy(a, io, api);
+      if (a.sub === 'logs') return await runLogs(a, io, api);
+      return await runStatus(a, io, api);
     } catch (e) {
       if (e instanceof KubeError) {
         io.err(`floe platform ${a.sub}: ${e.message}`);

@@ -167,3 +167,40 @@ export function renderStatus(s: PlatformStatus): string {
   lines.push('', s.healthy ? 'Healthy.' : 'Not healthy.');
   return `${lines.join('\n')}\n`;
 }
+
+/** One container's log text, as the API server returns it with `timestamps=true`. */
+export interface TimestampedLog {
+  /** What each of its lines is prefixed with, e.g. `polaris-5f7d8-x2x9q/polaris`. */
+  readonly source: string;
+  /** Lines `<RFC 3339 time> <text>`. */
+  readonly text: string;
+}
+
+/**
+ * Merges the logs of several containers into one, in time order (a stable sort on the
+ * timestamps the kubelet adds, so lines of one container keep their order), each line
+ * `[source] text` without the timestamp.
+ */
+export function mergeLogs(logs: readonly TimestampedLog[]): string[] {
+  const lines = logs.flatMap((l, n) =>
+    l.text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line, i) => {
+        const space = line.indexOf(' ');
+        const stamp = space > 0 ? line.slice(0, space) : '';
+        const time = Date.parse(stamp);
+        return {
+          time: Number.isNaN(time) ? Number.POSITIVE_INFINITY : time,
+          // Nanoseconds decide between lines of the same millisecond.
+          fraction: /\.(\d+)Z$/.exec(stamp)?.[1]?.padEnd(9, '0') ?? '',
+          text: Number.isNaN(time) ? line : line.slice(space + 1),
+          n,
+          i,
+          source: l.source,
+        };
+      }),
+  );
+  lines.sort((a, b) => a.time - b.time || a.fraction.localeCompare(b.fraction) || a.n - b.n || a.i - b.i);
+  return lines.map((l) => `[${l.source}] ${l.text}`);
+}

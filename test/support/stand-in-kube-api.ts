@@ -267,7 +267,12 @@ export class StandInKubeApi {
         return;
       }
       const tail = url.searchParams.get('tailLines');
-      const lines = log.split('\n').filter((l) => l !== '');
+      // Stored with the kubelet's timestamps; sent with them only when asked (`timestamps=true`).
+      const stamped = url.searchParams.get('timestamps') === 'true';
+      const lines = log
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (stamped ? l : l.replace(/^\S+Z /, '')));
       this.send(res, 200, `${(tail ? lines.slice(-Number(tail)) : lines).join('\n')}\n`);
       return;
     }

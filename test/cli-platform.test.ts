@@ -125,6 +125,32 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     expect(parsed.workloads.map((w) => w.name)).toContain('dagster-webserver');
   });
 
+  test('diff: nothing after a deploy; a drifted ConfigMap is an update; an immutable change is refused', async () => {
+    const same = await floe('platform', 'diff', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
+    expect(same.stderr).toEqual([]);
+    expect(same.status).toBe(0);
+    expect(same.stdout.at(-1)).toMatch(/^0 to create, 0 to update, \d+ unchanged$/);
+    const config = api.store.get('v1/configmaps/floe-platform/polaris-config') as {
+      data: Record<string, string>;
+    };
+    config.data = { 'application.properties': 'edited by hand\n' };
+    const sts = api.store.get('apps/v1/statefulsets/floe-platform/catalog-db') as {
+      spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
+    };
+    sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage = '1Ti';
+    const drift = await floe('platform', 'diff', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
+    expect(drift.status).toBe(1);
+    expect(drift.stdout).toContain('~ ConfigMap/floe-platform/polaris-config');
+    expect(drift.stdout).toContain('    data.application.properties');
+    expect(drift.stdout).toContain('! StatefulSet/floe-platform/catalog-db: Kubernetes refuses this change');
+    expect(drift.stdout.find((l) => l.startsWith('    spec.volumeClaimTemplates is immutable'))).toContain(
+      '--cascade=orphan',
+    );
+    expect(drift.stdout.at(-1)).toMatch(
+      /^0 to create, 1 to update, \d+ unchanged, 1 refused \(immutable fields\)$/,
+    );
+  });
+
   test('logs of a slot or a workload: every pod and container, prefixed, merged in time order', async () => {
     const pod = (name: string, labels: Record<string, string>, containers: string[]): void => {
       api.store.set(`v1/pods/floe-platform/${name}`, {
@@ -244,7 +270,8 @@ describe('floe platform deploy | status against a stand-in API server', () => {
 describe('floe platform usage', () => {
   test.each([
     [['platform'], 'no command given (deploy or status)'],
-    [['platform', 'explode'], "unknown command 'explode' (expected deploy, status or logs)"],
+    [['platform', 'explode'], "unknown command 'explode' (expected deploy, diff, status or logs)"],
+    [['platform', 'diff'], '--manifest FILE is required'],
     [['platform', 'logs', '--namespace', 'x'], 'no COMPONENT given (a slot or a workload)'],
     [
       ['platform', 'logs', 'polaris', '--namespace', 'x', '--tail', 'ten'],

@@ -3,6 +3,7 @@ import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { FloeJobs } from '../src/jobs/floe-jobs';
 import { formatPodProblem, podProblems } from '../src/ops/diagnose';
+import { changedPaths, renderDiff } from '../src/ops/diff';
 import { containsDesired, immutableChanges } from '../src/ops/immutable';
 import { COMPONENTS, deployPlan, identity, TIERS } from '../src/ops/plan';
 import { KubeObject, readinessOf } from '../src/ops/readiness';
@@ -519,5 +520,32 @@ describe('merged logs', () => {
         { source: 'b/x', text: '2026-12-04T05:00:01.000000001Z b1\n2026-12-04T05:00:03Z b2\nno stamp\n' },
       ]),
     ).toEqual(['[b/x] b1', '[a/x] a1', '[a/x] a2', '[b/x] b2', '[b/x] no stamp']);
+  });
+});
+
+describe('diff', () => {
+  test('changed leaf paths, without what the server writes itself', () => {
+    const live = {
+      metadata: { name: 'x', resourceVersion: '7', managedFields: [{}], labels: { a: '1' } },
+      spec: { replicas: 2, template: { spec: { containers: [{ name: 'c', image: 'i:1' }] } } },
+      status: { replicas: 2 },
+    };
+    const after = {
+      metadata: { name: 'x', resourceVersion: '8', labels: { a: '1', b: '2' } },
+      spec: { replicas: 2, template: { spec: { containers: [{ name: 'c', image: 'i:2' }] } } },
+    };
+    expect(changedPaths(live, after)).toEqual([
+      'metadata.labels.b',
+      'spec.template.spec.containers[0].image',
+    ]);
+  });
+
+  test('the summary counts each action', () => {
+    expect(
+      renderDiff([
+        { object: 'Service/ns/a', action: 'create', fields: [], immutable: [] },
+        { object: 'ConfigMap/ns/b', action: 'unchanged', fields: [], immutable: [] },
+      ]),
+    ).toEqual(['+ Service/ns/a', '1 to create, 0 to update, 1 unchanged']);
   });
 });

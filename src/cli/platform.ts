@@ -10,6 +10,7 @@ import { FloeJobs } from '../jobs/floe-jobs';
 import { buildFromManifests, BuiltChart } from '../manifest/build';
 import { formatProblems } from '../manifest/errors';
 import { deploy } from '../ops/deploy';
+import { diffPlan, renderDiff } from '../ops/diff';
 import { connect, KubeApi, KubeError } from '../ops/kube';
 import { COMPONENTS, deployPlan, TierName } from '../ops/plan';
 import { KubeObject } from '../ops/readiness';
@@ -23,6 +24,7 @@ Commands:
   deploy   apply the platform (and its products) tier by tier, waiting for each
   status   show every workload of the platform and whether it is healthy
   logs     print the logs of every pod of a slot or workload
+  diff     show what a deploy would change, and the changes Kubernetes refuses
 
 floe platform deploy --manifest FILE [--domain FILE ...] [--product FILE ...]
                      [--component C] [--timeout D] [--dry-run] [--force-conflicts]
@@ -46,6 +48,12 @@ floe platform logs COMPONENT [--manifest FILE | --namespace N] [--follow] [--sin
   COMPONENT is a slot (storage, catalog, observability, orchestrator, semantic) or a workload
   (e.g. polaris, dagster-webserver). Every line is prefixed with [pod/container]; without
   --follow the containers' lines are merged in time order.
+
+floe platform diff --manifest FILE [--domain FILE ...] [--product FILE ...]
+  Per object what a deploy would do: + create, ~ update (the changed fields, from a server-side
+  dry run against the live object), ! refused (an immutable field: StatefulSet volume claim
+  templates, selectors, Job templates, a Service's clusterIP), with the remedy. Exit status 0
+  when nothing would change, 1 otherwise.
 
 Options of every command:
   --kubeconfig FILE   kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
@@ -85,8 +93,8 @@ export function parseDuration(flag: string, text: string): number {
 function parseArgs(args: readonly string[]): Args {
   const [sub, ...rest] = args;
   if (sub === undefined) throw new UsageError('no command given (deploy or status)');
-  if (sub !== 'deploy' && sub !== 'status' && sub !== 'logs') {
-    throw new UsageError(`unknown command '${sub}' (expected deploy, status or logs)`);
+  if (sub !== 'deploy' && sub !== 'status' && sub !== 'logs' && sub !== 'diff') {
+    throw new UsageError(`unknown command '${sub}' (expected deploy, diff, status or logs)`);
   }
   const a: {
     manifest?: string;
@@ -214,8 +222,10 @@ function parseArgs(args: readonly string[]): Args {
   if (sub === 'logs' && a.target === undefined) {
     throw new UsageError('no COMPONENT given (a slot or a workload)');
   }
-  if (sub === 'deploy' && a.manifest === undefined) throw new UsageError('--manifest FILE is required');
-  if (sub !== 'deploy' && (a.manifest === undefined) === (a.namespace === undefined)) {
+  if ((sub === 'deploy' || sub === 'diff') && a.manifest === undefined) {
+    throw new UsageError('--manifest FILE is required');
+  }
+  if (sub !== 'deploy' && sub !== 'diff' && (a.manifest === undefined) === (a.namespace === undefined)) {
     throw new UsageError('give either --manifest FILE or --namespace N');
   }
   return { sub, ...a };
@@ -341,6 +351,15 @@ async function runStatus(a: Args, io: CliIo, api: KubeApi): Promise<number> {
   return status.healthy && objects.length > 0 ? EXIT.ok : EXIT.problems;
 }
 
+async function runDiff(a: Args, io: CliIo, api: KubeApi): Promise<number> {
+  const built = build(a, io);
+  if (!built) return EXIT.problems;
+  const diffs = await diffPlan(api, deployPlan(built.charts.map((c) => c.chart)));
+  renderDiff(diffs).forEach((l) => io.out(l));
+  // As kubectl diff: 0 when a deploy would change nothing, 1 when it would (or cannot).
+  return diffs.every((d) => d.action === 'unchanged') ? EXIT.ok : EXIT.problems;
+}
+
 /** The platform's namespace: from the manifests, or `--namespace`. */
 function namespaceOf(a: Args, io: CliIo): string | undefined {
   if (a.namespace !== undefined) return a.namespace;
@@ -455,6 +474,7 @@ export const platformCommand: CliCommand = {
       const api = connect({ kubeconfig: a.kubeconfig, context: a.context });
       if (a.sub === 'deploy') return await runDeploy(a, io, api);
       if (a.sub === 'logs') return await runLogs(a, io, api);
+      if (a.sub === 'diff') return await runDiff(a, io, api);
       return await runStatus(a, io, api);
     } catch (e) {
       if (e instanceof KubeError) {

@@ -10,6 +10,7 @@ import { checkReferencedFiles } from '../manifest/build';
 import { loadManifestFile } from '../manifest/loader';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
 import { platformCommand } from './platform';
+import { logsCommand, runCommand, statusCommand } from './runs';
 import { synthCommand } from './synth';
 
 export type { CliCommand, CliIo };
@@ -84,7 +85,14 @@ function checkFile(file: string): string | readonly ManifestProblem[] {
 }
 
 /** Every command, in help order. */
-export const COMMANDS: CliCommand[] = [validate, synthCommand, platformCommand];
+export const COMMANDS: CliCommand[] = [
+  validate,
+  synthCommand,
+  platformCommand,
+  runCommand,
+  statusCommand,
+  logsCommand,
+];
 
 /** Operands of a command: no options allowed except after `--`. */
 export function operands(args: readonly string[]): string[] {

@@ -122,6 +122,8 @@ export class StandInKubeApi {
    * Complete). Off, workloads keep no status, as with an API server alone.
    */
   public simulateControllers = false;
+  /** Called with each object an apply stores (a test plays a controller that creates pods). */
+  public onApply?: (stored: Json) => void;
   private server?: http.Server;
   private version = 100;
 
@@ -414,6 +416,7 @@ export class StandInKubeApi {
     };
     if (url.searchParams.get('dryRun') !== 'All') {
       this.store.set(key, stored);
+      this.onApply?.(stored);
     }
     this.send(res, existing ? 200 : 201, stored);
   }

@@ -1,0 +1,254 @@
+/**
+ * `floe run | status | logs`: a data team's pipelines on the cluster, through the Kubernetes API.
+ */
+import { Writable } from 'stream';
+import { connect, KubeApi, KubeError } from '../ops/kube';
+import { KubeObject } from '../ops/readiness';
+import { jobFromCronJob, renderRuns, RUN_PIPELINE_LABEL, runSteps, runSummary, stepLine } from '../ops/runs';
+import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { parseDuration } from './platform';
+
+const COMMON = `  --namespace N       namespace of the pipelines (required)
+  --kubeconfig FILE   kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
+  --context NAME      kubeconfig context (default: its current context)`;
+
+interface Args {
+  readonly operands: string[];
+  readonly namespace?: string;
+  readonly runId?: string;
+  readonly wait: boolean;
+  readonly timeoutSeconds: number;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+function parse(command: string, args: readonly string[], allowed: readonly string[]): Args {
+  const a: {
+    operands: string[];
+    namespace?: string;
+    runId?: string;
+    wait: boolean;
+    timeoutSeconds: number;
+    kubeconfig?: string;
+    context?: string;
+  } = { operands: [], wait: false, timeoutSeconds: 3600 };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    if (name.startsWith('-') && !allowed.includes(name)) {
+      throw new UsageError(`unknown option '${arg}'`);
+    }
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) {
+        throw new UsageError(`${name} needs a value`);
+      }
+      return v;
+    };
+    switch (name) {
+      case '--namespace':
+      case '-n':
+        a.namespace = value();
+        break;
+      case '--run-id':
+        a.runId = value();
+        break;
+      case '--wait':
+        a.wait = true;
+        break;
+      case '--timeout':
+        a.timeoutSeconds = parseDuration('--timeout', value());
+        break;
+      case '--kubeconfig':
+        a.kubeconfig = value();
+        break;
+      case '--context':
+        a.context = value();
+        break;
+      default:
+        a.operands.push(arg);
+    }
+  }
+  if (a.namespace === undefined)
+    throw new UsageError(`--namespace N is required (where ${command} finds the pipelines)`);
+  return a;
+}
+
+async function guarded(
+  command: string,
+  io: CliIo,
+  a: Args,
+  body: (api: KubeApi) => Promise<number>,
+): Promise<number> {
+  try {
+    return await body(connect({ kubeconfig: a.kubeconfig, context: a.context }));
+  } catch (e) {
+    if (e instanceof KubeError) {
+      io.err(`floe ${command}: ${e.message}`);
+      return EXIT.problems;
+    }
+    throw e;
+  }
+}
+
+const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
+
+/** `floe run PIPELINE`. */
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'start a run of a pipeline now (as kubectl create job --from=cronjob does)',
+  help: `Usage: floe run PIPELINE --namespace N [--wait] [--timeout D]
+
+Starts a run of PIPELINE (its CronJob) now: a Job from the CronJob's template, owned by it,
+annotated cronjob.kubernetes.io/instantiate=manual. Prints the run id (the Job's name). With
+--wait, follows it to the end, printing each step as it finishes, and exits 0 when every step
+succeeded, 1 otherwise.
+
+Options:
+${COMMON}
+  --wait              follow the run to its end
+  --timeout D         with --wait, how long to follow (default 1h)`,
+  async run(args, io) {
+    const a = parse('run', args, ['--namespace', '-n', '--wait', '--timeout', '--kubeconfig', '--context']);
+    if (a.operands.length !== 1) throw new UsageError('give exactly one PIPELINE');
+    const pipeline = a.operands[0];
+    const namespace = a.namespace ?? '';
+    return guarded('run', io, a, async (api) => {
+      const cronJob = await api.get({ apiVersion: 'batch/v1', kind: 'CronJob', namespace, name: pipeline });
+      if (cronJob === undefined) {
+        const known = (await api.list('batch/v1', 'CronJob', namespace)).map((c) => c.metadata.name).sort();
+        io.err(
+          `floe run: no pipeline '${pipeline}' in namespace ${namespace} (there are: ${known.join(', ') || 'none'})`,
+        );
+        return EXIT.problems;
+      }
+      const job = jobFromCronJob(cronJob, Date.now() / 1000);
+      await api.apply(job);
+      io.out(`started run ${job.metadata.name} of ${pipeline}`);
+      if (!a.wait) return EXIT.ok;
+      const reported = new Set<string>();
+      const start = Date.now();
+      for (;;) {
+        const live = await api.get({
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          namespace,
+          name: job.metadata.name,
+        });
+        const pods = await api.list('v1', 'Pod', namespace, `job-name=${job.metadata.name}`);
+        if (live !== undefined) {
+          const run = runSummary(live, pods);
+          for (const s of run.steps) {
+            if ((s.state === 'succeeded' || s.state === 'failed') && !reported.has(s.step)) {
+              reported.add(s.step);
+              io.out(stepLine(s));
+            }
+          }
+          if (run.state !== 'running') {
+            io.out(`run ${run.runId} ${run.state}${run.message ? `: ${run.message}` : ''}`);
+            return run.state === 'succeeded' ? EXIT.ok : EXIT.problems;
+          }
+        }
+        if ((Date.now() - start) / 1000 >= a.timeoutSeconds) {
+          io.err(
+            `floe run: run ${job.metadata.name} still running after ${a.timeoutSeconds}s (it goes on; see floe status)`,
+          );
+          return EXIT.problems;
+        }
+        await sleep(2);
+      }
+    });
+  },
+};
+
+/** `floe status [PIPELINE]`. */
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: "list a pipeline's recent runs and their steps",
+  help: `Usage: floe status [PIPELINE] --namespace N [--run-id R]
+
+Lists the recent runs (Jobs) of PIPELINE, or of every pipeline, newest first: run id, pipeline,
+succeeded/failed/running, how it was started, and each step with its state and exit code.
+Exit status 0 unless a listed run failed.
+
+Options:
+${COMMON}
+  --run-id R          only that run`,
+  async run(args, io) {
+    const a = parse('status', args, ['--namespace', '-n', '--run-id', '--kubeconfig', '--context']);
+    if (a.operands.length > 1) throw new UsageError('give at most one PIPELINE');
+    const namespace = a.namespace ?? '';
+    return guarded('status', io, a, async (api) => {
+      const selector = a.operands[0] ? `${RUN_PIPELINE_LABEL}=${a.operands[0]}` : RUN_PIPELINE_LABEL;
+      let jobs = await api.list('batch/v1', 'Job', namespace, a.operands[0] ? selector : undefined);
+      jobs = jobs.filter((j) => j.metadata.labels?.[RUN_PIPELINE_LABEL] !== undefined);
+      if (a.runId !== undefined) jobs = jobs.filter((j) => j.metadata.name === a.runId);
+      if (jobs.length === 0) {
+        io.out(
+          a.runId !== undefined
+            ? `no run '${a.runId}' in namespace ${namespace}`
+            : `no runs in namespace ${namespace}`,
+        );
+        return a.runId !== undefined ? EXIT.problems : EXIT.ok;
+      }
+      const pods = await api.list('v1', 'Pod', namespace);
+      const runs = jobs.map((j) => runSummary(j, pods));
+      renderRuns(runs).forEach((l) => io.out(l));
+      return runs.some((r) => r.state === 'failed') ? EXIT.problems : EXIT.ok;
+    });
+  },
+};
+
+/** `floe logs --run-id R`. */
+export const logsCommand: CliCommand = {
+  name: 'logs',
+  summary: "print every step's log of a pipeline run, in step order",
+  help: `Usage: floe logs --run-id R --namespace N
+
+Prints the log of every step of run R (a Job), in the order the steps ran, each under a
+'== step ==' heading, from the run's latest pod.
+
+Options:
+${COMMON}
+  --run-id R          the run (required)`,
+  async run(args, io) {
+    const a = parse('logs', args, ['--namespace', '-n', '--run-id', '--kubeconfig', '--context']);
+    if (a.operands.length > 0) throw new UsageError(`unexpected argument '${a.operands[0]}'`);
+    if (a.runId === undefined) throw new UsageError('--run-id R is required');
+    const namespace = a.namespace ?? '';
+    const runId = a.runId;
+    return guarded('logs', io, a, async (api) => {
+      const pods = (await api.list('v1', 'Pod', namespace, `job-name=${runId}`)).sort((x, y) =>
+        String(x.metadata.creationTimestamp ?? '').localeCompare(String(y.metadata.creationTimestamp ?? '')),
+      );
+      const pod: KubeObject | undefined = pods.at(-1);
+      if (pod === undefined) {
+        io.err(
+          `floe logs: no pod of run '${runId}' in namespace ${namespace} (finished runs are deleted after their TTL)`,
+        );
+        return EXIT.problems;
+      }
+      for (const s of runSteps(pod)) {
+        io.out(`== ${s.step} ==`);
+        if (s.state === 'waiting') {
+          io.out(`(not started${s.reason ? `: ${s.reason}` : ''})`);
+          continue;
+        }
+        let text = '';
+        const out = new Writable({
+          write(chunk: Buffer, _enc, cb) {
+            text += chunk.toString('utf8');
+            cb();
+          },
+        });
+        await api.logs(namespace, pod.metadata.name, out, { container: s.step });
+        text
+          .split('\n')
+          .filter((l, i, all) => l !== '' || i < all.length - 1)
+          .forEach((l) => io.out(l));
+      }
+      return EXIT.ok;
+    });
+  },
+};

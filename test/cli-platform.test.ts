@@ -125,6 +125,58 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     expect(parsed.workloads.map((w) => w.name)).toContain('dagster-webserver');
   });
 
+  test('a redeploy deletes what floe applied earlier and the platform no longer has, nothing else', async () => {
+    const floeOwned = { manager: 'floe', operation: 'Apply', fields: [] };
+    const cm = (name: string, managedFields: unknown[]): Record<string, unknown> => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name,
+        namespace: 'floe-platform',
+        labels: { 'app.kubernetes.io/part-of': 'floe' },
+        managedFields,
+      },
+      data: {},
+    });
+    api.store.set('v1/configmaps/floe-platform/retired-config', cm('retired-config', [floeOwned]));
+    api.store.set(
+      'v1/configmaps/floe-platform/hand-made',
+      cm('hand-made', [{ manager: 'kubectl', operation: 'Update' }]),
+    );
+    const kept = await floe(
+      'platform',
+      'deploy',
+      '--manifest',
+      MANIFEST,
+      '--kubeconfig',
+      kubeconfig,
+      '--prune=false',
+    );
+    expect(kept.status).toBe(0);
+    expect(api.store.has('v1/configmaps/floe-platform/retired-config')).toBe(true);
+    const dry = await floe(
+      'platform',
+      'deploy',
+      '--manifest',
+      MANIFEST,
+      '--kubeconfig',
+      kubeconfig,
+      '--dry-run',
+    );
+    expect(dry.stdout).toContain(
+      '- would delete ConfigMap/retired-config in floe-platform (no longer in the platform)',
+    );
+    expect(api.store.has('v1/configmaps/floe-platform/retired-config')).toBe(true);
+    const pruned = await floe('platform', 'deploy', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
+    expect(pruned.status).toBe(0);
+    expect(pruned.stdout).toContain(
+      '- deleted ConfigMap/retired-config in floe-platform (no longer in the platform)',
+    );
+    expect(api.store.has('v1/configmaps/floe-platform/retired-config')).toBe(false);
+    expect(api.store.has('v1/configmaps/floe-platform/hand-made')).toBe(true);
+    expect(pruned.stdout.filter((l) => l.startsWith('- deleted'))).toHaveLength(1);
+  });
+
   test('diff: nothing after a deploy; a drifted ConfigMap is an update; an immutable change is refused', async () => {
     const same = await floe('platform', 'diff', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
     expect(same.stderr).toEqual([]);
@@ -272,6 +324,10 @@ describe('floe platform usage', () => {
     [['platform'], 'no command given (deploy or status)'],
     [['platform', 'explode'], "unknown command 'explode' (expected deploy, diff, status or logs)"],
     [['platform', 'diff'], '--manifest FILE is required'],
+    [
+      ['platform', 'deploy', '--manifest', MANIFEST, '--prune=maybe'],
+      "--prune: got 'maybe', expected --prune=true or --prune=false",
+    ],
     [['platform', 'logs', '--namespace', 'x'], 'no COMPONENT given (a slot or a workload)'],
     [
       ['platform', 'logs', 'polaris', '--namespace', 'x', '--tail', 'ten'],

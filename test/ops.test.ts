@@ -6,6 +6,7 @@ import { formatPodProblem, podProblems } from '../src/ops/diagnose';
 import { changedPaths, renderDiff } from '../src/ops/diff';
 import { containsDesired, immutableChanges } from '../src/ops/immutable';
 import { COMPONENTS, deployPlan, identity, TIERS } from '../src/ops/plan';
+import { pruneCandidates } from '../src/ops/prune';
 import { KubeObject, readinessOf } from '../src/ops/readiness';
 import { mergeLogs, platformStatus, progressLine, renderStatus } from '../src/ops/status';
 import { FloePlatform } from '../src/platform/floe-platform';
@@ -547,5 +548,36 @@ describe('diff', () => {
         { object: 'ConfigMap/ns/b', action: 'unchanged', fields: [], immutable: [] },
       ]),
     ).toEqual(['+ Service/ns/a', '1 to create, 0 to update, 1 unchanged']);
+  });
+});
+
+describe('prune', () => {
+  const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind,
+    metadata: {
+      name,
+      namespace: 'floe-platform',
+      labels: { 'app.kubernetes.io/part-of': 'floe' },
+      managedFields: [{ manager: 'floe', operation: 'Apply' }],
+      ...extra,
+    } as KubeObject['metadata'],
+  });
+  test("only floe's own objects of this platform that the plan no longer has", () => {
+    const keep = obj('ConfigMap', 'still-there');
+    const live = [
+      keep,
+      obj('ConfigMap', 'gone'),
+      obj('ConfigMap', 'by-kubectl', {
+        managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update' }],
+      }),
+      obj('ConfigMap', 'other-platform', { labels: { 'app.kubernetes.io/part-of': 'acme' } }),
+      obj('PersistentVolumeClaim', 'data-catalog-db-0'),
+      obj('Secret', 'floe-catalog-credentials'),
+      obj('Job', 'daily-manual-abc', { ownerReferences: [{ kind: 'CronJob', name: 'daily' }] }),
+    ];
+    expect(pruneCandidates(live, new Set([identity(keep)]), 'floe').map((o) => o.metadata.name)).toEqual([
+      'gone',
+    ]);
   });
 });

@@ -38,6 +38,9 @@ floe platform deploy --manifest FILE [--domain FILE ...] [--product FILE ...]
   --timeout D         how long to wait for each tier, e.g. 300s, 10m (default 10m)
   --dry-run           server-side dry run of every object: validated, nothing changes
   --force-conflicts   take over fields another field manager owns (default: report them)
+  --prune=false       keep objects an earlier deploy created that the platform no longer has
+                      (default: after a complete deploy they are deleted; never claims, Secrets
+                      or anything floe did not apply)
 
 floe platform status [--manifest FILE | --namespace N] [--output json]
   Per slot, each workload with ready/desired, restarts and what is wrong with its pods; Jobs'
@@ -76,6 +79,7 @@ interface Args {
   readonly context?: string;
   readonly target?: string;
   readonly follow: boolean;
+  readonly prune: boolean;
   readonly sinceSeconds?: number;
   readonly tail?: number;
   readonly container?: string;
@@ -110,6 +114,7 @@ function parseArgs(args: readonly string[]): Args {
     context?: string;
     target?: string;
     follow: boolean;
+    prune: boolean;
     sinceSeconds?: number;
     tail?: number;
     container?: string;
@@ -121,6 +126,7 @@ function parseArgs(args: readonly string[]): Args {
     forceConflicts: false,
     output: 'text',
     follow: false,
+    prune: true,
   };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -167,6 +173,14 @@ function parseArgs(args: readonly string[]): Args {
         deployOnly();
         a.dryRun = true;
         break;
+      case '--prune': {
+        deployOnly();
+        const v = inline ?? 'true';
+        if (v !== 'true' && v !== 'false')
+          throw new UsageError(`--prune: got '${v}', expected --prune=true or --prune=false`);
+        a.prune = v === 'true';
+        break;
+      }
       case '--force-conflicts':
         deployOnly();
         a.forceConflicts = true;
@@ -252,6 +266,12 @@ function build(a: Args, io: CliIo): { charts: readonly BuiltChart[] } | undefine
   }
 }
 
+/** The platform's name (`app.kubernetes.io/part-of` of everything it writes). */
+function platformNameOf(charts: readonly BuiltChart[]): string {
+  const platform = charts.find((c) => c.role === 'platform') ?? charts[0];
+  return (platform.chart as unknown as Pick<FloePlatform, 'platformName'>).platformName;
+}
+
 /** What the platform and jobs charts say they need from the cluster. */
 type Prerequisites = Pick<
   FloeJobs,
@@ -286,6 +306,14 @@ async function runDeploy(a: Args, io: CliIo, api: KubeApi): Promise<number> {
     dryRun: a.dryRun,
     forceConflicts: a.forceConflicts,
     timeoutSeconds: a.timeoutSeconds,
+    ...(a.prune
+      ? {
+          prune: {
+            platformName: platformNameOf(built.charts),
+            namespaces: [...new Set(charts.map((c) => c.namespace ?? 'default'))],
+          },
+        }
+      : {}),
     report: (l) => io.out(l),
   });
   io.out(

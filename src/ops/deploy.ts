@@ -1,7 +1,8 @@
 import { Writable } from 'stream';
 import { formatPodProblem, podProblems } from './diagnose';
 import { KubeApi, KubeError } from './kube';
-import { displayName, PlanTier, TierName } from './plan';
+import { displayName, identity, PlanTier, TierName } from './plan';
+import { FLOE_KINDS, pruneCandidates } from './prune';
 import { KubeObject, Readiness, readinessOf } from './readiness';
 import { podsOf, progressLine } from './status';
 
@@ -42,6 +43,12 @@ export interface DeployOptions {
    * @default 2
    */
   readonly pollSeconds?: number;
+  /**
+   * After a complete deploy, delete what an earlier deploy of this platform created and the plan
+   * no longer has (`pruneCandidates`), in these namespaces; never claims or Secrets.
+   * @default - no pruning
+   */
+  readonly prune?: { readonly platformName: string; readonly namespaces: readonly string[] };
   /** Writes one line of progress. */
   readonly report: (line: string) => void;
   /**
@@ -146,7 +153,41 @@ export async function deploy(api: KubeApi, opts: DeployOptions): Promise<DeployR
     });
     if (!ok) return { ok: false, applied };
   }
+  // Pruning needs the whole plan deployed: with --component the rest was not looked at.
+  if (opts.prune !== undefined && opts.only === undefined) {
+    await prune(api, opts.plan, opts.prune, opts.dryRun ?? false, report);
+  }
   return { ok: true, applied };
+}
+
+async function prune(
+  api: KubeApi,
+  plan: readonly PlanTier[],
+  p: { readonly platformName: string; readonly namespaces: readonly string[] },
+  dryRun: boolean,
+  report: (line: string) => void,
+): Promise<void> {
+  const planned = new Set(plan.flatMap((t) => t.objects.map(identity)));
+  const live: KubeObject[] = [];
+  for (const ns of p.namespaces) {
+    for (const [apiVersion, kind] of FLOE_KINDS) {
+      try {
+        live.push(...(await api.list(apiVersion, kind, ns, `app.kubernetes.io/part-of=${p.platformName}`)));
+      } catch (e) {
+        // A kind whose CRD is not installed has nothing to prune.
+        if (!(e instanceof KubeError && e.kind === 'not-found')) throw e;
+      }
+    }
+  }
+  for (const o of pruneCandidates(live, planned, p.platformName)) {
+    const what = `${o.kind}/${o.metadata.name}${o.metadata.namespace ? ` in ${o.metadata.namespace}` : ''}`;
+    if (dryRun) {
+      report(`- would delete ${what} (no longer in the platform)`);
+    } else {
+      await api.delete(refOf(o));
+      report(`- deleted ${what} (no longer in the platform)`);
+    }
+  }
 }
 
 function refOf(o: KubeObject): { apiVersion: string; kind: string; namespace?: string; name: string } {

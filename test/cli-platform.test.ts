@@ -203,6 +203,70 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     );
   });
 
+  test("upgrade: the version must be the manifest's; a refused change stops it unless --recreate", async () => {
+    const wrong = await floe(
+      'platform',
+      'upgrade',
+      '--manifest',
+      MANIFEST,
+      '--version',
+      '9.9.9',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr[0]).toContain(
+      "--version 9.9.9 but examples/platform/platform-manifest.yaml has metadata.version '1.0.0'",
+    );
+    // The diff test left catalog-db's volume claim template different from the manifest's.
+    const before = api.requests.length;
+    const refused = await floe(
+      'platform',
+      'upgrade',
+      '--manifest',
+      MANIFEST,
+      '--version',
+      '1.0.0',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(refused.status).toBe(1);
+    expect(refused.stdout[0]).toBe('Upgrading platform floe to 1.0.0');
+    expect(refused.stdout).toContain(
+      '! StatefulSet/floe-platform/catalog-db: Kubernetes refuses this change',
+    );
+    expect(refused.stderr[0]).toContain('nothing was applied. Rerun with --recreate');
+    const writes = api.requests
+      .slice(before)
+      .filter((q) => (q.method === 'PATCH' && !q.url.includes('dryRun=All')) || q.method === 'DELETE');
+    expect(writes).toEqual([]);
+    const recreated = await floe(
+      'platform',
+      'upgrade',
+      '--manifest',
+      MANIFEST,
+      '--version',
+      '1.0.0',
+      '--recreate',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(recreated.stderr).toEqual([]);
+    expect(recreated.status).toBe(0);
+    expect(recreated.stdout).toContain(
+      '- deleted StatefulSet/catalog-db (its pods and claims stay) to recreate it',
+    );
+    const deletion = api.requests.find(
+      (q) => q.method === 'DELETE' && q.url.includes('/statefulsets/catalog-db'),
+    );
+    expect(deletion?.url).toContain('propagationPolicy=Orphan');
+    const sts = api.store.get('apps/v1/statefulsets/floe-platform/catalog-db') as {
+      spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
+    };
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).not.toBe('1Ti');
+    expect(recreated.stdout.at(-1)).toMatch(/^Deployed: \d+ objects applied, every workload ready\.$/);
+  });
+
   test('logs of a slot or a workload: every pod and container, prefixed, merged in time order', async () => {
     const pod = (name: string, labels: Record<string, string>, containers: string[]): void => {
       api.store.set(`v1/pods/floe-platform/${name}`, {
@@ -322,7 +386,12 @@ describe('floe platform deploy | status against a stand-in API server', () => {
 describe('floe platform usage', () => {
   test.each([
     [['platform'], 'no command given (deploy or status)'],
-    [['platform', 'explode'], "unknown command 'explode' (expected deploy, diff, status or logs)"],
+    [['platform', 'explode'], "unknown command 'explode' (expected deploy, diff, upgrade, status or logs)"],
+    [['platform', 'upgrade', '--manifest', MANIFEST], '--version V is required'],
+    [
+      ['platform', 'deploy', '--manifest', MANIFEST, '--version', '1'],
+      '--version is an option of upgrade, not deploy',
+    ],
     [['platform', 'diff'], '--manifest FILE is required'],
     [
       ['platform', 'deploy', '--manifest', MANIFEST, '--prune=maybe'],
@@ -344,7 +413,10 @@ describe('floe platform usage', () => {
       ['platform', 'deploy', '--manifest', MANIFEST, '--timeout', 'soon'],
       "--timeout: got 'soon', expected a duration such as 300s, 10m or 1h",
     ],
-    [['platform', 'status', '--namespace', 'x', '--dry-run'], '--dry-run is an option of deploy, not status'],
+    [
+      ['platform', 'status', '--namespace', 'x', '--dry-run'],
+      '--dry-run is an option of deploy and upgrade, not status',
+    ],
   ])('floe %j: exit 2 with the reason', async (args, message) => {
     const r = await floeInProcess(ROOT, ...args);
     expect(r.status).toBe(2);

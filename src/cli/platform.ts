@@ -25,6 +25,7 @@ Commands:
   status   show every workload of the platform and whether it is healthy
   logs     print the logs of every pod of a slot or workload
   diff     show what a deploy would change, and the changes Kubernetes refuses
+  upgrade  move the platform to a new version: diff, then deploy tier by tier
 
 floe platform deploy --manifest FILE [--domain FILE ...] [--product FILE ...]
                      [--component C] [--timeout D] [--dry-run] [--force-conflicts]
@@ -58,6 +59,13 @@ floe platform diff --manifest FILE [--domain FILE ...] [--product FILE ...]
   templates, selectors, Job templates, a Service's clusterIP), with the remedy. Exit status 0
   when nothing would change, 1 otherwise.
 
+floe platform upgrade --manifest FILE --version V [--recreate] [deploy options]
+  V must be the manifest's metadata.version (the manifest is what gets deployed). Shows the diff;
+  changes Kubernetes refuses (immutable fields) stop the upgrade before anything is applied,
+  unless --recreate deletes those objects first (a StatefulSet with --cascade=orphan: its pods
+  and claims stay and are adopted again). Then deploys tier by tier, waiting for each roll-out,
+  and stops at the first tier that does not become ready.
+
 Options of every command:
   --kubeconfig FILE   kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
   --context NAME      kubeconfig context (default: its current context)
@@ -80,6 +88,8 @@ interface Args {
   readonly target?: string;
   readonly follow: boolean;
   readonly prune: boolean;
+  readonly version?: string;
+  readonly recreate: boolean;
   readonly sinceSeconds?: number;
   readonly tail?: number;
   readonly container?: string;
@@ -97,8 +107,8 @@ export function parseDuration(flag: string, text: string): number {
 function parseArgs(args: readonly string[]): Args {
   const [sub, ...rest] = args;
   if (sub === undefined) throw new UsageError('no command given (deploy or status)');
-  if (sub !== 'deploy' && sub !== 'status' && sub !== 'logs' && sub !== 'diff') {
-    throw new UsageError(`unknown command '${sub}' (expected deploy, diff, status or logs)`);
+  if (!['deploy', 'diff', 'upgrade', 'status', 'logs'].includes(sub)) {
+    throw new UsageError(`unknown command '${sub}' (expected deploy, diff, upgrade, status or logs)`);
   }
   const a: {
     manifest?: string;
@@ -115,6 +125,8 @@ function parseArgs(args: readonly string[]): Args {
     target?: string;
     follow: boolean;
     prune: boolean;
+    version?: string;
+    recreate: boolean;
     sinceSeconds?: number;
     tail?: number;
     container?: string;
@@ -127,6 +139,7 @@ function parseArgs(args: readonly string[]): Args {
     output: 'text',
     follow: false,
     prune: true,
+    recreate: false,
   };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -140,7 +153,12 @@ function parseArgs(args: readonly string[]): Args {
       return v;
     };
     const deployOnly = (): void => {
-      if (sub !== 'deploy') throw new UsageError(`${name} is an option of deploy, not ${sub}`);
+      if (sub !== 'deploy' && sub !== 'upgrade') {
+        throw new UsageError(`${name} is an option of deploy and upgrade, not ${sub}`);
+      }
+    };
+    const upgradeOnly = (): void => {
+      if (sub !== 'upgrade') throw new UsageError(`${name} is an option of upgrade, not ${sub}`);
     };
     const logsOnly = (): void => {
       if (sub !== 'logs') throw new UsageError(`${name} is an option of logs, not ${sub}`);
@@ -181,13 +199,21 @@ function parseArgs(args: readonly string[]): Args {
         a.prune = v === 'true';
         break;
       }
+      case '--version':
+        upgradeOnly();
+        a.version = value();
+        break;
+      case '--recreate':
+        upgradeOnly();
+        a.recreate = true;
+        break;
       case '--force-conflicts':
         deployOnly();
         a.forceConflicts = true;
         break;
       case '--namespace':
-        if (sub === 'deploy') {
-          throw new UsageError('--namespace is an option of status and logs (deploy takes --manifest)');
+        if (sub === 'deploy' || sub === 'diff' || sub === 'upgrade') {
+          throw new UsageError(`--namespace is an option of status and logs (${sub} takes --manifest)`);
         }
         a.namespace = value();
         break;
@@ -236,10 +262,12 @@ function parseArgs(args: readonly string[]): Args {
   if (sub === 'logs' && a.target === undefined) {
     throw new UsageError('no COMPONENT given (a slot or a workload)');
   }
-  if ((sub === 'deploy' || sub === 'diff') && a.manifest === undefined) {
+  const fromManifest = sub === 'deploy' || sub === 'diff' || sub === 'upgrade';
+  if (fromManifest && a.manifest === undefined) {
     throw new UsageError('--manifest FILE is required');
   }
-  if (sub !== 'deploy' && sub !== 'diff' && (a.manifest === undefined) === (a.namespace === undefined)) {
+  if (sub === 'upgrade' && a.version === undefined) throw new UsageError('--version V is required');
+  if (!fromManifest && (a.manifest === undefined) === (a.namespace === undefined)) {
     throw new UsageError('give either --manifest FILE or --namespace N');
   }
   return { sub, ...a };
@@ -379,6 +407,47 @@ async function runStatus(a: Args, io: CliIo, api: KubeApi): Promise<number> {
   return status.healthy && objects.length > 0 ? EXIT.ok : EXIT.problems;
 }
 
+async function runUpgrade(a: Args, io: CliIo, api: KubeApi): Promise<number> {
+  const built = build(a, io);
+  if (!built) return EXIT.problems;
+  const platform = built.charts.find((c) => c.role === 'platform') ?? built.charts[0];
+  if (platform.version !== a.version) {
+    io.err(
+      `floe platform upgrade: --version ${a.version ?? ''} but ${a.manifest ?? ''} has metadata.version ` +
+        `'${platform.version}': set the new version in the manifest (it versions what is deployed), then upgrade`,
+    );
+    return EXIT.problems;
+  }
+  io.out(`Upgrading platform ${platformNameOf(built.charts)} to ${platform.version}`);
+  const diffs = await diffPlan(api, deployPlan(built.charts.map((c) => c.chart)));
+  renderDiff(diffs).forEach((l) => io.out(l));
+  const refused = diffs.filter((d) => d.action === 'refused');
+  if (refused.length > 0 && !a.recreate) {
+    io.err(
+      `floe platform upgrade: ${refused.length} object(s) cannot be changed in place (see ! above); nothing was applied. ` +
+        'Rerun with --recreate to delete and recreate them (a StatefulSet without its pods and claims, which it adopts again)',
+    );
+    return EXIT.problems;
+  }
+  for (const d of refused) {
+    const [kind, ...rest] = d.object.split('/');
+    const name = rest.at(-1) ?? '';
+    const namespace = rest.length > 1 ? rest[0] : undefined;
+    const desired = built.charts
+      .flatMap((c) => c.chart.toJson() as KubeObject[])
+      .find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+    if (desired === undefined) continue;
+    await api.delete(
+      { apiVersion: desired.apiVersion, kind, ...(namespace ? { namespace } : {}), name },
+      { orphan: kind === 'StatefulSet' },
+    );
+    io.out(
+      `- deleted ${kind}/${name}${kind === 'StatefulSet' ? ' (its pods and claims stay)' : ''} to recreate it`,
+    );
+  }
+  return runDeploy(a, io, api);
+}
+
 async function runDiff(a: Args, io: CliIo, api: KubeApi): Promise<number> {
   const built = build(a, io);
   if (!built) return EXIT.problems;
@@ -503,6 +572,7 @@ export const platformCommand: CliCommand = {
       if (a.sub === 'deploy') return await runDeploy(a, io, api);
       if (a.sub === 'logs') return await runLogs(a, io, api);
       if (a.sub === 'diff') return await runDiff(a, io, api);
+      if (a.sub === 'upgrade') return await runUpgrade(a, io, api);
       return await runStatus(a, io, api);
     } catch (e) {
       if (e instanceof KubeError) {

@@ -91,8 +91,11 @@ export interface KubeApi {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Objects of a kind, in a namespace (or all), optionally by label selector. */
   list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<KubeObject[]>;
-  /** Deletes the object (foreground: what it owns goes first); a missing one is no error. */
-  delete(ref: ObjectRef): Promise<void>;
+  /**
+   * Deletes the object (foreground: what it owns goes first; with `orphan`, what it owns stays,
+   * e.g. a StatefulSet's pods); a missing one is no error.
+   */
+  delete(ref: ObjectRef, options?: { readonly orphan?: boolean }): Promise<void>;
   /** Writes a container's log to `out`. */
   logs(namespace: string, pod: string, out: Writable, options?: PodLogOptions): Promise<void>;
 }
@@ -395,14 +398,21 @@ class ClientNodeApi implements KubeApi {
     }
   }
 
-  public async delete(ref: ObjectRef): Promise<void> {
+  public async delete(ref: ObjectRef, options: { readonly orphan?: boolean } = {}): Promise<void> {
     try {
       const header = {
         apiVersion: ref.apiVersion,
         kind: ref.kind,
         metadata: { name: ref.name, namespace: ref.namespace },
       };
-      await this.objects.delete(header, undefined, undefined, undefined, undefined, 'Foreground');
+      await this.objects.delete(
+        header,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        options.orphan ? 'Orphan' : 'Foreground',
+      );
     } catch (e) {
       const err = kubeErrorOf(e, this.where(`delete ${ref.kind}/${ref.name}`));
       if (err.kind !== 'not-found') throw err;

@@ -205,6 +205,8 @@ describe('floe platform deploy (engine)', () => {
       '✗ Polaris (polaris): Deployment not ready after 60s (0 of 1 updated replicas available)',
     );
     expect(lines).toContain('  polaris-abc12/main: CrashLoopBackOff (exit 1, 4 restarts): last run: Error');
+    // While it waited: the elapsed time and what it waited for, every 30 s.
+    expect(lines).toContain('… 30s: waiting for Polaris (polaris): 0 of 1 updated replicas available');
     expect(lines).toContain('    | previous run: java.sql.SQLException: password authentication failed');
     // Nothing of the tiers after the catalog was applied.
     expect(cluster.applied.map((a) => a.object)).not.toContain('Deployment/dagster-webserver');

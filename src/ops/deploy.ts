@@ -199,6 +199,15 @@ function refOf(o: KubeObject): { apiVersion: string; kind: string; namespace?: s
   };
 }
 
+/** Seconds between two "still waiting" lines. */
+const PROGRESS_EVERY = 30;
+
+function waitedText(seconds: number): string {
+  return seconds >= 60
+    ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
+    : `${seconds}s`;
+}
+
 /** Polls a tier's workloads until all are ready; reports each as it becomes ready. */
 async function waitForTier(
   api: KubeApi,
@@ -212,6 +221,7 @@ async function waitForTier(
   },
 ): Promise<boolean> {
   const start = t.now();
+  let nextProgress = PROGRESS_EVERY;
   const pending = new Map(tier.waitFor.map((w) => [key(w.metadata), w]));
   const last = new Map<string, { live?: KubeObject; readiness?: Readiness }>();
   for (;;) {
@@ -230,6 +240,15 @@ async function waitForTier(
     }
     if (pending.size === 0) return true;
     const waited = Math.round(t.now() - start);
+    // Elapsed time while waiting, every PROGRESS_EVERY seconds: what is still pending and why.
+    if (waited >= nextProgress && waited < t.timeout) {
+      nextProgress += PROGRESS_EVERY;
+      const waitingFor = [...pending.entries()].map(([k, w]) => {
+        const message = last.get(k)?.readiness?.message;
+        return `${displayName(w)}${message ? `: ${message}` : ''}`;
+      });
+      t.report(`… ${waitedText(waited)}: waiting for ${waitingFor.join('; ')}`);
+    }
     if (waited >= t.timeout) {
       for (const [k, w] of pending) {
         const { live, readiness } = last.get(k) ?? {};

@@ -4,6 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { FloeJobs, FloeJobsProps } from '../src/jobs/floe-jobs';
+import { buildFromManifests } from '../src/manifest/build';
 import { dbt, ingest } from '../src/jobs/steps';
 import { FloePlatform } from '../src/platform/floe-platform';
 import { ExternalCatalog } from '../src/plugins/catalog/external-catalog';
@@ -789,3 +790,64 @@ describe('Dagster code locations get catalog credentials of their own', () => {
 function accessEnvOf(job: K8sObject): EnvVar[] {
   return get(job, 'spec.template.spec.containers.0.env') as EnvVar[];
 }
+
+describe('catalog access in manifests (DataProduct catalog)', () => {
+  const root = join(__dirname, '..');
+  const platformManifest = join(root, 'examples', 'platform-with-products', 'platform-manifest.yaml');
+  const product = (dir: string, name: string, catalog: string): string => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      [
+        'apiVersion: floe.dev/v1',
+        'kind: DataProduct',
+        'metadata:',
+        `  name: ${name}`,
+        "  version: '1.0.0'",
+        'platform:',
+        '  ref: acme',
+        `image: registry.example.com/sales/${name}:1.0.0`,
+        'namespace: floe-sales',
+        'transforms:',
+        '  - type: dbt',
+        '    path: /app/dbt',
+        ...(catalog ? [catalog] : []),
+        '',
+      ].join('\n'),
+    );
+    return file;
+  };
+  const build = (products: string[]) =>
+    buildFromManifests(
+      { manifest: platformManifest, products },
+      mkdtempSync(join(tmpdir(), 'catalog-manifest-out-')),
+    );
+
+  test('existingSecret: no setup Job, the Secret is a prerequisite of the chart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catalog-manifest-'));
+    const built = build([product(dir, 'orders', 'catalog:\n  existingSecret: sales-iceberg')]);
+    if (!built.ok) throw new Error(JSON.stringify(built.problems));
+    const jobs = built.charts.find((c) => c.role === 'jobs')?.chart as FloeJobs;
+    expect(jobs.catalogCredentials?.secretName).toBe('sales-iceberg');
+    expect(jobs.requiredSecrets.map((s) => s.name)).toContain('sales-iceberg');
+    expect((Testing.synth(jobs) as K8sObject[]).filter((o) => o.kind === 'Job')).toEqual([]);
+  });
+
+  test('products sharing a namespace must agree, else a positioned problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catalog-manifest-'));
+    const built = build([
+      product(dir, 'orders', 'catalog:\n  namespaces: [sales]'),
+      product(dir, 'returns', 'catalog: false'),
+    ]);
+    expect(built.ok).toBe(false);
+    if (built.ok) return;
+    expect(
+      built.problems.map((p) => `${p.file.split('/').pop()}:${p.line}: ${p.path}: ${p.message}`),
+    ).toEqual([
+      "returns.yaml:13: catalog: not allowed (got false, expected the same as product 'orders' in namespace 'floe-sales', whose catalog credentials it shares)",
+    ]);
+    const bad = build([product(dir, 'orders', 'catalog:\n  namespaces: [sales-raw]')]);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems[0].message).toContain('an Iceberg namespace name');
+  });
+});

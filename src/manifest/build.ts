@@ -257,10 +257,28 @@ function addProducts(
       continue;
     }
     usedIds.set(id, `the chart of ${namespace}`);
+    // The products of a namespace share one chart, so one catalog access: they must agree.
+    const catalog = first.product.catalog;
+    const disagreeing = group.find((s) => JSON.stringify(s.product.catalog) !== JSON.stringify(catalog));
+    if (disagreeing !== undefined) {
+      problems.add(
+        disagreeing.file,
+        [...disagreeing.at, 'catalog'],
+        `not allowed (got ${showValue(disagreeing.product.catalog)}, expected the same as product ` +
+          `${showValue(first.product.metadata.name)} in namespace ${showValue(namespace)}, whose catalog credentials it shares)`,
+      );
+      continue;
+    }
     const jobs = guarded(
       first.file,
       problems,
-      () => new FloeJobs(app, id, { platform, namespace, ...jobsNetworkPolicies(platformProps) }),
+      () =>
+        new FloeJobs(app, id, {
+          platform,
+          namespace,
+          ...jobsNetworkPolicies(platformProps),
+          ...(catalog !== undefined ? { catalogAccess: catalog === false ? false : { ...catalog } } : {}),
+        }),
     );
     if (jobs === undefined) continue;
     const names = new Map<string, ProductSource>();

@@ -891,6 +891,48 @@ export const CredentialsSchema = z
   .describe('A Secret the pipeline reads.')
   .meta({ id: 'Credentials' });
 
+const CATALOG_NAMESPACE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const CATALOG_NAMESPACE_MESSAGE =
+  "an Iceberg namespace name: a letter or '_', then letters, digits and '_', at most 128 characters";
+const OAUTH_SCOPE = /^[A-Za-z0-9_:.-]+( [A-Za-z0-9_:.-]+)*$/;
+
+/** How a product's pipelines authenticate to the Iceberg catalog (`FloeJobsProps.catalogAccess`). */
+export const CatalogAccessSchema = z
+  .union(
+    [
+      z.literal(false),
+      z.strictObject({
+        namespaces: z
+          .array(matching(CATALOG_NAMESPACE, CATALOG_NAMESPACE_MESSAGE), {
+            error: 'a list of Iceberg namespaces',
+          })
+          .min(1, { error: 'at least one namespace' })
+          .optional()
+          .describe(
+            "Iceberg namespaces of the warehouse the product reads and writes, and no other (`namespaces`). Default: the product's Kubernetes namespace with '-' replaced by '_'.",
+          ),
+        secretName: dnsSubdomain()
+          .optional()
+          .describe(
+            "Secret floe writes the credentials to (`secretName`). Default: 'floe-catalog-credentials'.",
+          ),
+        existingSecret: dnsSubdomain()
+          .optional()
+          .describe(
+            'An existing Secret with keys client-id and client-secret, instead of a principal floe sets up (`existingSecret`). Default: none.',
+          ),
+        scope: matching(OAUTH_SCOPE, 'an OAuth2 scope such as PRINCIPAL_ROLE:ALL')
+          .optional()
+          .describe("OAuth2 scope with existingSecret (`scope`). Default: 'PRINCIPAL_ROLE:ALL'."),
+      }),
+    ],
+    { error: 'false, or a mapping with namespaces, secretName, existingSecret or scope' },
+  )
+  .describe(
+    'How the pipelines authenticate to the Iceberg catalog (`catalogAccess`): false for no credentials. Products in one namespace share it. Default: on Polaris, a principal of their own namespace (docs/catalog-access.md).',
+  )
+  .meta({ id: 'CatalogAccess' });
+
 /** Everything of a data product but its identity in a file (`apiVersion`, `kind`, `platform`). */
 const dataProductFields = {
   metadata: z
@@ -929,6 +971,7 @@ const dataProductFields = {
     .describe('Plain environment variables of every step (`env`). Default: none.'),
   resources: ResourcesSchema.optional(),
   activeDeadlineSeconds: integer(1).optional().describe('Run time limit in seconds. Default: no limit.'),
+  catalog: CatalogAccessSchema.optional(),
 };
 
 /** A data product defined inline in a domain manifest. */

@@ -367,6 +367,20 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     expect(refused.stderr).toEqual([
       "floe platform status: list Deployment in x: no cluster reachable at http://127.0.0.1:9 (context 'nowhere'): ECONNREFUSED",
     ]);
+    // The same failure with --debug: the line, then the stack trace.
+    const debug = await floe(
+      'platform',
+      'status',
+      '--namespace',
+      'x',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'nowhere',
+      '--debug',
+    );
+    expect(debug.stderr[0]).toBe(refused.stderr[0]);
+    expect(debug.stderr.slice(1).some((l) => /^\s+at /.test(l))).toBe(true);
     const wrong = await floe(
       'platform',
       'status',

@@ -6,6 +6,11 @@ export interface CliIo {
   out(line: string): void;
   /** Writes one line to standard error. */
   err(line: string): void;
+  /**
+   * `--debug` was given: an error the command would report in one line may show its stack.
+   * @default false
+   */
+  readonly debug?: boolean;
 }
 
 /** A `floe` sub-command. */

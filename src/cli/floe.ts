@@ -180,7 +180,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, debug ? { out: io.out, err: io.err, debug } : io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`floe ${command.name}: ${error.message}`);

@@ -577,6 +577,11 @@ export const platformCommand: CliCommand = {
     } catch (e) {
       if (e instanceof KubeError) {
         io.err(`floe platform ${a.sub}: ${e.message}`);
+        if (io.debug && e.stack)
+          e.stack
+            .split('\n')
+            .slice(1)
+            .forEach((l) => io.err(l));
         return EXIT.problems;
       }
       throw e;

@@ -86,6 +86,11 @@ async function guarded(
   } catch (e) {
     if (e instanceof KubeError) {
       io.err(`floe ${command}: ${e.message}`);
+      if (io.debug && e.stack)
+        e.stack
+          .split('\n')
+          .slice(1)
+          .forEach((l) => io.err(l));
       return EXIT.problems;
     }
     throw e;

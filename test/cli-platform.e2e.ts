@@ -1,5 +1,4 @@
-import { spawn } from 'child_process';
-import { FLOE_BIN, FloeRun, floeInProcess, ROOT } from './support/cli';
+import { floeInProcess, ROOT, runFloeAsync } from './support/cli';
 import { StandInKubeApi } from './support/stand-in-kube-api';
 
 // The real binary in its own Node process (the Kubernetes client is an ES module, which jest's
@@ -7,26 +6,7 @@ import { StandInKubeApi } from './support/stand-in-kube-api';
 // blocking, so the server can answer.
 jest.setTimeout(120_000);
 
-function floe(...args: string[]): Promise<FloeRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLOE_BIN, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) =>
-      resolve({
-        status,
-        stdout: out.split('\n').filter((l) => l !== ''),
-        stderr: err.split('\n').filter((l) => l !== ''),
-      }),
-    );
-  });
-}
+const floe = runFloeAsync;
 
 const MANIFEST = 'examples/platform/platform-manifest.yaml';
 
@@ -240,6 +220,30 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       .slice(before)
       .filter((q) => (q.method === 'PATCH' && !q.url.includes('dryRun=All')) || q.method === 'DELETE');
     expect(writes).toEqual([]);
+    // A StatefulSet floe did not apply is not deleted, even with --recreate.
+    const live = api.store.get('apps/v1/statefulsets/floe-platform/catalog-db') as {
+      metadata: { managedFields: unknown[] };
+    };
+    const owners = live.metadata.managedFields;
+    live.metadata.managedFields = [{ manager: 'kubectl', operation: 'Update', fields: [] }];
+    const sent = api.requests.length;
+    const foreign = await floe(
+      'platform',
+      'upgrade',
+      '--manifest',
+      MANIFEST,
+      '--version',
+      '1.0.0',
+      '--recreate',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(foreign.status).toBe(1);
+    expect(foreign.stderr[0]).toContain(
+      'StatefulSet/floe-platform/catalog-db was not applied by floe; floe does not delete it',
+    );
+    expect(api.requests.slice(sent).filter((q) => q.method === 'DELETE')).toEqual([]);
+    live.metadata.managedFields = owners;
     const recreated = await floe(
       'platform',
       'upgrade',

@@ -1,35 +1,15 @@
-import { spawn } from 'child_process';
 import { Testing } from 'cdk8s';
 import { FloeJobs } from '../src/jobs/floe-jobs';
 import { dbt, ingest } from '../src/jobs/steps';
 import { KubeObject } from '../src/ops/readiness';
 import { jobFromCronJob, renderRuns, runSteps, runSummary } from '../src/ops/runs';
 import { FloePlatform } from '../src/platform/floe-platform';
-import { FLOE_BIN, FloeRun, floeInProcess, ROOT } from './support/cli';
+import { floeInProcess, ROOT, runFloeAsync } from './support/cli';
 import { StandInKubeApi } from './support/stand-in-kube-api';
 
 jest.setTimeout(120_000);
 
-function floe(...args: string[]): Promise<FloeRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLOE_BIN, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) =>
-      resolve({
-        status,
-        stdout: out.split('\n').filter((l) => l !== ''),
-        stderr: err.split('\n').filter((l) => l !== ''),
-      }),
-    );
-  });
-}
+const floe = runFloeAsync;
 
 /** The CronJob of pipeline `daily` (dlt, then dbt run) as floe synthesizes it. */
 function dailyCronJob(): KubeObject {

@@ -544,8 +544,22 @@ describe('diff', () => {
   test('the summary counts each action', () => {
     expect(
       renderDiff([
-        { object: 'Service/ns/a', action: 'create', fields: [], immutable: [] },
-        { object: 'ConfigMap/ns/b', action: 'unchanged', fields: [], immutable: [] },
+        {
+          object: 'Service/ns/a',
+          ref: { apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'a' },
+          appliedByFloe: false,
+          action: 'create',
+          fields: [],
+          immutable: [],
+        },
+        {
+          object: 'ConfigMap/ns/b',
+          ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b' },
+          appliedByFloe: true,
+          action: 'unchanged',
+          fields: [],
+          immutable: [],
+        },
       ]),
     ).toEqual(['+ Service/ns/a', '1 to create, 0 to update, 1 unchanged']);
   });

@@ -429,20 +429,19 @@ async function runUpgrade(a: Args, io: CliIo, api: KubeApi): Promise<number> {
     );
     return EXIT.problems;
   }
-  for (const d of refused) {
-    const [kind, ...rest] = d.object.split('/');
-    const name = rest.at(-1) ?? '';
-    const namespace = rest.length > 1 ? rest[0] : undefined;
-    const desired = built.charts
-      .flatMap((c) => c.chart.toJson() as KubeObject[])
-      .find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
-    if (desired === undefined) continue;
-    await api.delete(
-      { apiVersion: desired.apiVersion, kind, ...(namespace ? { namespace } : {}), name },
-      { orphan: kind === 'StatefulSet' },
+  // Only what floe itself applied is deleted to be recreated.
+  const foreign = refused.filter((d) => !d.appliedByFloe);
+  if (foreign.length > 0) {
+    io.err(
+      `floe platform upgrade: ${foreign.map((d) => d.object).join(', ')} was not applied by floe; ` +
+        'floe does not delete it. Change or delete it yourself, then upgrade',
     );
+    return EXIT.problems;
+  }
+  for (const d of refused) {
+    await api.delete(d.ref, { orphan: d.ref.kind === 'StatefulSet' });
     io.out(
-      `- deleted ${kind}/${name}${kind === 'StatefulSet' ? ' (its pods and claims stay)' : ''} to recreate it`,
+      `- deleted ${d.ref.kind}/${d.ref.name}${d.ref.kind === 'StatefulSet' ? ' (its pods and claims stay)' : ''} to recreate it`,
     );
   }
   return runDeploy(a, io, api);

@@ -71,17 +71,12 @@ export function waitForTcpContainer(
   registryMirror?: string,
   image?: ImageOverride,
 ): k8s.Container {
-  const script = boundedWaitScript(`${dep.host}:${dep.port}`, `nc -z -w 2 ${dep.host} ${dep.port}`);
-  return buildContainer(
+  return busyboxWait(
     scope,
-    {
-      name: dep.name,
-      image: resolveImage(scope, 'waitImage', BUSYBOX_IMAGE, image, registryMirror),
-      command: ['sh', '-c', script],
-      resources: WAIT_CONTAINER_RESOURCES,
-      resourcesField: 'waitResources',
-    },
-    BUSYBOX_RUN_AS,
+    dep.name,
+    boundedWaitScript(`${dep.host}:${dep.port}`, `nc -z -w 2 ${dep.host} ${dep.port}`),
+    registryMirror,
+    image,
   );
 }
 
@@ -106,11 +101,27 @@ export function waitForHttpContainer(
   registryMirror?: string,
   image?: ImageOverride,
 ): k8s.Container {
-  const script = boundedWaitScript(dep.what, `wget -q -T 5 -O /dev/null ${dep.url}`);
+  return busyboxWait(
+    scope,
+    dep.name,
+    boundedWaitScript(dep.what, `wget -q -T 5 -O /dev/null ${dep.url}`),
+    registryMirror,
+    image,
+  );
+}
+
+/** An init container of busybox (as `nobody`) that runs a wait script. */
+function busyboxWait(
+  scope: IConstruct,
+  name: string,
+  script: string,
+  registryMirror?: string,
+  image?: ImageOverride,
+): k8s.Container {
   return buildContainer(
     scope,
     {
-      name: dep.name,
+      name,
       image: resolveImage(scope, 'waitImage', BUSYBOX_IMAGE, image, registryMirror),
       command: ['sh', '-c', script],
       resources: WAIT_CONTAINER_RESOURCES,

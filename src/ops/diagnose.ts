@@ -1,4 +1,5 @@
 import { KubeObject } from './readiness';
+import { list, num, obj, str } from './json';
 
 /**
  * Why a pod is not running as it should, as the kubelet and scheduler report it in the pod's
@@ -31,20 +32,6 @@ export const STUCK_WAITING_REASONS: readonly string[] = [
   'CreateContainerError',
   'RunContainerError',
 ];
-
-type Json = Record<string, unknown>;
-function obj(v: unknown): Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
-}
-function list(v: unknown): Json[] {
-  return Array.isArray(v) ? (v as unknown[]).map(obj) : [];
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' ? v : undefined;
-}
 
 /**
  * The problems of one pod, most telling first: a pod the scheduler cannot place, then each

@@ -1,12 +1,18 @@
 import { ImmutableChange, immutableChanges } from './immutable';
-import { KubeApi } from './kube';
+import { KubeApi, ObjectRef } from './kube';
 import { PlanTier } from './plan';
+import { appliedByFloe } from './prune';
 import { KubeObject } from './readiness';
+import { Json } from './json';
 
 /** What a deploy would do to one object. */
 export interface ObjectDiff {
   /** `Kind/namespace/name`. */
   readonly object: string;
+  /** The object in the cluster. */
+  readonly ref: ObjectRef;
+  /** Whether the live object was applied by floe (false when it is not in the cluster). */
+  readonly appliedByFloe: boolean;
   /** `create` (not in the cluster), `update` (fields change), `unchanged`, or `refused` (immutable fields). */
   readonly action: 'create' | 'update' | 'unchanged' | 'refused';
   /** The changed field paths, for `update`. */
@@ -14,8 +20,6 @@ export interface ObjectDiff {
   /** The immutable fields and their remedies, for `refused`. */
   readonly immutable: readonly ImmutableChange[];
 }
-
-type Json = Record<string, unknown>;
 
 /** Fields the API server writes itself: never a change a deploy makes. */
 const SERVER_FIELDS = new Set([
@@ -52,24 +56,26 @@ export async function diffPlan(api: KubeApi, plan: readonly PlanTier[]): Promise
   for (const tier of plan) {
     for (const desired of tier.objects) {
       const name = `${desired.kind}/${desired.metadata.namespace ? `${desired.metadata.namespace}/` : ''}${desired.metadata.name}`;
-      const live = await api.get({
+      const ref: ObjectRef = {
         apiVersion: desired.apiVersion,
         kind: desired.kind,
         ...(desired.metadata.namespace ? { namespace: desired.metadata.namespace } : {}),
         name: desired.metadata.name,
-      });
+      };
+      const live = await api.get(ref);
       if (live === undefined) {
-        out.push({ object: name, action: 'create', fields: [], immutable: [] });
+        out.push({ object: name, ref, appliedByFloe: false, action: 'create', fields: [], immutable: [] });
         continue;
       }
+      const own = { object: name, ref, appliedByFloe: appliedByFloe(live) };
       const immutable = immutableChanges(desired, live);
       if (immutable.length > 0) {
-        out.push({ object: name, action: 'refused', fields: [], immutable });
+        out.push({ ...own, action: 'refused', fields: [], immutable });
         continue;
       }
       const { object: after } = await api.apply(desired, { dryRun: true });
       const fields = changedPaths(strip(live), strip(after));
-      out.push({ object: name, action: fields.length > 0 ? 'update' : 'unchanged', fields, immutable: [] });
+      out.push({ ...own, action: fields.length > 0 ? 'update' : 'unchanged', fields, immutable: [] });
     }
   }
   return out;

@@ -1,4 +1,5 @@
 import { KubeObject } from './readiness';
+import { Json, obj } from './json';
 
 /**
  * Changes the API server refuses on update (422 `field is immutable` / `Forbidden`), found before
@@ -18,12 +19,6 @@ export interface ImmutableChange {
   readonly field: string;
   /** What to do instead. */
   readonly remedy: string;
-}
-
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Writable } from 'stream';
 import type * as K8s from '@kubernetes/client-node';
 import { KubeObject } from './readiness';
+import { obj, str } from './json';
 
 /** The field manager of every server-side apply floe makes. */
 export const FIELD_MANAGER = 'floe';
@@ -133,14 +134,6 @@ export class KubeError extends Error {
     this.status = status;
     this.causes = causes;
   }
-}
-
-type Json = Record<string, unknown>;
-function obj(v: unknown): Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { FIELD_MANAGER } from './kube';
 import { identity } from './plan';
 import { KubeObject } from './readiness';
 
@@ -44,8 +45,16 @@ export function pruneCandidates(
     if (planned.has(identity(o))) return false;
     // Owned by another object (a run's Job by its CronJob): its owner's business.
     if (((o.metadata as { ownerReferences?: unknown[] }).ownerReferences ?? []).length > 0) return false;
-    const managed =
-      (o.metadata as { managedFields?: { manager?: string; operation?: string }[] }).managedFields ?? [];
-    return managed.some((m) => m.manager === 'floe' && m.operation === 'Apply');
+    return appliedByFloe(o);
   });
+}
+
+/**
+ * Whether field manager `floe` applied `o` (an `Apply` entry of manager `floe` in the
+ * `metadata.managedFields` the API server keeps): the test before floe deletes anything.
+ */
+export function appliedByFloe(o: KubeObject): boolean {
+  const managed =
+    (o.metadata as { managedFields?: { manager?: string; operation?: string }[] }).managedFields ?? [];
+  return managed.some((m) => m.manager === FIELD_MANAGER && m.operation === 'Apply');
 }

@@ -1,3 +1,4 @@
+import { Json, num, obj, str } from './json';
 /**
  * Readiness of workloads as the API server reports it, for `floe platform deploy` and `status`:
  * pure functions over Kubernetes objects (as JSON), no I/O. The rules are those of
@@ -38,17 +39,6 @@ export interface Readiness {
   readonly message: string;
 }
 
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
-}
-function num(v: unknown, fallback = 0): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
 function conditions(status: Json): Json[] {
   return Array.isArray(status.conditions) ? (status.conditions as unknown[]).map(obj) : [];
 }
@@ -81,14 +71,14 @@ export function readinessOf(object: KubeObject): Readiness {
 /** Whether the controller has seen the latest spec (`observedGeneration >= generation`). */
 function observed(object: KubeObject, status: Json): boolean {
   const generation = object.metadata.generation;
-  return generation === undefined || num(status.observedGeneration, -1) >= generation;
+  return generation === undefined || (num(status.observedGeneration) ?? -1) >= generation;
 }
 
 function deploymentReadiness(d: KubeObject): Readiness {
   const spec = obj(d.spec);
   const status = obj(d.status);
-  const desired = num(spec.replicas, 1);
-  const available = num(status.availableReplicas);
+  const desired = num(spec.replicas) ?? 1;
+  const available = num(status.availableReplicas) ?? 0;
   if (!observed(d, status)) {
     return {
       state: 'progressing',
@@ -106,8 +96,8 @@ function deploymentReadiness(d: KubeObject): Readiness {
       message: `rollout exceeded its progress deadline${str(progressing.message) ? `: ${str(progressing.message)}` : ''}`,
     };
   }
-  const updated = num(status.updatedReplicas);
-  const replicas = num(status.replicas);
+  const updated = num(status.updatedReplicas) ?? 0;
+  const replicas = num(status.replicas) ?? 0;
   if (updated < desired) {
     return { state: 'progressing', ready: available, desired, message: `${updated} of ${desired} updated` };
   }
@@ -133,9 +123,9 @@ function deploymentReadiness(d: KubeObject): Readiness {
 function statefulSetReadiness(s: KubeObject): Readiness {
   const spec = obj(s.spec);
   const status = obj(s.status);
-  const desired = num(spec.replicas, 1);
-  const readyReplicas = num(status.readyReplicas);
-  if (num(status.observedGeneration) === 0 || !observed(s, status)) {
+  const desired = num(spec.replicas) ?? 1;
+  const readyReplicas = num(status.readyReplicas) ?? 0;
+  if ((num(status.observedGeneration) ?? 0) === 0 || !observed(s, status)) {
     return {
       state: 'progressing',
       ready: readyReplicas,
@@ -153,9 +143,9 @@ function statefulSetReadiness(s: KubeObject): Readiness {
   }
   const strategy = obj(spec.updateStrategy);
   if ((str(strategy.type) ?? 'RollingUpdate') === 'RollingUpdate') {
-    const partition = num(obj(strategy.rollingUpdate).partition);
+    const partition = num(obj(strategy.rollingUpdate).partition) ?? 0;
     if (partition > 0) {
-      const updated = num(status.updatedReplicas);
+      const updated = num(status.updatedReplicas) ?? 0;
       if (updated < desired - partition) {
         return {
           state: 'progressing',
@@ -171,7 +161,7 @@ function statefulSetReadiness(s: KubeObject): Readiness {
         state: 'progressing',
         ready: readyReplicas,
         desired,
-        message: `waiting for rolling update to complete: ${num(status.updatedReplicas)} pods at revision ${str(status.updateRevision) ?? '?'}`,
+        message: `waiting for rolling update to complete: ${num(status.updatedReplicas) ?? 0} pods at revision ${str(status.updateRevision) ?? '?'}`,
       };
     }
   }
@@ -180,8 +170,8 @@ function statefulSetReadiness(s: KubeObject): Readiness {
 
 function daemonSetReadiness(d: KubeObject): Readiness {
   const status = obj(d.status);
-  const desired = num(status.desiredNumberScheduled);
-  const available = num(status.numberAvailable);
+  const desired = num(status.desiredNumberScheduled) ?? 0;
+  const available = num(status.numberAvailable) ?? 0;
   if (!observed(d, status)) {
     return {
       state: 'progressing',
@@ -190,7 +180,7 @@ function daemonSetReadiness(d: KubeObject): Readiness {
       message: 'waiting for the new spec to be observed',
     };
   }
-  const updated = num(status.updatedNumberScheduled);
+  const updated = num(status.updatedNumberScheduled) ?? 0;
   if (updated < desired) {
     return {
       state: 'progressing',
@@ -213,8 +203,8 @@ function daemonSetReadiness(d: KubeObject): Readiness {
 function jobReadiness(j: KubeObject): Readiness {
   const spec = obj(j.spec);
   const status = obj(j.status);
-  const desired = num(spec.completions, 1);
-  const succeeded = num(status.succeeded);
+  const desired = num(spec.completions) ?? 1;
+  const succeeded = num(status.succeeded) ?? 0;
   const failedCondition = condition(status, 'Failed');
   if (failedCondition?.status === 'True') {
     const reason = str(failedCondition.reason);
@@ -229,8 +219,8 @@ function jobReadiness(j: KubeObject): Readiness {
   if (condition(status, 'Complete')?.status === 'True') {
     return { state: 'ready', ready: succeeded, desired, message: '' };
   }
-  const active = num(status.active);
-  const failed = num(status.failed);
+  const active = num(status.active) ?? 0;
+  const failed = num(status.failed) ?? 0;
   return {
     state: 'progressing',
     ready: succeeded,

@@ -1,18 +1,8 @@
 import { KubeObject, readinessOf } from './readiness';
+import { list, obj, str } from './json';
 
 /** The label floe puts on a pipeline's CronJob, its Jobs and their pods (`PIPELINE_LABEL`). */
 export const RUN_PIPELINE_LABEL = 'floe.dev/pipeline';
-
-type Json = Record<string, unknown>;
-function obj(v: unknown): Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
-}
-function list(v: unknown): Json[] {
-  return Array.isArray(v) ? (v as unknown[]).map(obj) : [];
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
 
 /**
  * The Job `kubectl create job --from=cronjob/NAME` creates (kubernetes/kubectl v0.28,

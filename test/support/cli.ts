@@ -41,6 +41,25 @@ export function runFloeWith(
 }
 
 /**
+ * Runs the real binary without blocking this process (a server in it, such as the stand-in API
+ * server, can answer the binary meanwhile).
+ */
+export function runFloeAsync(...args: string[]): Promise<FloeRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FLOE_BIN, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout: lines(out), stderr: lines(err) }));
+  });
+}
+
+/**
  * Runs the real binary with its standard output (and with `closeStderr` its standard error) a
  * pipe whose reading end is closed before the binary writes anything, as `floe ... | head -1`
  * leaves it once head has its line: every write to it fails with EPIPE. Resolves to the exit status.

@@ -30,3 +30,29 @@ export class UsageError extends Error {}
 
 /** Exit codes. */
 export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+/** `--name=value` as `['--name', 'value']`; any other argument as `[arg, undefined]`. */
+export function splitOption(arg: string): [string, string | undefined] {
+  return arg.startsWith('--') && arg.includes('=')
+    ? (arg.split(/=(.*)/s, 2) as [string, string])
+    : [arg, undefined];
+}
+
+/**
+ * The value of option `name`: its inline `=value`, else the next argument (`next` consumes it).
+ * A missing value, an option in its place or an empty string is a usage error.
+ */
+export function optionValue(
+  name: string,
+  inline: string | undefined,
+  next: () => string | undefined,
+): string {
+  const v = inline ?? next();
+  if (v === undefined || (inline === undefined && v.startsWith('--'))) {
+    throw new UsageError(`${name} needs a value`);
+  }
+  if (v === '') {
+    throw new UsageError(`${name} needs a value (got an empty string)`);
+  }
+  return v;
+}

@@ -16,7 +16,7 @@ import { COMPONENTS, deployPlan, TierName } from '../ops/plan';
 import { KubeObject } from '../ops/readiness';
 import { mergeLogs, platformStatus, podsOf, renderStatus, tierOf } from '../ops/status';
 import { FloePlatform } from '../platform/floe-platform';
-import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { CliCommand, CliIo, EXIT, optionValue, splitOption, UsageError } from './command';
 
 const HELP = `Usage: floe platform <command> [options]
 
@@ -143,15 +143,8 @@ function parseArgs(args: readonly string[]): Args {
   };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    const [name, inline] =
-      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? rest[++i];
-      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) {
-        throw new UsageError(`${name} needs a value`);
-      }
-      return v;
-    };
+    const [name, inline] = splitOption(arg);
+    const value = (): string => optionValue(name, inline, () => rest[++i]);
     const deployOnly = (): void => {
       if (sub !== 'deploy' && sub !== 'upgrade') {
         throw new UsageError(`${name} is an option of deploy and upgrade, not ${sub}`);

@@ -5,7 +5,7 @@ import { Writable } from 'stream';
 import { connect, KubeApi, KubeError } from '../ops/kube';
 import { KubeObject } from '../ops/readiness';
 import { jobFromCronJob, renderRuns, RUN_PIPELINE_LABEL, runSteps, runSummary, stepLine } from '../ops/runs';
-import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { CliCommand, CliIo, EXIT, optionValue, splitOption, UsageError } from './command';
 import { parseDuration } from './platform';
 
 const COMMON = `  --namespace N       namespace of the pipelines (required)
@@ -34,18 +34,11 @@ function parse(command: string, args: readonly string[], allowed: readonly strin
   } = { operands: [], wait: false, timeoutSeconds: 3600 };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const [name, inline] =
-      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const [name, inline] = splitOption(arg);
     if (name.startsWith('-') && !allowed.includes(name)) {
       throw new UsageError(`unknown option '${arg}'`);
     }
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) {
-        throw new UsageError(`${name} needs a value`);
-      }
-      return v;
-    };
+    const value = (): string => optionValue(name, inline, () => args[++i]);
     switch (name) {
       case '--namespace':
       case '-n':

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Names } from 'cdk8s';
 import { formatProblems } from '../manifest/errors';
 import { BuiltChart, buildFromManifests } from '../manifest/build';
-import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { CliCommand, CliIo, EXIT, optionValue, splitOption, UsageError } from './command';
 import { escapeForHelm } from './helm';
 import {
   checkOutputDir,
@@ -65,18 +65,8 @@ function parseArgs(args: readonly string[]): SynthArgs {
   const products: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const [name, inline] =
-      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) {
-        throw new UsageError(`${name} needs a value`);
-      }
-      if (v === '') {
-        throw new UsageError(`${name} needs a value (got an empty string)`);
-      }
-      return v;
-    };
+    const [name, inline] = splitOption(arg);
+    const value = (): string => optionValue(name, inline, () => args[++i]);
     switch (name) {
       case '--manifest':
         if (manifest !== undefined)

@@ -105,6 +105,36 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     expect(parsed.workloads.map((w) => w.name)).toContain('dagster-webserver');
   });
 
+  test('deploy waits by watching: a roll-out the controllers finish after the apply arrives as an event', async () => {
+    // Re-applied, every workload's generation moves past its status: not ready until rolled out.
+    api.simulateControllers = false;
+    // The controllers, played: a workload's status is written a moment after its apply.
+    api.onApply = (stored, key) => {
+      if (['Deployment', 'StatefulSet', 'Job'].includes(String(stored.kind))) {
+        setTimeout(() => api.rollOut(key), 20);
+      }
+    };
+    const first = api.requests.length;
+    try {
+      const r = await floe('platform', 'deploy', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
+      expect(r.stderr).toEqual([]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('✓ PostgreSQL (catalog-db): StatefulSet 1/1 ready');
+    } finally {
+      api.onApply = undefined;
+      api.simulateControllers = true;
+    }
+    const calls = api.requests.slice(first).filter((q) => q.method === 'GET');
+    const watches = calls.filter((q) => /[?&]watch=true/.test(q.url));
+    expect(watches.length).toBeGreaterThan(0);
+    expect(
+      watches.every((q) => q.url.includes('resourceVersion=') && q.url.includes('timeoutSeconds=')),
+    ).toBe(true);
+    // No polling: each workload is read once at most (the --component check and status read them).
+    const reads = calls.filter((q) => /\/(deployments|statefulsets|jobs)\/[^/?]+$/.test(q.url.split('?')[0]));
+    expect(reads).toEqual([]);
+  });
+
   test('a redeploy deletes what floe applied earlier and the platform no longer has, nothing else', async () => {
     const floeOwned = { manager: 'floe', operation: 'Apply', fields: [] };
     const cm = (name: string, managedFields: unknown[]): Record<string, unknown> => ({

@@ -2,15 +2,27 @@ import { Writable } from 'stream';
 import { Testing } from 'cdk8s';
 import { FloeJobs } from '../src/jobs/floe-jobs';
 import { deploy, DeployOptions } from '../src/ops/deploy';
-import { ApplyResult, KubeApi, ObjectRef, PodLogOptions } from '../src/ops/kube';
+import {
+  ApplyResult,
+  CollectionRef,
+  KubeApi,
+  KubeError,
+  ObjectRef,
+  PodLogOptions,
+  VersionedList,
+  WatchEvent,
+  WatchStream,
+} from '../src/ops/kube';
 import { deployPlan } from '../src/ops/plan';
 import { KubeObject } from '../src/ops/readiness';
 import { FloePlatform } from '../src/platform/floe-platform';
 
 /**
- * A cluster in memory behind the `KubeApi` interface, with controllers played by `settle`: each
- * workload becomes ready on its `readyAfter`-th look (default 1), unless listed in `failing`
- * (its pod crash-loops) or `stuck` (never ready, no pod problem).
+ * A cluster in memory behind the `KubeApi` interface, with the controllers played: each workload
+ * becomes ready on its `readyAfter`-th look (default 1; a GET, its item in a LIST, or a MODIFIED
+ * event an open watch sends as the controller moves it on), unless listed in `failing` (its pod
+ * crash-loops) or `stuck` (never ready, no pod problem). Watches can be ended by the server after
+ * `endWatchAfter` events (its timeout), expire (ERROR 410) or fail to connect.
  */
 class MemoryCluster implements KubeApi {
   public readonly server = 'https://cluster.example.com';
@@ -21,6 +33,17 @@ class MemoryCluster implements KubeApi {
   public failing = new Set<string>();
   public stuck = new Set<string>();
   public readyAfter = 1;
+  /** Every watch request: collection and the resourceVersion it started from. */
+  public readonly watchCalls: { what: string; resourceVersion: string }[] = [];
+  /** LIST requests with a resourceVersion (the start of a watch). */
+  public versionedLists = 0;
+  /** The server ends every watch after this many events (as at its timeoutSeconds). */
+  public endWatchAfter = Infinity;
+  /** The next watches get ERROR 410 Expired (their resourceVersion is compacted). */
+  public expireWatches = 0;
+  /** The next watches fail to connect. */
+  public refuseWatches = 0;
+  private version = 1;
 
   private static key(r: { kind: string; namespace?: string; name: string }): string {
     return `${r.kind}/${r.namespace ?? ''}/${r.name}`;
@@ -42,6 +65,77 @@ class MemoryCluster implements KubeApi {
     this.looks.set(k, n);
     const ready = n >= this.readyAfter && !this.failing.has(ref.name) && !this.stuck.has(ref.name);
     return { ...o, status: statusOf(o, ready) };
+  }
+
+  private matches(c: CollectionRef, o: KubeObject): boolean {
+    const name = /^metadata\.name=(.+)$/.exec(c.fieldSelector ?? '')?.[1];
+    return (
+      o.kind === c.kind &&
+      (c.namespace === undefined || o.metadata.namespace === c.namespace) &&
+      (name === undefined || o.metadata.name === name)
+    );
+  }
+
+  private progresses(o: KubeObject): boolean {
+    const n = this.looks.get(MemoryCluster.key({ ...o.metadata, kind: o.kind })) ?? 0;
+    return n < this.readyAfter && !this.failing.has(o.metadata.name) && !this.stuck.has(o.metadata.name);
+  }
+
+  public async listVersioned(c: CollectionRef): Promise<VersionedList> {
+    this.versionedLists++;
+    const items: KubeObject[] = [];
+    for (const o of this.objects.values()) {
+      if (!this.matches(c, o)) continue;
+      items.push((await this.get({ ...o.metadata, apiVersion: o.apiVersion, kind: o.kind })) as KubeObject);
+    }
+    return { items, resourceVersion: String(this.version) };
+  }
+
+  public watch(
+    c: CollectionRef,
+    from: { resourceVersion: string },
+    onEvent: (e: WatchEvent) => void,
+  ): WatchStream {
+    this.watchCalls.push({ what: `${c.kind}/${c.namespace ?? ''}`, resourceVersion: from.resourceVersion });
+    let stop = (): void => undefined;
+    const ended = (async (): Promise<void> => {
+      if (this.refuseWatches > 0) {
+        this.refuseWatches--;
+        throw new KubeError('unreachable', 'watch: no cluster reachable: ECONNREFUSED');
+      }
+      if (this.expireWatches > 0) {
+        this.expireWatches--;
+        const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 };
+        onEvent({ type: 'ERROR', object: { ...status, metadata: { name: '' } } });
+        return;
+      }
+      // The controller: each pass moves every workload that progresses one look on.
+      let sent = 0;
+      for (;;) {
+        await Promise.resolve();
+        const moving = [...this.objects.values()].filter((o) => this.matches(c, o) && this.progresses(o));
+        if (moving.length === 0) break;
+        for (const o of moving) {
+          const live = (await this.get({
+            ...o.metadata,
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+          })) as KubeObject;
+          this.version++;
+          onEvent({
+            type: 'MODIFIED',
+            object: {
+              ...live,
+              metadata: { ...live.metadata, resourceVersion: String(this.version) },
+            },
+          });
+          if (++sent >= this.endWatchAfter) return;
+        }
+      }
+      // Nothing moves any more: the stream stays open until the client stops it.
+      await new Promise<void>((resolve) => (stop = resolve));
+    })();
+    return { ended, stop: () => stop() };
   }
 
   public async list(_apiVersion: string, kind: string, namespace?: string): Promise<KubeObject[]> {
@@ -117,7 +211,6 @@ function setup(): { options: Omit<DeployOptions, 'report'>; platform: FloePlatfo
       requiredConfigMaps: platform.requiredConfigMaps.map((name) => ({ namespace: ns, name })),
       requiredCustomResourceDefinitions: platform.requiredCustomResourceDefinitions,
       prerequisiteCommands: platform.prerequisiteCommands(),
-      sleep: async () => undefined,
     },
   };
 }
@@ -195,8 +288,12 @@ describe('floe platform deploy (engine)', () => {
       ...s.options,
       timeoutSeconds: 60,
       now: () => now.t,
+      // A timer: time moves on to its end once everything under way (lists, events) is handled;
+      // a timer overtaken by an event and then by a later timer moves nothing.
       sleep: async (sec) => {
-        now.t += sec;
+        const end = now.t + sec;
+        await new Promise((r) => setImmediate(r));
+        now.t = Math.max(now.t, end);
       },
       report: (l) => lines.push(l),
     });
@@ -244,5 +341,82 @@ describe('floe platform deploy (engine)', () => {
       s.options.plan.flatMap((t) => t.objects.map((o) => [`${o.kind}/${o.metadata.name}`, t.tier])),
     );
     expect(new Set(cluster.applied.map((a) => tierOf.get(a.object)))).toEqual(new Set(['orchestrator']));
+  });
+
+  describe('waiting by watching (LIST, then WATCH from its resourceVersion)', () => {
+    const collections = (plan: DeployOptions['plan']): number =>
+      new Set(
+        plan.flatMap((t) =>
+          t.waitFor.map((w) => `${t.tier}|${w.apiVersion}|${w.kind}|${w.metadata.namespace}`),
+        ),
+      ).size;
+
+    test('one LIST per watched collection and tier, then watches; the workloads get ready by events', async () => {
+      const s = setup();
+      const cluster = clusterWithPrerequisites(s);
+      cluster.readyAfter = 3;
+      const result = await deploy(cluster, { ...s.options, report: () => undefined });
+      expect(result.ok).toBe(true);
+      expect(cluster.versionedLists).toBe(collections(s.options.plan));
+      expect(cluster.watchCalls.length).toBeGreaterThanOrEqual(cluster.versionedLists);
+    });
+
+    test('a watch the server ends (its timeout) goes on from the last resourceVersion it saw', async () => {
+      const s = setup();
+      const cluster = clusterWithPrerequisites(s);
+      cluster.readyAfter = 4;
+      cluster.endWatchAfter = 1;
+      const result = await deploy(cluster, { ...s.options, report: () => undefined });
+      expect(result.ok).toBe(true);
+      // No relist: every new watch continues where the one before stopped.
+      expect(cluster.versionedLists).toBe(collections(s.options.plan));
+      const byCollection = new Map<string, number[]>();
+      for (const w of cluster.watchCalls) {
+        byCollection.set(w.what, [...(byCollection.get(w.what) ?? []), Number(w.resourceVersion)]);
+      }
+      const resumed = [...byCollection.values()].filter((v) => v.length > 1);
+      expect(resumed.length).toBeGreaterThan(0);
+      for (const versions of resumed) {
+        // Each later watch starts after the previous one's start: from the event it got.
+        versions.slice(1).forEach((v, i) => expect(v).toBeGreaterThan(versions[i]));
+      }
+    });
+
+    test('an expired watch (ERROR 410) lists again', async () => {
+      const s = setup();
+      const cluster = clusterWithPrerequisites(s);
+      cluster.readyAfter = 2;
+      cluster.expireWatches = 1;
+      const result = await deploy(cluster, { ...s.options, report: () => undefined });
+      expect(result.ok).toBe(true);
+      expect(cluster.versionedLists).toBe(collections(s.options.plan) + 1);
+    });
+
+    test('a lost connection is tried again, saying so; for good, one clear error', async () => {
+      const s = setup();
+      const cluster = clusterWithPrerequisites(s);
+      cluster.readyAfter = 2;
+      cluster.refuseWatches = 2;
+      const waits: number[] = [];
+      const watch = {
+        sleep: async (sec: number) => {
+          waits.push(sec);
+        },
+      };
+      const lines: string[] = [];
+      const result = await deploy(cluster, { ...s.options, watch, report: (l) => lines.push(l) });
+      expect(result.ok).toBe(true);
+      expect(lines).toContain(
+        '  lost the watch of StatefulSet in floe-platform (watch: no cluster reachable: ECONNREFUSED); again in 1s',
+      );
+      expect(waits).toEqual([1, 1]);
+
+      const down = clusterWithPrerequisites(s);
+      down.readyAfter = 2;
+      down.refuseWatches = Infinity;
+      await expect(
+        deploy(down, { ...s.options, watch: { ...watch, retries: 3 }, report: () => undefined }),
+      ).rejects.toThrow(new KubeError('unreachable', 'watch: no cluster reachable: ECONNREFUSED'));
+    });
   });
 });

@@ -71,6 +71,7 @@ describe("floe's Kubernetes client against a stand-in API server", () => {
     url = await api.start();
     kubeconfig = api.kubeconfig(url);
   });
+  const expiredConfig = (): string => api.kubeconfig(url, 'expired-token');
   afterAll(async () => api.stop());
 
   test('server-side apply as field manager floe: create, re-apply, dry run, get, list, delete', async () => {
@@ -184,6 +185,123 @@ describe("floe's Kubernetes client against a stand-in API server", () => {
     expect(all.ok).toBe('one\ntwo\nthree\n');
     expect(tail.ok).toBe('three\n');
     expect(missing.error?.kind).toBe('not-found');
+  });
+
+  test('WATCH: the recorded stream replayed exactly; a refused watch is one line', async () => {
+    api.answerRecorded('GET', '/apis/apps/v1/namespaces/demo/deployments', '13-deployment-watch.json');
+    const collection = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo' };
+    const [recorded] = await drive(kubeconfig, [
+      { op: 'watchEvents', collection, options: { resourceVersion: '193', timeoutSeconds: 4 } },
+    ]);
+    expect(recorded.ok).toEqual(recordedResponse('13-deployment-watch.json').body);
+    const watchUrl = api.requests.filter((r) => r.url.includes('watch=')).at(-1)?.url ?? '';
+    expect(new URL(watchUrl, url).searchParams.get('resourceVersion')).toBe('193');
+    expect(new URL(watchUrl, url).searchParams.get('allowWatchBookmarks')).toBe('true');
+
+    const [denied] = await drive(expiredConfig(), [
+      { op: 'watchEvents', collection, options: { resourceVersion: '1', timeoutSeconds: 4 } },
+    ]);
+    expect(denied.error).toMatchObject({ kind: 'unauthorized', status: 401 });
+    expect(denied.error?.message).toMatch(
+      /^watch Deployment in demo: the cluster at .* rejected the credentials/,
+    );
+  });
+
+  test('a watch goes on after the server ends it, after a cut connection, and lists again after 410', async () => {
+    api.store.clear();
+    await drive(kubeconfig, [{ op: 'apply', object: deployment(2) }]);
+    const key = 'apps/v1/deployments/demo/web';
+    const froms: string[] = [];
+    let n = 0;
+    api.onWatch = (_count, query) => {
+      n++;
+      froms.push(query.get('resourceVersion') ?? '');
+      // 1: ends at its timeout (1 s) with a bookmark; 2: cut; 3: its version compacted (410);
+      // 4 (after a new LIST): the controller makes the Deployment available.
+      if (n === 1) api.cutWatches = 1;
+      if (n === 2) {
+        // Something else changes, and the history before that change is compacted.
+        api.update('apps/v1/deployments/demo/other', (o) => o);
+        api.compactedBefore = api.resourceVersion;
+      }
+      if (n === 4) {
+        api.update(key, (o) => ({
+          ...o,
+          status: {
+            observedGeneration: (o.metadata as { generation: number }).generation,
+            replicas: 2,
+            updatedReplicas: 2,
+            readyReplicas: 2,
+            availableReplicas: 2,
+          },
+        }));
+      }
+    };
+    api.store.set('apps/v1/deployments/demo/other', { ...deployment(1, 'other') });
+    try {
+      const [done] = await drive(kubeconfig, [
+        {
+          op: 'watchUntilReady',
+          collection: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo' },
+          name: 'web',
+          options: { timeoutSeconds: 1, retries: 3, retryWaitScale: 0.1 },
+        },
+      ]);
+      expect(done.error).toBeUndefined();
+      expect(done.ok).toMatchObject({ lists: 2, watches: 4 });
+      const { notices } = done.ok as { notices: string[] };
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^lost the watch of Deployment in demo \(.*\); again in 1s$/);
+    } finally {
+      api.onWatch = undefined;
+      api.compactedBefore = 0;
+    }
+    // Each watch resumed from the last version it had seen: never from an older one.
+    const versions = froms.map(Number);
+    versions.slice(1).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(versions[i]));
+  });
+
+  test('a watch that the server never ends (a dead connection) is dropped and started again', async () => {
+    api.store.clear();
+    await drive(kubeconfig, [{ op: 'apply', object: deployment(1) }]);
+    api.hangWatches = true;
+    let n = 0;
+    api.onWatch = () => {
+      if (++n === 2) {
+        api.hangWatches = false;
+        api.update('apps/v1/deployments/demo/web', (o) => ({
+          ...o,
+          status: {
+            observedGeneration: 1,
+            replicas: 1,
+            updatedReplicas: 1,
+            readyReplicas: 1,
+            availableReplicas: 1,
+          },
+        }));
+      }
+    };
+    const watchCount = api.requests.filter((r) => r.url.includes('watch=')).length;
+    try {
+      const [done] = await drive(kubeconfig, [
+        {
+          op: 'watchUntilReady',
+          collection: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo' },
+          name: 'web',
+          options: { timeoutSeconds: 1, stallSeconds: 1 },
+        },
+      ]);
+      expect(done.error).toBeUndefined();
+      expect(done.ok).toMatchObject({
+        lists: 1,
+        watches: 2,
+        notices: ['the watch of Deployment in demo stopped answering; watching again'],
+      });
+    } finally {
+      api.hangWatches = false;
+      api.onWatch = undefined;
+    }
+    expect(api.requests.filter((r) => r.url.includes('watch=')).length - watchCount).toBe(2);
   });
 
   test('no cluster, a wrong context, expired credentials: one line each', async () => {

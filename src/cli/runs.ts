@@ -5,6 +5,7 @@ import { Writable } from 'stream';
 import { connect, KubeApi, KubeError } from '../ops/kube';
 import { KubeObject } from '../ops/readiness';
 import { jobFromCronJob, renderRuns, RUN_PIPELINE_LABEL, runSteps, runSummary, stepLine } from '../ops/runs';
+import { CollectionWatch, objectKey } from '../ops/watch';
 import { CliCommand, CliIo, EXIT, optionValue, splitOption, UsageError } from './command';
 import { parseDuration } from './platform';
 
@@ -90,7 +91,8 @@ async function guarded(
   }
 }
 
-const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
+// Unref'd: the wait for the timeout must not keep the process alive once the run has ended.
+const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000).unref());
 
 /** `floe run PIPELINE`. */
 export const runCommand: CliCommand = {
@@ -127,34 +129,54 @@ ${COMMON}
       if (!a.wait) return EXIT.ok;
       const reported = new Set<string>();
       const start = Date.now();
-      for (;;) {
-        const live = await api.get({
+      // The run and its pods, kept current by watches (LIST + WATCH, reconnecting as needed).
+      const notice = (l: string): void => io.err(`floe run: ${l}`);
+      const jobWatch = new CollectionWatch(
+        api,
+        {
           apiVersion: 'batch/v1',
           kind: 'Job',
           namespace,
-          name: job.metadata.name,
-        });
-        const pods = await api.list('v1', 'Pod', namespace, `job-name=${job.metadata.name}`);
-        if (live !== undefined) {
-          const run = runSummary(live, pods);
-          for (const s of run.steps) {
-            if ((s.state === 'succeeded' || s.state === 'failed') && !reported.has(s.step)) {
-              reported.add(s.step);
-              io.out(stepLine(s));
+          fieldSelector: `metadata.name=${job.metadata.name}`,
+        },
+        { notice },
+      ).start();
+      const podWatch = new CollectionWatch(
+        api,
+        { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `job-name=${job.metadata.name}` },
+        { notice },
+      ).start();
+      try {
+        for (;;) {
+          const changed = Promise.race([jobWatch.changed(), podWatch.changed()]);
+          const failure = jobWatch.failure ?? podWatch.failure;
+          if (failure) throw failure;
+          const live = jobWatch.objects.get(objectKey(job));
+          if (live !== undefined && podWatch.synced) {
+            const run = runSummary(live, [...podWatch.objects.values()]);
+            for (const s of run.steps) {
+              if ((s.state === 'succeeded' || s.state === 'failed') && !reported.has(s.step)) {
+                reported.add(s.step);
+                io.out(stepLine(s));
+              }
+            }
+            if (run.state !== 'running') {
+              io.out(`run ${run.runId} ${run.state}${run.message ? `: ${run.message}` : ''}`);
+              return run.state === 'succeeded' ? EXIT.ok : EXIT.problems;
             }
           }
-          if (run.state !== 'running') {
-            io.out(`run ${run.runId} ${run.state}${run.message ? `: ${run.message}` : ''}`);
-            return run.state === 'succeeded' ? EXIT.ok : EXIT.problems;
+          const left = a.timeoutSeconds - (Date.now() - start) / 1000;
+          if (left <= 0) {
+            io.err(
+              `floe run: run ${job.metadata.name} still running after ${a.timeoutSeconds}s (it goes on; see floe status)`,
+            );
+            return EXIT.problems;
           }
+          await Promise.race([changed, sleep(left)]);
         }
-        if ((Date.now() - start) / 1000 >= a.timeoutSeconds) {
-          io.err(
-            `floe run: run ${job.metadata.name} still running after ${a.timeoutSeconds}s (it goes on; see floe status)`,
-          );
-          return EXIT.problems;
-        }
-        await sleep(2);
+      } finally {
+        jobWatch.stop();
+        podWatch.stop();
       }
     });
   },

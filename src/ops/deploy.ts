@@ -5,6 +5,7 @@ import { displayName, identity, PlanTier, TierName } from './plan';
 import { FLOE_KINDS, pruneCandidates } from './prune';
 import { KubeObject, Readiness, readinessOf } from './readiness';
 import { podsOf, progressLine } from './status';
+import { CollectionWatchOptions, objectKey, watchCollectionsOf, watchOf } from './watch';
 
 /** What `deploy` needs besides the cluster. */
 export interface DeployOptions {
@@ -39,10 +40,10 @@ export interface DeployOptions {
    */
   readonly timeoutSeconds?: number;
   /**
-   * Seconds between two looks at a tier's workloads.
-   * @default 2
+   * How the tier's workloads are watched (watch timeouts, retries, their waits).
+   * @default - as client-go's reflector does it (`CollectionWatchOptions`)
    */
-  readonly pollSeconds?: number;
+  readonly watch?: CollectionWatchOptions;
   /**
    * After a complete deploy, delete what an earlier deploy of this platform created and the plan
    * no longer has (`pruneCandidates`), in these namespaces; never claims or Secrets.
@@ -52,7 +53,8 @@ export interface DeployOptions {
   /** Writes one line of progress. */
   readonly report: (line: string) => void;
   /**
-   * Waits (injected for tests).
+   * Waits until the next progress line or the timeout is due (injected for tests); a change of a
+   * watched workload ends the wait sooner.
    * @default - setTimeout
    */
   readonly sleep?: (seconds: number) => Promise<void>;
@@ -80,7 +82,8 @@ const key = (o: { namespace?: string; name: string }): string => `${o.namespace 
  * server only.
  */
 export async function deploy(api: KubeApi, opts: DeployOptions): Promise<DeployResult> {
-  const sleep = opts.sleep ?? ((s: number) => new Promise<void>((r) => setTimeout(r, s * 1000)));
+  // Unref'd: a wait cut short by a watch event must not keep the process alive after the deploy.
+  const sleep = opts.sleep ?? ((s: number) => new Promise<void>((r) => setTimeout(r, s * 1000).unref()));
   const now = opts.now ?? (() => performance.now() / 1000);
   const report = opts.report;
 
@@ -149,7 +152,7 @@ export async function deploy(api: KubeApi, opts: DeployOptions): Promise<DeployR
       now,
       report,
       timeout: opts.timeoutSeconds ?? 600,
-      poll: opts.pollSeconds ?? 2,
+      watch: opts.watch ?? {},
     });
     if (!ok) return { ok: false, applied };
   }
@@ -208,7 +211,11 @@ function waitedText(seconds: number): string {
     : `${seconds}s`;
 }
 
-/** Polls a tier's workloads until all are ready; reports each as it becomes ready. */
+/**
+ * Watches a tier's workloads (LIST + WATCH, `CollectionWatch`) until all are ready; reports each
+ * as it becomes ready, what it still waits for every PROGRESS_EVERY seconds, and on a failure or
+ * the timeout the pods' problems.
+ */
 async function waitForTier(
   api: KubeApi,
   tier: PlanTier,
@@ -217,50 +224,60 @@ async function waitForTier(
     now: () => number;
     report: (line: string) => void;
     timeout: number;
-    poll: number;
+    watch: CollectionWatchOptions;
   },
 ): Promise<boolean> {
   const start = t.now();
   let nextProgress = PROGRESS_EVERY;
   const pending = new Map(tier.waitFor.map((w) => [key(w.metadata), w]));
   const last = new Map<string, { live?: KubeObject; readiness?: Readiness }>();
-  for (;;) {
-    for (const [k, w] of [...pending]) {
-      const live = await api.get(refOf(w));
-      const readiness = live ? readinessOf(live) : undefined;
-      last.set(k, { live, readiness });
-      if (readiness?.state === 'ready') {
-        t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
-        pending.delete(k);
-      } else if (readiness?.state === 'failed') {
-        t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
-        await explain(api, live, t.report);
+  const watches = watchCollectionsOf(api, tier.waitFor, { notice: (l) => t.report(`  ${l}`), ...t.watch });
+  try {
+    for (;;) {
+      // Wake at the next change of any watched collection, or when a line or the timeout is due.
+      const changed = Promise.race([...watches.values()].map((w) => w.changed()));
+      for (const w of watches.values()) if (w.failure) throw w.failure;
+      for (const [k, w] of [...pending]) {
+        const watch = watchOf(watches, w);
+        if (!watch?.synced) continue;
+        const live = watch.objects.get(objectKey(w));
+        const readiness = live ? readinessOf(live) : undefined;
+        last.set(k, { live, readiness });
+        if (readiness?.state === 'ready') {
+          t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
+          pending.delete(k);
+        } else if (readiness?.state === 'failed') {
+          t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
+          await explain(api, live, t.report);
+          return false;
+        }
+      }
+      if (pending.size === 0) return true;
+      const waited = Math.round(t.now() - start);
+      // Elapsed time while waiting, every PROGRESS_EVERY seconds: what is still pending and why.
+      if (waited >= nextProgress && waited < t.timeout) {
+        nextProgress += PROGRESS_EVERY;
+        const waitingFor = [...pending.entries()].map(([k, w]) => {
+          const message = last.get(k)?.readiness?.message;
+          return `${displayName(w)}${message ? `: ${message}` : ''}`;
+        });
+        t.report(`… ${waitedText(waited)}: waiting for ${waitingFor.join('; ')}`);
+      }
+      if (waited >= t.timeout) {
+        for (const [k, w] of pending) {
+          const { live, readiness } = last.get(k) ?? {};
+          t.report(
+            `✗ ${displayName(w)}: ${w.kind} not ready after ${waited}s` +
+              (readiness?.message ? ` (${readiness.message})` : live ? '' : ' (not found)'),
+          );
+          await explain(api, live, t.report);
+        }
         return false;
       }
+      await Promise.race([changed, t.sleep(Math.max(Math.min(nextProgress, t.timeout) - waited, 0))]);
     }
-    if (pending.size === 0) return true;
-    const waited = Math.round(t.now() - start);
-    // Elapsed time while waiting, every PROGRESS_EVERY seconds: what is still pending and why.
-    if (waited >= nextProgress && waited < t.timeout) {
-      nextProgress += PROGRESS_EVERY;
-      const waitingFor = [...pending.entries()].map(([k, w]) => {
-        const message = last.get(k)?.readiness?.message;
-        return `${displayName(w)}${message ? `: ${message}` : ''}`;
-      });
-      t.report(`… ${waitedText(waited)}: waiting for ${waitingFor.join('; ')}`);
-    }
-    if (waited >= t.timeout) {
-      for (const [k, w] of pending) {
-        const { live, readiness } = last.get(k) ?? {};
-        t.report(
-          `✗ ${displayName(w)}: ${w.kind} not ready after ${waited}s` +
-            (readiness?.message ? ` (${readiness.message})` : live ? '' : ' (not found)'),
-        );
-        await explain(api, live, t.report);
-      }
-      return false;
-    }
-    await t.sleep(t.poll);
+  } finally {
+    watches.forEach((w) => w.stop());
   }
 }
 

@@ -74,6 +74,60 @@ export interface PodLogOptions {
   readonly previous?: boolean;
 }
 
+/** A collection: the objects of one kind in one namespace (or in all), optionally narrowed. */
+export interface CollectionRef {
+  /** e.g. `apps/v1`. */
+  readonly apiVersion: string;
+  /** e.g. `Deployment`. */
+  readonly kind: string;
+  /**
+   * The namespace.
+   * @default - every namespace (or a cluster-scoped kind)
+   */
+  readonly namespace?: string;
+  /**
+   * Label selector, e.g. `job-name=x`.
+   * @default - no label condition
+   */
+  readonly labelSelector?: string;
+  /**
+   * Field selector, e.g. `metadata.name=x`.
+   * @default - no field condition
+   */
+  readonly fieldSelector?: string;
+}
+
+/** A collection's objects and the resourceVersion a watch of it starts from. */
+export interface VersionedList {
+  /** The objects (with apiVersion and kind set). */
+  readonly items: KubeObject[];
+  /** The list's `metadata.resourceVersion`. */
+  readonly resourceVersion: string;
+}
+
+/** The event types of a watch (k8s.io/apimachinery v0.28, pkg/watch/watch.go). */
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** One event of a watch stream. */
+export interface WatchEvent {
+  /** What happened. */
+  readonly type: WatchEventType;
+  /** The object; for `BOOKMARK` only its resourceVersion counts; for `ERROR` a `Status`. */
+  readonly object: KubeObject;
+}
+
+/** A watch in progress. */
+export interface WatchStream {
+  /**
+   * Settles when the stream ends: resolves when the server closed it (its `timeoutSeconds`, or
+   * a closed connection) or `stop` was called; rejects with a `KubeError` when the server refused
+   * the watch (kind `expired` for HTTP 410) or the connection failed.
+   */
+  readonly ended: Promise<void>;
+  /** Ends the stream from this side. */
+  stop(): void;
+}
+
 /** The calls the operating commands make, and nothing else. */
 export interface KubeApi {
   /** The API server URL. */
@@ -92,6 +146,17 @@ export interface KubeApi {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Objects of a kind, in a namespace (or all), optionally by label selector. */
   list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<KubeObject[]>;
+  /** Objects of a collection with the resourceVersion to watch it from. */
+  listVersioned(collection: CollectionRef): Promise<VersionedList>;
+  /**
+   * Watches a collection from `resourceVersion`: `onEvent` gets each event in order. The server
+   * ends the stream after `timeoutSeconds`.
+   */
+  watch(
+    collection: CollectionRef,
+    options: { readonly resourceVersion: string; readonly timeoutSeconds: number },
+    onEvent: (event: WatchEvent) => void,
+  ): WatchStream;
   /**
    * Deletes the object (foreground: what it owns goes first; with `orphan`, what it owns stays,
    * e.g. a StatefulSet's pods); a missing one is no error.
@@ -110,6 +175,7 @@ export type KubeErrorKind =
   | 'conflict'
   | 'invalid'
   | 'namespace-terminating'
+  | 'expired'
   | 'config'
   | 'server';
 
@@ -179,6 +245,11 @@ export function kubeErrorFromStatus(
   if (code === 404) {
     return new KubeError('not-found', `${where.what}: ${message}`, code, causes);
   }
+  if (code === 410) {
+    // A watch (or a list's continue token) from a resourceVersion the server no longer keeps:
+    // list again (client-go v0.28, tools/cache/reflector.go, relists on `Expired`/`Gone`).
+    return new KubeError('expired', `${where.what}: ${message}`, code, causes);
+  }
   if (code === 409) {
     return new KubeError(
       'conflict',
@@ -216,6 +287,10 @@ const UNREACHABLE = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNABORTED',
+  'EPIPE',
+  // A stream cut in the middle (node-fetch, under the client's Watch and Log).
+  'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 /** The `KubeError` for anything a call threw (`ApiException`, a fetch error, ...). */
@@ -227,6 +302,10 @@ export function kubeErrorOf(
   const err = obj(e);
   if (typeof err.code === 'number' && err.code >= 100) {
     return kubeErrorFromStatus(err.code, err.body, where);
+  }
+  // The client's Watch reports a refused watch as an Error with `statusCode` (and no body).
+  if (typeof err.statusCode === 'number' && err.statusCode >= 100) {
+    return kubeErrorFromStatus(err.statusCode, '', where);
   }
   const code = str(err.code) ?? str(obj(err.cause).code) ?? str(obj(obj(err.cause).cause).code);
   const text = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -389,6 +468,94 @@ class ClientNodeApi implements KubeApi {
     } catch (e) {
       throw kubeErrorOf(e, this.where(`list ${kind}${namespace ? ` in ${namespace}` : ''}`));
     }
+  }
+
+  public async listVersioned(c: CollectionRef): Promise<VersionedList> {
+    const where = this.where(`list ${c.kind}${c.namespace ? ` in ${c.namespace}` : ''}`);
+    try {
+      const items: KubeObject[] = [];
+      let token: string | undefined;
+      let resourceVersion = '';
+      do {
+        const page = await this.objects.list(
+          c.apiVersion,
+          c.kind,
+          c.namespace,
+          undefined,
+          undefined,
+          undefined,
+          c.fieldSelector,
+          c.labelSelector,
+          500,
+          token,
+        );
+        items.push(
+          ...page.items.map(
+            (i) =>
+              ({ ...(i as unknown as KubeObject), apiVersion: c.apiVersion, kind: c.kind }) as KubeObject,
+          ),
+        );
+        // Every page of a paged list is from the same snapshot: the first page's version.
+        resourceVersion ||= page.metadata?.resourceVersion ?? '';
+        token = page.metadata?._continue;
+      } while (token);
+      return { items, resourceVersion };
+    } catch (e) {
+      throw kubeErrorOf(e, where);
+    }
+  }
+
+  public watch(
+    c: CollectionRef,
+    options: { readonly resourceVersion: string; readonly timeoutSeconds: number },
+    onEvent: (event: WatchEvent) => void,
+  ): WatchStream {
+    const where = this.where(`watch ${c.kind}${c.namespace ? ` in ${c.namespace}` : ''}`);
+    let controller: AbortController | undefined;
+    let stopped = false;
+    let finish: (err?: unknown) => void = () => undefined;
+    const ended = new Promise<void>((resolve, reject) => {
+      finish = (err?: unknown): void => {
+        if (stopped || err === null || err === undefined) resolve();
+        else reject(kubeErrorOf(err, where));
+      };
+    });
+    const start = async (): Promise<void> => {
+      const path = await (
+        this.objects as unknown as {
+          specUriPath(spec: K8s.KubernetesObject, action: string): Promise<string>;
+        }
+      ).specUriPath({ apiVersion: c.apiVersion, kind: c.kind, metadata: { namespace: c.namespace } }, 'list');
+      if (stopped) return;
+      // The client's Watch settles only once the response headers arrive; a stop before that
+      // ends `ended` at once (below) and aborts the request when it can.
+      controller = await new this.k8s.Watch(this.kc).watch(
+        path,
+        {
+          resourceVersion: options.resourceVersion,
+          timeoutSeconds: options.timeoutSeconds,
+          // As client-go's reflector asks (v0.28, tools/cache/reflector.go): the server may send
+          // BOOKMARK events, which move the resourceVersion on without a change.
+          allowWatchBookmarks: true,
+          ...(c.labelSelector !== undefined ? { labelSelector: c.labelSelector } : {}),
+          ...(c.fieldSelector !== undefined ? { fieldSelector: c.fieldSelector } : {}),
+        },
+        (type: string, object: unknown) => {
+          if (!stopped) onEvent({ type: type as WatchEventType, object: object as KubeObject });
+        },
+        (err: unknown) => finish(err),
+      );
+      if (stopped) controller.abort();
+    };
+    start().catch((e: unknown) => finish(e ?? new Error('watch failed')));
+    return {
+      ended,
+      stop: () => {
+        stopped = true;
+        controller?.abort();
+        finish();
+      },
+    };
   }
 
   public async delete(ref: ObjectRef, options: { readonly orphan?: boolean } = {}): Promise<void> {

@@ -18,6 +18,7 @@ export interface KubeObject {
     readonly labels?: Readonly<Record<string, string>>;
     readonly annotations?: Readonly<Record<string, string>>;
     readonly uid?: string;
+    readonly resourceVersion?: string;
     readonly deletionTimestamp?: string;
     readonly creationTimestamp?: string;
   };

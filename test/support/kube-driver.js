@@ -8,6 +8,8 @@ require('../../scripts/cdk8s-app.js').register();
 const fs = require('fs');
 const { Writable } = require('stream');
 const { connect } = require('../../src/ops/kube.ts');
+const { CollectionWatch } = require('../../src/ops/watch.ts');
+const { readinessOf } = require('../../src/ops/readiness.ts');
 
 async function main() {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -26,7 +28,31 @@ async function main() {
       else if (call.op === 'list')
         result = await api.list(call.apiVersion, call.kind, call.namespace, call.labelSelector);
       else if (call.op === 'delete') result = await api.delete(call.ref);
-      else if (call.op === 'logs') {
+      else if (call.op === 'listVersioned') result = await api.listVersioned(call.collection);
+      else if (call.op === 'watchEvents') {
+        // One watch request: every event until the server ends the stream.
+        const events = [];
+        await api.watch(call.collection, call.options, (e) => events.push(e)).ended;
+        result = events;
+      } else if (call.op === 'watchUntilReady') {
+        // A CollectionWatch (LIST, WATCH, reconnects) until object `name` is ready.
+        const notices = [];
+        const w = new CollectionWatch(api, call.collection, {
+          ...call.options,
+          // `retryWaitScale`: the waits between attempts, shortened for tests (0.1: a tenth).
+          sleep: (s) => new Promise((r) => setTimeout(r, s * 1000 * (call.options.retryWaitScale ?? 1))),
+          notice: (l) => notices.push(l),
+        }).start();
+        for (;;) {
+          const changed = w.changed();
+          if (w.failure) throw w.failure;
+          const o = w.objects.get(`${call.collection.namespace ?? ''}/${call.name}`);
+          if (o && readinessOf(o).state === 'ready') break;
+          await changed;
+        }
+        w.stop();
+        result = { lists: w.lists, watches: w.watches, notices };
+      } else if (call.op === 'logs') {
         let text = '';
         const out = new Writable({
           write(chunk, _enc, cb) {

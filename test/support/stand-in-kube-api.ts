@@ -1,7 +1,8 @@
 /**
  * An in-process stand-in for the Kubernetes API server, for the calls floe's operating commands
  * make: discovery, server-side apply (with field managers, conflicts, dry run), GET, LIST (label
- * selector, paging), DELETE and pod logs. Error answers have the shapes a kube-apiserver v1.28
+ * and field selector, paging), WATCH (from a resourceVersion, bookmarks, the server's timeout,
+ * 410 for a compacted version, cut or hung connections on request), DELETE and pod logs. Error answers have the shapes a kube-apiserver v1.28
  * sends (see test/fixtures/k8s-api-responses, recorded from one); a test can also make it answer
  * one request exactly as recorded (`answerRecorded`). Every request needs the bearer token.
  */
@@ -123,9 +124,63 @@ export class StandInKubeApi {
    */
   public simulateControllers = false;
   /** Called with each object an apply stores (a test plays a controller that creates pods). */
-  public onApply?: (stored: Json) => void;
+  public onApply?: (stored: Json, key: string) => void;
+  /** Watches from a resourceVersion below this get ERROR 410 Expired (history compacted). */
+  public compactedBefore = 0;
+  /** The next this-many watches are cut (connection destroyed) right after their backlog. */
+  public cutWatches = 0;
+  /** Watches ignore their timeoutSeconds and never end (a dead connection). */
+  public hangWatches = false;
+  /** Called with each watch request's number (1, 2, ...) and query, once it is set up. */
+  public onWatch?: (n: number, query: URLSearchParams) => void;
+  private watchCount = 0;
+  private readonly history: { version: number; type: string; key: string; object: Json }[] = [];
+  private readonly watchers = new Set<{
+    matches: (key: string, o: Json) => boolean;
+    send: (e: Json) => void;
+  }>();
+  private readonly open = new Set<http.ServerResponse>();
   private server?: http.Server;
   private version = 100;
+
+  /** The current resourceVersion. */
+  public get resourceVersion(): number {
+    return this.version;
+  }
+
+  /**
+   * Changes a stored object as a controller would (e.g. its status): a new resourceVersion and a
+   * MODIFIED event to the open watches.
+   */
+  public update(key: string, change: (o: Json) => Json): void {
+    const o = this.store.get(key);
+    if (!o) throw new Error(`stand-in: no object ${key}`);
+    const next = change(o);
+    const stored = {
+      ...next,
+      metadata: { ...(next.metadata as Json), resourceVersion: String(++this.version) },
+    };
+    this.store.set(key, stored);
+    this.record('MODIFIED', key, stored);
+  }
+
+  /** Plays a controller finishing the roll-out of `key` (a Job: completing), as a watch sees it. */
+  public rollOut(key: string): void {
+    this.update(key, (o) => ({ ...o, status: finishedStatus(o) }));
+  }
+
+  private record(type: string, key: string, object: Json): void {
+    const event = { version: this.version, type, key, object };
+    this.history.push(event);
+    for (const w of this.watchers) {
+      if (w.matches(key, object)) w.send({ type, object: this.view(object) });
+    }
+  }
+
+  /** An object as a read returns it (with the controllers' status when they are played). */
+  private view(o: Json): Json {
+    return this.simulateControllers ? { ...o, status: finishedStatus(o) } : o;
+  }
 
   /** Answers the next `method path` (path without query) exactly as `file` recorded it. */
   public answerRecorded(method: string, pathname: string, file: string): void {
@@ -144,6 +199,7 @@ export class StandInKubeApi {
   }
 
   public async stop(): Promise<void> {
+    this.open.forEach((r) => r.destroy());
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
@@ -201,6 +257,13 @@ export class StandInKubeApi {
       return;
     }
     const recorded = this.recorded.get(`${req.method} ${url.pathname}`);
+    if (recorded && isWatch(url) && Array.isArray(recorded.body)) {
+      // A recorded watch: its events, one JSON document per line, as the server streams them.
+      this.recorded.delete(`${req.method} ${url.pathname}`);
+      res.writeHead(recorded.status, { 'Content-Type': recorded.contentType ?? 'application/json' });
+      res.end((recorded.body as unknown[]).map((e) => `${JSON.stringify(e)}\n`).join(''));
+      return;
+    }
     if (recorded) {
       this.recorded.delete(`${req.method} ${url.pathname}`);
       this.send(
@@ -285,17 +348,12 @@ export class StandInKubeApi {
       return;
     }
     if (req.method === 'GET') {
-      const selector = url.searchParams.get('labelSelector');
-      const wanted = selector
-        ? Object.fromEntries(selector.split(',').map((kv) => kv.split('=') as [string, string]))
-        : {};
-      const items = [...this.store.entries()]
-        .filter(([k]) => k.startsWith(`${gv}/${resource.plural}/${namespace ?? ''}`))
-        .map(([, o]) => o)
-        .filter((o) => {
-          const labels = ((o.metadata as Json).labels ?? {}) as Record<string, string>;
-          return Object.entries(wanted).every(([k, v]) => labels[k] === v);
-        });
+      const matches = selectorMatcher(`${gv}/${resource.plural}/${namespace ?? ''}`, url.searchParams);
+      if (isWatch(url)) {
+        this.watch(res, url, matches);
+        return;
+      }
+      const items = [...this.store.entries()].filter(([k, o]) => matches(k, o)).map(([, o]) => o);
       const limit = Number(url.searchParams.get('limit') ?? 0);
       const start = Number(url.searchParams.get('continue') ?? 0);
       const page = limit > 0 ? items.slice(start, start + limit) : items;
@@ -309,10 +367,15 @@ export class StandInKubeApi {
       return;
     }
     if (req.method === 'DELETE' && name) {
-      if (!this.store.delete(key)) {
+      const gone = this.store.get(key);
+      if (!gone || !this.store.delete(key)) {
         notFound();
         return;
       }
+      this.record('DELETED', key, {
+        ...gone,
+        metadata: { ...(gone.metadata as Json), resourceVersion: String(++this.version) },
+      });
       this.send(res, 200, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -327,6 +390,68 @@ export class StandInKubeApi {
       return;
     }
     this.send(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method'));
+  }
+
+  /**
+   * WATCH from `resourceVersion`: the events after it (ERROR 410 when it is older than the kept
+   * history, as kube-apiserver's watch cache answers: 200, then the ERROR event), then each new
+   * event as it happens; at `timeoutSeconds` a BOOKMARK (with `allowWatchBookmarks`) and the end.
+   */
+  private watch(res: http.ServerResponse, url: URL, matches: (key: string, o: Json) => boolean): void {
+    const n = ++this.watchCount;
+    const from = Number(url.searchParams.get('resourceVersion') ?? this.version);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // The API server sends the headers of a watch at once, before any event.
+    res.flushHeaders();
+    const send = (e: Json): void => {
+      res.write(`${JSON.stringify(e)}\n`);
+    };
+    if (from < this.compactedBefore) {
+      send({
+        type: 'ERROR',
+        object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedBefore})`),
+      });
+      res.end();
+      this.onWatch?.(n, url.searchParams);
+      return;
+    }
+    for (const e of this.history) {
+      if (e.version > from && matches(e.key, e.object)) send({ type: e.type, object: this.view(e.object) });
+    }
+    if (this.cutWatches > 0) {
+      this.cutWatches--;
+      res.socket?.destroy();
+      this.onWatch?.(n, url.searchParams);
+      return;
+    }
+    const watcher = { matches, send };
+    this.watchers.add(watcher);
+    this.open.add(res);
+    const end = (): void => {
+      this.watchers.delete(watcher);
+      this.open.delete(res);
+    };
+    // (Not the request's 'close': Node emits it once the request body is read, not at disconnect.)
+    res.on('close', end);
+    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+    if (timeout > 0 && !this.hangWatches) {
+      const timer = setTimeout(() => {
+        if (url.searchParams.get('allowWatchBookmarks') === 'true') {
+          send({
+            type: 'BOOKMARK',
+            object: {
+              kind: 'Deployment',
+              apiVersion: 'apps/v1',
+              metadata: { resourceVersion: String(this.version) },
+            },
+          });
+        }
+        end();
+        res.end();
+      }, timeout * 1000);
+      res.on('close', () => clearTimeout(timer));
+    }
+    this.onWatch?.(n, url.searchParams);
   }
 
   /** Server-side apply: the fields of other managers conflict unless `force=true`. */
@@ -416,10 +541,41 @@ export class StandInKubeApi {
     };
     if (url.searchParams.get('dryRun') !== 'All') {
       this.store.set(key, stored);
-      this.onApply?.(stored);
+      this.record(existing ? 'MODIFIED' : 'ADDED', key, stored);
+      this.onApply?.(stored, key);
     }
     this.send(res, existing ? 200 : 201, stored);
   }
+}
+
+function isWatch(url: URL): boolean {
+  const w = url.searchParams.get('watch');
+  return w === 'true' || w === '1';
+}
+
+/**
+ * Whether a stored object (by key) is in the collection `prefix` and matches the request's
+ * `labelSelector` (`k=v,...`, or `k` for "has label k") and `fieldSelector` (`metadata.name=x`).
+ */
+function selectorMatcher(prefix: string, query: URLSearchParams): (key: string, o: Json) => boolean {
+  const labels = (query.get('labelSelector') ?? '').split(',').filter((t) => t !== '');
+  const fields = (query.get('fieldSelector') ?? '').split(',').filter((t) => t !== '');
+  return (key, o) => {
+    if (!key.startsWith(prefix)) return false;
+    const meta = (o.metadata ?? {}) as Json;
+    const have = (meta.labels ?? {}) as Record<string, string>;
+    const labelsOk = labels.every((t) => {
+      const [k, v] = t.split('=');
+      return v === undefined ? k in have : have[k] === v;
+    });
+    const fieldsOk = fields.every((t) => {
+      const [k, v] = t.split('=');
+      if (k === 'metadata.name') return meta.name === v;
+      if (k === 'metadata.namespace') return meta.namespace === v;
+      throw new Error(`stand-in: field selector ${k} not served`);
+    });
+    return labelsOk && fieldsOk;
+  };
 }
 
 /** `{a: {b: 1}}` → `{'a.b': 1}` (lists as JSON). */

@@ -1,4 +1,5 @@
-import { floeInProcess, ROOT, runFloeAsync } from './support/cli';
+import { spawn } from 'child_process';
+import { FLOE_BIN, floeInProcess, ROOT, runFloeAsync } from './support/cli';
 import { StandInKubeApi } from './support/stand-in-kube-api';
 
 // The real binary in its own Node process (the Kubernetes client is an ES module, which jest's
@@ -120,6 +121,8 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       expect(r.stderr).toEqual([]);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('✓ PostgreSQL (catalog-db): StatefulSet 1/1 ready');
+      // Not a terminal: plain lines, no status line drawn with escape codes.
+      expect(r.stdout.some((l) => l.includes('\u001b') || l.includes('\r'))).toBe(false);
     } finally {
       api.onApply = undefined;
       api.simulateControllers = true;
@@ -133,6 +136,60 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     // No polling: each workload is read once at most (the --component check and status read them).
     const reads = calls.filter((q) => /\/(deployments|statefulsets|jobs)\/[^/?]+$/.test(q.url.split('?')[0]));
     expect(reads).toEqual([]);
+  });
+
+  test('on a terminal: a live status line (spinner, time, what it waits for) under the same lines', async () => {
+    // What is deployed has rolled out (the tiers before the catalog are ready); what the catalog
+    // deploy applies rolls out a moment later.
+    for (const [key, o] of api.store) {
+      if (['Deployment', 'StatefulSet', 'Job'].includes(String(o.kind))) api.rollOut(key);
+    }
+    api.simulateControllers = false;
+    api.onApply = (stored, key) => {
+      if (['Deployment', 'StatefulSet', 'Job'].includes(String(stored.kind))) {
+        setTimeout(() => api.rollOut(key), 300);
+      }
+    };
+    let raw = '';
+    let status: number | null = null;
+    try {
+      // util-linux script(1) gives the binary a pseudo-terminal as its standard output.
+      const command = [process.execPath, FLOE_BIN, 'platform', 'deploy', '--manifest', MANIFEST];
+      command.push('--kubeconfig', kubeconfig, '--component', 'catalog');
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('script', ['-qec', `stty cols 100; ${command.join(' ')}`, '/dev/null'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        child.stdout.on('data', (c: Buffer) => (raw += c.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => {
+          status = code;
+          resolve();
+        });
+      });
+    } finally {
+      api.onApply = undefined;
+      api.simulateControllers = true;
+    }
+    expect(status).toBe(0);
+    const CLEAR = '\r\u001b[2K';
+    expect(raw.split(CLEAR).join('<erase>')).toMatch(
+      /<erase>[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d+s catalog: waiting for Polaris \(polaris/,
+    );
+    // What stays on the screen: each line's text after its last erase, status lines dropped.
+    const screen = raw
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .map((l) => (l.includes(CLEAR) ? l.slice(l.lastIndexOf(CLEAR) + CLEAR.length) : l))
+      .filter((l) => l !== '');
+    expect(screen).toEqual([
+      'Deploying catalog (10 objects)',
+      expect.stringMatching(/^✓ Polaris \(polaris/),
+      expect.stringMatching(/^✓ Polaris \(polaris/),
+      expect.stringMatching(/^✓ Polaris \(polaris/),
+      expect.stringMatching(/^Deployed: 10 objects applied, every workload ready\.$/),
+    ]);
   });
 
   test('a redeploy deletes what floe applied earlier and the platform no longer has, nothing else', async () => {

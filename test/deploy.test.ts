@@ -284,8 +284,10 @@ describe('floe platform deploy (engine)', () => {
     cluster.failing.add('polaris');
     const lines: string[] = [];
     const now = { t: 0 };
+    const waiting: (string | undefined)[] = [];
     const result = await deploy(cluster, {
       ...s.options,
+      waiting: (w) => waiting.push(w && `${w.tier}: ${w.waitingFor.join('; ')}`),
       timeoutSeconds: 60,
       now: () => now.t,
       // A timer: time moves on to its end once everything under way (lists, events) is handled;
@@ -305,6 +307,9 @@ describe('floe platform deploy (engine)', () => {
     // While it waited: the elapsed time and what it waited for, every 30 s.
     expect(lines).toContain('… 30s: waiting for Polaris (polaris): 0 of 1 updated replicas available');
     expect(lines).toContain('    | previous run: java.sql.SQLException: password authentication failed');
+    // For a live status line: what the tier waits for while it waits, then that it is done.
+    expect(waiting).toContain('catalog: Polaris (polaris): 0 of 1 updated replicas available');
+    expect(waiting.at(-1)).toBeUndefined();
     // Nothing of the tiers after the catalog was applied.
     expect(cluster.applied.map((a) => a.object)).not.toContain('Deployment/dagster-webserver');
   });

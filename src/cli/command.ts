@@ -11,6 +11,12 @@ export interface CliIo {
    * @default false
    */
   readonly debug?: boolean;
+  /**
+   * Shows a live status line (spinner, time waited, `text`) under the output while something is
+   * waited for, on a terminal only; `undefined` removes it. A new `key` restarts the time.
+   * @default - no status line (output is not a terminal)
+   */
+  readonly status?: (status: { readonly key: string; readonly text: string } | undefined) => void;
 }
 
 /** A `floe` sub-command. */

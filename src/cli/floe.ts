@@ -9,6 +9,7 @@ import { formatProblems, ManifestProblem, printable, ROOT_PATH } from '../manife
 import { checkReferencedFiles } from '../manifest/build';
 import { loadManifestFile } from '../manifest/loader';
 import { CliCommand, CliIo, EXIT, UsageError } from './command';
+import { TerminalStatus } from './terminal';
 import { platformCommand } from './platform';
 import { logsCommand, runCommand, statusCommand } from './runs';
 import { synthCommand } from './synth';
@@ -140,14 +141,32 @@ function lines(io: CliIo, write: 'out' | 'err', text: string): void {
   text.split('\n').forEach((l) => io[write](l));
 }
 
-/** Standard output and error; a line never carries a raw control character to the terminal. */
-const defaultIo: CliIo = {
-  out: (line) => process.stdout.write(`${printable(line)}\n`),
-  err: (line) => process.stderr.write(`${printable(line)}\n`),
-};
+/**
+ * Standard output and error; a line never carries a raw control character to the terminal. When
+ * standard output is a terminal, a live status line (`CliIo.status`) sits under the output.
+ */
+function defaultIo(): CliIo {
+  if (!process.stdout.isTTY) {
+    return {
+      out: (line) => process.stdout.write(`${printable(line)}\n`),
+      err: (line) => process.stderr.write(`${printable(line)}\n`),
+    };
+  }
+  const terminal = new TerminalStatus({
+    write: (text) => process.stdout.write(text),
+    get columns() {
+      return process.stdout.columns;
+    },
+  });
+  return {
+    out: (line) => terminal.line(printable(line)),
+    err: (line) => terminal.around(() => process.stderr.write(`${printable(line)}\n`)),
+    status: (s) => terminal.set(s && { key: s.key, text: printable(s.text) }),
+  };
+}
 
 /** Runs `floe` with `argv` (without node and the script) and resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
   const debug = argv.includes('--debug');
   const args = argv.filter((a) => a !== '--debug');
   const wantsHelp = (a: readonly string[]): boolean => {
@@ -180,7 +199,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, debug ? { out: io.out, err: io.err, debug } : io);
+    return await command.run(rest, debug ? { ...io, debug } : io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`floe ${command.name}: ${error.message}`);

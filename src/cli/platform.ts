@@ -336,6 +336,12 @@ async function runDeploy(a: Args, io: CliIo, api: KubeApi): Promise<number> {
         }
       : {}),
     report: (l) => io.out(l),
+    ...(io.status
+      ? {
+          waiting: (w: { tier: string; waitingFor: readonly string[] } | undefined) =>
+            io.status?.(w && { key: w.tier, text: `${w.tier}: waiting for ${w.waitingFor.join('; ')}` }),
+        }
+      : {}),
   });
   io.out(
     result.ok

@@ -160,7 +160,12 @@ ${COMMON}
                 io.out(stepLine(s));
               }
             }
+            io.status?.({
+              key: run.runId,
+              text: `run ${run.runId}: ${run.steps.map((s) => `${s.step} ${s.state}`).join(', ') || 'starting'}`,
+            });
             if (run.state !== 'running') {
+              io.status?.(undefined);
               io.out(`run ${run.runId} ${run.state}${run.message ? `: ${run.message}` : ''}`);
               return run.state === 'succeeded' ? EXIT.ok : EXIT.problems;
             }
@@ -175,6 +180,7 @@ ${COMMON}
           await Promise.race([changed, sleep(left)]);
         }
       } finally {
+        io.status?.(undefined);
         jobWatch.stop();
         podWatch.stop();
       }

@@ -4,7 +4,7 @@ import { KubeApi, KubeError } from './kube';
 import { displayName, identity, PlanTier, TierName } from './plan';
 import { FLOE_KINDS, pruneCandidates } from './prune';
 import { KubeObject, Readiness, readinessOf } from './readiness';
-import { podsOf, progressLine } from './status';
+import { podsOf, progressLine, waitedText } from './status';
 import { CollectionWatchOptions, objectKey, watchCollectionsOf, watchOf } from './watch';
 
 /** What `deploy` needs besides the cluster. */
@@ -52,6 +52,14 @@ export interface DeployOptions {
   readonly prune?: { readonly platformName: string; readonly namespaces: readonly string[] };
   /** Writes one line of progress. */
   readonly report: (line: string) => void;
+  /**
+   * Told, while a tier waits, what it waits for (one entry per workload not yet ready, with
+   * why), and `undefined` when the tier is done: for a live status line on a terminal.
+   * @default - nothing but the progress lines
+   */
+  readonly waiting?: (
+    status: { readonly tier: TierName; readonly waitingFor: readonly string[] } | undefined,
+  ) => void;
   /**
    * Waits until the next progress line or the timeout is due (injected for tests); a change of a
    * watched workload ends the wait sooner.
@@ -153,6 +161,7 @@ export async function deploy(api: KubeApi, opts: DeployOptions): Promise<DeployR
       report,
       timeout: opts.timeoutSeconds ?? 600,
       watch: opts.watch ?? {},
+      waiting: opts.waiting,
     });
     if (!ok) return { ok: false, applied };
   }
@@ -205,12 +214,6 @@ function refOf(o: KubeObject): { apiVersion: string; kind: string; namespace?: s
 /** Seconds between two "still waiting" lines. */
 const PROGRESS_EVERY = 30;
 
-function waitedText(seconds: number): string {
-  return seconds >= 60
-    ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
-    : `${seconds}s`;
-}
-
 /**
  * Watches a tier's workloads (LIST + WATCH, `CollectionWatch`) until all are ready; reports each
  * as it becomes ready, what it still waits for every PROGRESS_EVERY seconds, and on a failure or
@@ -225,6 +228,7 @@ async function waitForTier(
     report: (line: string) => void;
     timeout: number;
     watch: CollectionWatchOptions;
+    waiting?: DeployOptions['waiting'];
   },
 ): Promise<boolean> {
   const start = t.now();
@@ -254,13 +258,14 @@ async function waitForTier(
       }
       if (pending.size === 0) return true;
       const waited = Math.round(t.now() - start);
+      const waitingFor = [...pending.entries()].map(([k, w]) => {
+        const message = last.get(k)?.readiness?.message;
+        return `${displayName(w)}${message ? `: ${message}` : ''}`;
+      });
+      t.waiting?.({ tier: tier.tier, waitingFor });
       // Elapsed time while waiting, every PROGRESS_EVERY seconds: what is still pending and why.
       if (waited >= nextProgress && waited < t.timeout) {
         nextProgress += PROGRESS_EVERY;
-        const waitingFor = [...pending.entries()].map(([k, w]) => {
-          const message = last.get(k)?.readiness?.message;
-          return `${displayName(w)}${message ? `: ${message}` : ''}`;
-        });
         t.report(`… ${waitedText(waited)}: waiting for ${waitingFor.join('; ')}`);
       }
       if (waited >= t.timeout) {
@@ -278,6 +283,7 @@ async function waitForTier(
     }
   } finally {
     watches.forEach((w) => w.stop());
+    t.waiting?.(undefined);
   }
 }
 

@@ -204,3 +204,10 @@ export function mergeLogs(logs: readonly TimestampedLog[]): string[] {
   lines.sort((a, b) => a.time - b.time || a.fraction.localeCompare(b.fraction) || a.n - b.n || a.i - b.i);
   return lines.map((l) => `[${l.source}] ${l.text}`);
 }
+
+/** A time waited as the progress lines write it: `42s`, `3m07s`. */
+export function waitedText(seconds: number): string {
+  return seconds >= 60
+    ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
+    : `${seconds}s`;
+}

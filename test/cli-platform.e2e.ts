@@ -56,7 +56,8 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       '--dry-run',
     );
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('✓ catalog: 10 objects accepted by the API server (dry run)');
+    expect(r.stdout[0]).toBe('Checking platform services for namespace: floe-platform (dry run)');
+    expect(r.stdout).toContain('  ✓ catalog: 10 objects accepted by the API server');
     expect(r.stdout.at(-1)).toMatch(/^Dry run: \d+ objects accepted, nothing changed\.$/);
     expect(api.store.size).toBe(before);
     const applies = api.requests.filter((q) => q.method === 'PATCH');
@@ -71,7 +72,11 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     const r = await floe('platform', 'deploy', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
     expect(r.stderr).toEqual([]);
     expect(r.status).toBe(0);
-    expect(r.stdout.filter((l) => l.startsWith('Deploying')).map((l) => l.split(' ')[1])).toEqual([
+    expect(r.stdout.slice(0, 2)).toEqual([
+      'Deploying platform services to namespace: floe-platform',
+      '  ✓ Namespace created',
+    ]);
+    expect(r.stdout.filter((l) => / objects applied$/.test(l)).map((l) => l.trim().split(':')[0])).toEqual([
       'namespace',
       'storage',
       'catalog',
@@ -80,15 +85,30 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       'semantic',
       'exposure',
     ]);
-    expect(r.stdout).toContain('✓ PostgreSQL (catalog-db): StatefulSet 1/1 ready');
-    expect(r.stdout).toContain('✓ Polaris (polaris-bootstrap): Job complete');
-    expect(r.stdout.at(-1)).toMatch(/^Deployed: \d+ objects applied, every workload ready\.$/);
+    // The docs' lines (docs/architecture/platform-services.md, "Deploy All Services").
+    expect(r.stdout).toContain('  ✓ PostgreSQL (catalog-db): StatefulSet 1/1 ready');
+    expect(r.stdout).toContain('  ✓ MinIO: StatefulSet 4/4 ready');
+    expect(r.stdout).toContain('  ✓ Polaris: Deployment 1/1 ready');
+    expect(r.stdout).toContain('  ✓ Dagster webserver: Deployment 1/1 ready');
+    expect(r.stdout).toContain('  ✓ Dagster daemon: Deployment 1/1 ready');
+    expect(r.stdout).toContain('  ✓ Polaris bootstrap: Job complete');
+    expect(r.stdout.at(-1)).toMatch(
+      /^Platform services deployed successfully! \(\d+ objects applied, every workload ready\)$/,
+    );
 
     const status = await floe('platform', 'status', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
     expect(status.status).toBe(0);
-    expect(status.stdout[0]).toMatch(/^Platform: floe /);
-    expect(status.stdout).toContain('Namespace: floe-platform');
-    expect(status.stdout).toContain('  ✓ Polaris (polaris): Deployment 1/1 ready');
+    // The docs' layout ("Check Status"): platform and version, namespace, services per slot.
+    expect(status.stdout[0]).toMatch(/^Platform: floe v\d/);
+    expect(status.stdout.slice(1, 3)).toEqual(['Namespace: floe-platform', 'Services:']); // (blank lines dropped)
+    const catalog = status.stdout.indexOf('  catalog:');
+    expect(status.stdout.slice(catalog, catalog + 4)).toEqual([
+      '  catalog:',
+      '    polaris: 1/1 ready (healthy)',
+      '    polaris-bootstrap: complete',
+      '    polaris-catalog-setup: complete',
+    ]);
+    expect(status.stdout).toContain('    dagster-webserver: 1/1 ready (healthy)');
     expect(status.stdout.at(-1)).toBe('Healthy.');
     const json = await floe(
       'platform',
@@ -120,7 +140,7 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       const r = await floe('platform', 'deploy', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
       expect(r.stderr).toEqual([]);
       expect(r.status).toBe(0);
-      expect(r.stdout).toContain('✓ PostgreSQL (catalog-db): StatefulSet 1/1 ready');
+      expect(r.stdout).toContain('  ✓ PostgreSQL (catalog-db): StatefulSet 1/1 ready');
       // Not a terminal: plain lines, no status line drawn with escape codes.
       expect(r.stdout.some((l) => l.includes('\u001b') || l.includes('\r'))).toBe(false);
     } finally {
@@ -174,9 +194,7 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     }
     expect(status).toBe(0);
     const CLEAR = '\r\u001b[2K';
-    expect(raw.split(CLEAR).join('<erase>')).toMatch(
-      /<erase>[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d+s catalog: waiting for Polaris \(polaris/,
-    );
+    expect(raw.split(CLEAR).join('<erase>')).toMatch(/<erase>[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d+s catalog: waiting for Polaris/);
     // What stays on the screen: each line's text after its last erase, status lines dropped.
     const screen = raw
       .split('\n')
@@ -184,11 +202,12 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       .map((l) => (l.includes(CLEAR) ? l.slice(l.lastIndexOf(CLEAR) + CLEAR.length) : l))
       .filter((l) => l !== '');
     expect(screen).toEqual([
-      'Deploying catalog (10 objects)',
-      expect.stringMatching(/^✓ Polaris \(polaris/),
-      expect.stringMatching(/^✓ Polaris \(polaris/),
-      expect.stringMatching(/^✓ Polaris \(polaris/),
-      expect.stringMatching(/^Deployed: 10 objects applied, every workload ready\.$/),
+      'Deploying platform services to namespace: floe-platform',
+      '  catalog: 10 objects applied',
+      expect.stringMatching(/^ {2}✓ Polaris/),
+      expect.stringMatching(/^ {2}✓ Polaris/),
+      expect.stringMatching(/^ {2}✓ Polaris/),
+      'Platform services deployed successfully! (10 objects applied, every workload ready)',
     ]);
   });
 
@@ -355,7 +374,7 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
     };
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).not.toBe('1Ti');
-    expect(recreated.stdout.at(-1)).toMatch(/^Deployed: \d+ objects applied, every workload ready\.$/);
+    expect(recreated.stdout.at(-1)).toMatch(/^Platform services deployed successfully! /);
   });
 
   test('logs of a slot or a workload: every pod and container, prefixed, merged in time order', async () => {

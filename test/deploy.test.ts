@@ -13,7 +13,7 @@ import {
   WatchEvent,
   WatchStream,
 } from '../src/ops/kube';
-import { deployPlan } from '../src/ops/plan';
+import { deployPlan, displayName } from '../src/ops/plan';
 import { KubeObject } from '../src/ops/readiness';
 import { FloePlatform } from '../src/platform/floe-platform';
 
@@ -52,9 +52,10 @@ class MemoryCluster implements KubeApi {
   public async apply(object: KubeObject, options: { dryRun?: boolean } = {}): Promise<ApplyResult> {
     this.applied.push({ object: `${object.kind}/${object.metadata.name}`, dryRun: options.dryRun ?? false });
     const stored = { ...object, metadata: { ...object.metadata, generation: 1 } };
-    if (!options.dryRun)
-      this.objects.set(MemoryCluster.key({ ...object.metadata, kind: object.kind }), stored);
-    return { object: stored, warnings: [] };
+    const k = MemoryCluster.key({ ...object.metadata, kind: object.kind });
+    const created = !this.objects.has(k);
+    if (!options.dryRun) this.objects.set(k, stored);
+    return { object: stored, warnings: [], created };
   }
 
   public async get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -248,22 +249,48 @@ describe('floe platform deploy (engine)', () => {
     const cluster = clusterWithPrerequisites(s);
     cluster.readyAfter = 3; // each workload needs a few looks
     const lines: string[] = [];
-    const result = await deploy(cluster, { ...s.options, report: (l) => lines.push(l) });
+    // Applies and report lines in one sequence, to see what came before what.
+    const log: string[] = [];
+    const apply = cluster.apply.bind(cluster);
+    cluster.apply = (o, opts) => {
+      log.push(`apply ${o.kind}/${o.metadata.name}`);
+      return apply(o, opts);
+    };
+    const result = await deploy(cluster, {
+      ...s.options,
+      report: (l) => {
+        lines.push(l);
+        log.push(l);
+      },
+    });
     expect(result.ok).toBe(true);
     expect(result.applied).toBe(s.options.plan.reduce((n, t) => n + t.objects.length, 0));
-    // The first object applied of each tier comes after the last ready line of the tier before.
     const order = s.options.plan.map((t) => t.tier);
-    expect(lines.filter((l) => l.startsWith('Deploying')).map((l) => l.split(' ')[1])).toEqual(order);
-    const readyLine = (tier: string): number =>
-      lines.findIndex((l) => l.startsWith('Deploying') && l.includes(` ${tier} `));
+    expect(lines.filter((l) => / objects applied$/.test(l)).map((l) => l.trim().split(':')[0])).toEqual(
+      order,
+    );
+    // The first object applied of each tier comes after the ready line of every workload of the
+    // tier before.
     for (let i = 1; i < order.length; i++) {
-      const waits = s.options.plan[i - 1].waitFor.map((w) => w.metadata.name);
-      const lastReady = Math.max(...waits.map((n) => lines.findIndex((l) => l.includes(`(${n})`))));
-      expect(lastReady).toBeLessThan(readyLine(order[i]));
+      const first = s.options.plan[i].objects[0];
+      const firstApply = log.indexOf(`apply ${first.kind}/${first.metadata.name}`);
+      for (const w of s.options.plan[i - 1].waitFor) {
+        const ready = log.findIndex((l) => l.startsWith(`  ✓ ${displayName(w)}: `));
+        expect(ready).toBeGreaterThanOrEqual(0);
+        expect(ready).toBeLessThan(firstApply);
+      }
     }
-    expect(lines).toContain('✓ PostgreSQL (orchestrator-db): StatefulSet 1/1 ready');
-    expect(lines).toContain('✓ Polaris (polaris-bootstrap): Job complete');
-    expect(lines).toContain('✓ Polaris (floe-sales-catalog-access): Job complete');
+    // The docs' layout: a header per namespace, the namespace, then a line per workload.
+    expect(lines.slice(0, 2)).toEqual([
+      'Deploying platform services to namespace: floe-platform',
+      '  ✓ Namespace created',
+    ]);
+    expect(lines).toContain('Deploying data products to namespace: floe-sales');
+    expect(lines).toContain('  ✓ MinIO: StatefulSet 4/4 ready');
+    expect(lines).toContain('  ✓ PostgreSQL (orchestrator-db): StatefulSet 1/1 ready');
+    expect(lines).toContain('  ✓ Polaris bootstrap: Job complete');
+    expect(lines).toContain('  ✓ Dagster webserver: Deployment 1/1 ready');
+    expect(lines).toContain('  ✓ Polaris (floe-sales-catalog-access): Job complete');
   });
 
   test('missing prerequisites: nothing is applied; the list and the commands that create them', async () => {
@@ -301,14 +328,14 @@ describe('floe platform deploy (engine)', () => {
     });
     expect(result.ok).toBe(false);
     expect(lines).toContain(
-      '✗ Polaris (polaris): Deployment not ready after 60s (0 of 1 updated replicas available)',
+      '  ✗ Polaris: Deployment not ready after 60s (0 of 1 updated replicas available)',
     );
-    expect(lines).toContain('  polaris-abc12/main: CrashLoopBackOff (exit 1, 4 restarts): last run: Error');
+    expect(lines).toContain('    polaris-abc12/main: CrashLoopBackOff (exit 1, 4 restarts): last run: Error');
     // While it waited: the elapsed time and what it waited for, every 30 s.
-    expect(lines).toContain('… 30s: waiting for Polaris (polaris): 0 of 1 updated replicas available');
-    expect(lines).toContain('    | previous run: java.sql.SQLException: password authentication failed');
+    expect(lines).toContain('  … 30s: waiting for Polaris: 0 of 1 updated replicas available');
+    expect(lines).toContain('      | previous run: java.sql.SQLException: password authentication failed');
     // For a live status line: what the tier waits for while it waits, then that it is done.
-    expect(waiting).toContain('catalog: Polaris (polaris): 0 of 1 updated replicas available');
+    expect(waiting).toContain('catalog: Polaris: 0 of 1 updated replicas available');
     expect(waiting.at(-1)).toBeUndefined();
     // Nothing of the tiers after the catalog was applied.
     expect(cluster.applied.map((a) => a.object)).not.toContain('Deployment/dagster-webserver');
@@ -322,7 +349,8 @@ describe('floe platform deploy (engine)', () => {
     const result = await deploy(cluster, { ...s.options, dryRun: true, report: (l) => lines.push(l) });
     expect(result.ok).toBe(true);
     expect(cluster.applied.every((a) => a.dryRun)).toBe(true);
-    expect(lines).toContain('✓ catalog: 10 objects accepted by the API server (dry run)');
+    expect(lines[0]).toBe('Checking platform services for namespace: floe-platform (dry run)');
+    expect(lines).toContain('  ✓ catalog: 10 objects accepted by the API server');
   });
 
   test('--component orchestrator: refused until the catalog is ready, then only that tier', async () => {
@@ -335,9 +363,7 @@ describe('floe platform deploy (engine)', () => {
       report: (l) => lines.push(l),
     });
     expect(refused.ok).toBe(false);
-    expect(lines.at(-1)).toMatch(
-      /^✗ storage is not ready \(MinIO \(minio\): not deployed\); deploy it first$/,
-    );
+    expect(lines.at(-1)).toMatch(/^✗ storage is not ready \(MinIO: not deployed\); deploy it first$/);
     await deploy(cluster, { ...s.options, report: () => undefined });
     cluster.applied.length = 0;
     const only = await deploy(cluster, { ...s.options, only: ['orchestrator'], report: () => undefined });

@@ -8,7 +8,7 @@ import { containsDesired, immutableChanges } from '../src/ops/immutable';
 import { COMPONENTS, deployPlan, identity, TIERS } from '../src/ops/plan';
 import { pruneCandidates } from '../src/ops/prune';
 import { KubeObject, readinessOf } from '../src/ops/readiness';
-import { mergeLogs, platformStatus, progressLine, renderStatus } from '../src/ops/status';
+import { mergeLogs, platformStatus, progressLine, renderStatus, statusText } from '../src/ops/status';
 import { FloePlatform } from '../src/platform/floe-platform';
 
 /** A recorded response of a real Kubernetes 1.28 API server (../shared/reference/k8s-api-responses). */
@@ -441,7 +441,15 @@ describe('status report', () => {
       generation: 1,
       labels: { 'app.kubernetes.io/name': 'postgresql' },
     },
-    spec: { replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/instance': 'orchestrator-db' } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/instance': 'orchestrator-db' } },
+      template: {
+        spec: {
+          containers: [{ name: 'postgresql', readinessProbe: { exec: { command: ['pg_isready'] } } }],
+        },
+      },
+    },
     status: {
       observedGeneration: 1,
       replicas: 1,
@@ -486,6 +494,9 @@ describe('status report', () => {
     const report = platformStatus([db], [], { platform: 'floe', namespace: 'floe-platform' });
     expect(progressLine(report.workloads[0])).toBe('✓ PostgreSQL (orchestrator-db): StatefulSet 1/1 ready');
     expect(report.healthy).toBe(true);
+    expect(statusText(report.workloads[0])).toBe('1/1 ready (healthy)');
+    // Ready, but nothing probes it: the API server's "ready" says nothing about health.
+    expect(statusText({ ...report.workloads[0], probed: false })).toBe('1/1 ready');
   });
 
   test('a crash-looping pod makes the platform unhealthy and is named with its reason', () => {
@@ -497,16 +508,18 @@ describe('status report', () => {
     expect(report.healthy).toBe(false);
     expect(renderStatus(report)).toBe(
       [
-        'Platform: floe 1.2.3',
+        'Platform: floe v1.2.3',
         'Namespace: floe-platform',
         '',
-        'Storage and databases:',
-        '  ✓ PostgreSQL (orchestrator-db): StatefulSet 1/1 ready',
-        'Catalog:',
-        '  … Polaris (polaris): Deployment 0/1 starting (0 of 1 updated replicas available), 3 restarts',
+        'Services:',
+        '  storage:',
+        // Ready with a readiness probe on every container: healthy, as the docs' report says it.
+        '    orchestrator-db: 1/1 ready (healthy)',
+        '  catalog:',
+        '    polaris: 0/1 not ready (0 of 1 updated replicas available, 3 restarts)',
         '      polaris-1/polaris: CrashLoopBackOff (exit 1, 3 restarts): last run: Error',
         '',
-        'Not healthy.',
+        'Not healthy: 1 of 2 workloads.',
         '',
       ].join('\n'),
     );

@@ -343,11 +343,13 @@ async function runDeploy(a: Args, io: CliIo, api: KubeApi): Promise<number> {
         }
       : {}),
   });
+  io.out('');
   io.out(
     result.ok
       ? a.dryRun
         ? `Dry run: ${result.applied} objects accepted, nothing changed.`
-        : `Deployed: ${result.applied} objects applied, every workload ready.`
+        : // floe's docs end the deploy output so (docs/architecture/platform-services.md).
+          `Platform services deployed successfully! (${result.applied} objects applied, every workload ready)`
       : 'Deploy stopped.',
   );
   return result.ok ? EXIT.ok : EXIT.problems;

@@ -144,17 +144,33 @@ export async function deploy(api: KubeApi, opts: DeployOptions): Promise<DeployR
   }
 
   let applied = 0;
+  let namespace: string | undefined;
   for (const tier of tiers) {
-    report(`${opts.dryRun ? 'Checking' : 'Deploying'} ${tier.tier} (${tier.objects.length} objects)`);
+    // A header whenever the namespace changes, as floe's docs begin the deploy output
+    // ("Deploying platform services to namespace: floe-platform").
+    const ns = tier.objects.find((o) => o.metadata.namespace !== undefined)?.metadata.namespace;
+    if (ns !== undefined && ns !== namespace) {
+      namespace = ns;
+      const what = tier.tier === 'products' ? 'data products' : 'platform services';
+      report(
+        opts.dryRun
+          ? `Checking ${what} for namespace: ${ns} (dry run)`
+          : `Deploying ${what} to namespace: ${ns}`,
+      );
+    }
     for (const o of tier.objects) {
       const result = await api.apply(o, { dryRun: opts.dryRun, force: opts.forceConflicts });
       result.warnings.forEach((w) => report(`  ! ${o.kind}/${o.metadata.name}: ${w}`));
+      if (o.kind === 'Namespace' && !opts.dryRun) {
+        report(`  ✓ Namespace ${result.created ? 'created' : 'exists'}`);
+      }
       applied++;
     }
     if (opts.dryRun) {
-      report(`✓ ${tier.tier}: ${tier.objects.length} objects accepted by the API server (dry run)`);
+      report(`  ✓ ${tier.tier}: ${tier.objects.length} objects accepted by the API server`);
       continue;
     }
+    report(`  ${tier.tier}: ${tier.objects.length} objects applied`);
     const ok = await waitForTier(api, tier, {
       sleep,
       now,
@@ -248,10 +264,10 @@ async function waitForTier(
         const readiness = live ? readinessOf(live) : undefined;
         last.set(k, { live, readiness });
         if (readiness?.state === 'ready') {
-          t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
+          t.report(`  ${progressLine({ display: displayName(w), kind: w.kind, readiness })}`);
           pending.delete(k);
         } else if (readiness?.state === 'failed') {
-          t.report(progressLine({ display: displayName(w), kind: w.kind, readiness }));
+          t.report(`  ${progressLine({ display: displayName(w), kind: w.kind, readiness })}`);
           await explain(api, live, t.report);
           return false;
         }
@@ -266,13 +282,13 @@ async function waitForTier(
       // Elapsed time while waiting, every PROGRESS_EVERY seconds: what is still pending and why.
       if (waited >= nextProgress && waited < t.timeout) {
         nextProgress += PROGRESS_EVERY;
-        t.report(`… ${waitedText(waited)}: waiting for ${waitingFor.join('; ')}`);
+        t.report(`  … ${waitedText(waited)}: waiting for ${waitingFor.join('; ')}`);
       }
       if (waited >= t.timeout) {
         for (const [k, w] of pending) {
           const { live, readiness } = last.get(k) ?? {};
           t.report(
-            `✗ ${displayName(w)}: ${w.kind} not ready after ${waited}s` +
+            `  ✗ ${displayName(w)}: ${w.kind} not ready after ${waited}s` +
               (readiness?.message ? ` (${readiness.message})` : live ? '' : ' (not found)'),
           );
           await explain(api, live, t.report);
@@ -298,12 +314,12 @@ async function explain(
   try {
     pods = podsOf(live, await api.list('v1', 'Pod', live.metadata.namespace));
   } catch (e) {
-    report(`  (cannot list its pods: ${e instanceof KubeError ? e.message : String(e)})`);
+    report(`    (cannot list its pods: ${e instanceof KubeError ? e.message : String(e)})`);
     return;
   }
   for (const pod of pods) {
     for (const p of podProblems(pod)) {
-      report(`  ${formatPodProblem(p)}`);
+      report(`    ${formatPodProblem(p)}`);
       if (p.container === undefined) continue;
       let text = '';
       const out = new Writable({
@@ -321,7 +337,7 @@ async function explain(
         text
           .split('\n')
           .filter((l) => l !== '')
-          .forEach((l) => report(`    | ${l}`));
+          .forEach((l) => report(`      | ${l}`));
       } catch {
         // A container that never started has no log: its problem line says why.
       }

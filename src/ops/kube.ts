@@ -38,6 +38,8 @@ export interface ApplyResult {
   readonly object: KubeObject;
   /** `Warning` headers of the response (e.g. Pod Security), their text only. */
   readonly warnings: readonly string[];
+  /** The object did not exist before (HTTP 201 Created). */
+  readonly created: boolean;
 }
 
 /** Options of `logs`. */
@@ -371,6 +373,7 @@ export function connect(options: KubeConnectOptions = {}): KubeApi {
 class ClientNodeApi implements KubeApi {
   private readonly objects: K8s.KubernetesObjectApi;
   private warnings: string[] = [];
+  private lastStatus = 0;
 
   public constructor(
     private readonly k8s: typeof K8s,
@@ -388,6 +391,7 @@ class ClientNodeApi implements KubeApi {
           post: async (response: K8s.ResponseContext) => {
             const warning = response.headers.warning;
             if (warning) this.warnings.push(...splitWarnings(warning));
+            this.lastStatus = response.httpStatusCode;
             return response;
           },
         },
@@ -416,7 +420,11 @@ class ClientNodeApi implements KubeApi {
         options.force ?? false,
         this.k8s.PatchStrategy.ServerSideApply,
       );
-      return { object: stored as unknown as KubeObject, warnings: [...this.warnings] };
+      return {
+        object: stored as unknown as KubeObject,
+        warnings: [...this.warnings],
+        created: this.lastStatus === 201,
+      };
     } catch (e) {
       throw kubeErrorOf(e, this.where(`apply ${object.kind}/${object.metadata.name}`));
     }

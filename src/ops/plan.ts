@@ -137,11 +137,20 @@ const DISPLAY_NAMES: Readonly<Record<string, string>> = {
 };
 
 /**
- * How the progress lines name a workload: the application and the object,
- * e.g. `PostgreSQL (orchestrator-db)`, from its `app.kubernetes.io/name` label.
+ * How the progress lines name a workload, as floe's docs do (docs/architecture/platform-services.md,
+ * "Deploy All Services": `MinIO`, `Dagster webserver`, `PostgreSQL (orchestrator-db)`), from its
+ * `app.kubernetes.io/name` and `component` labels: the application alone when the object is named
+ * after it (`minio`), the application and component when named `<app>-<component>`
+ * (`dagster-webserver`), else the application and the object name.
  */
 export function displayName(o: KubeObject): string {
-  const app = o.metadata.labels?.['app.kubernetes.io/name'];
+  const labels = o.metadata.labels ?? {};
+  const app = labels['app.kubernetes.io/name'];
   const shown = app !== undefined ? (DISPLAY_NAMES[app] ?? app) : o.kind;
+  const component = labels['app.kubernetes.io/component'];
+  if (app !== undefined && o.metadata.name === app) return shown;
+  if (app !== undefined && component !== undefined && o.metadata.name === `${app}-${component}`) {
+    return `${shown} ${component}`;
+  }
   return `${shown} (${o.metadata.name})`;
 }

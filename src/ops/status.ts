@@ -42,6 +42,8 @@ export interface WorkloadStatus {
   readonly restarts: number;
   /** What is wrong with its pods, if anything. */
   readonly problems: readonly PodProblem[];
+  /** Every container of its pod template has a readiness probe: ready means the probes pass. */
+  readonly probed: boolean;
 }
 
 /** The whole report. */
@@ -103,6 +105,7 @@ export function platformStatus(
         readiness: readinessOf(o),
         restarts: own.reduce((n, p) => n + restartsOf(p), 0),
         problems: own.flatMap(podProblems),
+        probed: hasReadinessProbes(o),
       };
     })
     .sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier) || a.name.localeCompare(b.name));
@@ -119,7 +122,7 @@ const MARK: Readonly<Record<Readiness['state'], string>> = { ready: '✓', progr
 
 /**
  * The progress line of one workload, as floe's docs show it:
- * `✓ PostgreSQL (orchestrator-db): StatefulSet 1/1 ready`, `✓ Polaris (polaris-bootstrap): Job complete`.
+ * `✓ PostgreSQL (orchestrator-db): StatefulSet 1/1 ready`, `✓ Polaris bootstrap: Job complete`.
  */
 export function progressLine(w: Pick<WorkloadStatus, 'display' | 'kind' | 'readiness'>): string {
   const r = w.readiness;
@@ -135,36 +138,58 @@ export function progressLine(w: Pick<WorkloadStatus, 'display' | 'kind' | 'readi
   return `${MARK[r.state]} ${w.display}: ${w.kind}${word}${r.message ? ` (${r.message})` : ''}`;
 }
 
-const TIER_TITLES: Readonly<Record<TierName, string>> = {
-  namespace: 'Namespace',
-  storage: 'Storage and databases',
-  catalog: 'Catalog',
-  observability: 'Observability',
-  orchestrator: 'Orchestrator',
-  semantic: 'Semantic layer',
-  exposure: 'Ingress',
-  products: 'Data products',
-};
+/**
+ * The state of one workload in the status report, as floe's docs write it
+ * (docs/architecture/platform-services.md, "Check Status"): `2/2 ready (healthy)`. `healthy` is
+ * said only when every container of the pod template has a readiness probe (so "ready" means the
+ * probes pass) and no pod has a problem; restarts and problems follow.
+ */
+export function statusText(w: WorkloadStatus): string {
+  const r = w.readiness;
+  const count = r.ready !== undefined && r.desired !== undefined ? `${r.ready}/${r.desired} ` : '';
+  let state: string;
+  if (w.kind === 'Job') {
+    state = r.state === 'ready' ? 'complete' : r.state === 'failed' ? 'failed' : 'running';
+  } else {
+    state = `${count}${r.state === 'ready' ? 'ready' : r.state === 'failed' ? 'failed' : 'not ready'}`;
+  }
+  const notes: string[] = [];
+  if (w.kind !== 'Job' && r.state === 'ready' && w.problems.length === 0 && w.probed) notes.push('healthy');
+  if (r.state !== 'ready' && r.message) notes.push(r.message);
+  if (w.restarts > 0) notes.push(`${w.restarts} restart${w.restarts > 1 ? 's' : ''}`);
+  return `${state}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+}
 
-/** The report as text: a header, then per tier its workloads, restarts and pod problems. */
+/** Whether every container of a workload's pod template (a Job's too) has a readiness probe. */
+export function hasReadinessProbes(o: KubeObject): boolean {
+  const template = ((o.spec ?? {}) as { template?: { spec?: { containers?: unknown[] } } }).template;
+  const containers = (template?.spec?.containers ?? []) as { readinessProbe?: unknown }[];
+  return containers.length > 0 && containers.every((c) => c.readinessProbe !== undefined);
+}
+
+/**
+ * The report as text, in the layout of floe's docs ("Check Status"): the platform and version,
+ * the namespace, then `Services:` with each slot (in startup order) and its workloads by object
+ * name, with any pod problems under them; a last line says whether all is healthy.
+ */
 export function renderStatus(s: PlatformStatus): string {
   const lines = [
-    `Platform: ${s.platform}${s.version !== undefined ? ` ${s.version}` : ''}`,
+    `Platform: ${s.platform}${s.version !== undefined ? ` v${s.version.replace(/^v/, '')}` : ''}`,
     `Namespace: ${s.namespace}`,
     '',
+    'Services:',
   ];
   for (const tier of TIERS) {
     const ws = s.workloads.filter((w) => w.tier === tier);
     if (ws.length === 0) continue;
-    lines.push(`${TIER_TITLES[tier]}:`);
+    lines.push(`  ${tier}:`);
     for (const w of ws) {
-      lines.push(
-        `  ${progressLine(w)}${w.restarts > 0 ? `, ${w.restarts} restart${w.restarts > 1 ? 's' : ''}` : ''}`,
-      );
+      lines.push(`    ${w.name}: ${statusText(w)}`);
       for (const p of w.problems) lines.push(`      ${formatPodProblem(p)}`);
     }
   }
-  lines.push('', s.healthy ? 'Healthy.' : 'Not healthy.');
+  const bad = s.workloads.filter((w) => w.readiness.state !== 'ready' || w.problems.length > 0).length;
+  lines.push('', s.healthy ? 'Healthy.' : `Not healthy: ${bad} of ${s.workloads.length} workloads.`);
   return `${lines.join('\n')}\n`;
 }
 

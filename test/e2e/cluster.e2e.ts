@@ -39,7 +39,7 @@ if (KUBECONFIG === undefined) {
 
     test('deploy, then status is healthy and diff shows nothing to change', () => {
       const deploy = floe('platform', 'deploy', '--manifest', MANIFEST, '--timeout', '15m');
-      expect(deploy.out).toMatch(/Deployed: \d+ objects applied, every workload ready\./);
+      expect(deploy.out).toMatch(/Platform services deployed successfully! \(\d+ objects applied/);
       expect(deploy.status).toBe(0);
       const status = floe('platform', 'status', '--manifest', MANIFEST);
       expect(status.out).toContain('Healthy.');

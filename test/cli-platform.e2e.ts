@@ -1,5 +1,8 @@
 import { spawn } from 'child_process';
-import { FLOE_BIN, floeInProcess, ROOT, runFloeAsync } from './support/cli';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FLOE_BIN, floeInProcess, ROOT, runFloeAsync, runFloeAsyncIn } from './support/cli';
 import { StandInKubeApi } from './support/stand-in-kube-api';
 
 // The real binary in its own Node process (the Kubernetes client is an ES module, which jest's
@@ -462,6 +465,17 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     );
   });
 
+  test('as the docs run it: bare `floe platform deploy` and `status` read ./platform-manifest.yaml', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floe-platform-dir-'));
+    fs.copyFileSync(path.join(ROOT, MANIFEST), path.join(dir, 'platform-manifest.yaml'));
+    const dry = await runFloeAsyncIn(dir, 'platform', 'deploy', '--dry-run', '--kubeconfig', kubeconfig);
+    expect(dry.stderr).toEqual([]);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout[0]).toBe('Checking platform services for namespace: floe-platform (dry run)');
+    const status = await runFloeAsyncIn(dir, 'platform', 'status', '--kubeconfig', kubeconfig);
+    expect(status.stdout[0]).toMatch(/^Platform: floe v\d/);
+  });
+
   test('a cluster that is not there, and a context that does not exist: one line, exit 1', async () => {
     const refused = await floe(
       'platform',
@@ -516,7 +530,7 @@ describe('floe platform usage', () => {
       ['platform', 'deploy', '--manifest', MANIFEST, '--version', '1'],
       '--version is an option of upgrade, not deploy',
     ],
-    [['platform', 'diff'], '--manifest FILE is required'],
+    [['platform', 'diff'], '--manifest FILE is required (there is no platform-manifest.yaml here)'],
     [
       ['platform', 'deploy', '--manifest', MANIFEST, '--prune=maybe'],
       "--prune: got 'maybe', expected --prune=true or --prune=false",
@@ -527,8 +541,15 @@ describe('floe platform usage', () => {
       "--tail: got 'ten', expected a number of lines",
     ],
     [['platform', 'status', '--namespace', 'x', '--follow'], '--follow is an option of logs, not status'],
-    [['platform', 'deploy'], '--manifest FILE is required'],
-    [['platform', 'status'], 'give either --manifest FILE or --namespace N'],
+    [['platform', 'deploy'], '--manifest FILE is required (there is no platform-manifest.yaml here)'],
+    [
+      ['platform', 'status'],
+      'give --manifest FILE or --namespace N (there is no platform-manifest.yaml here)',
+    ],
+    [
+      ['platform', 'status', '--manifest', MANIFEST, '--namespace', 'x'],
+      'give either --manifest FILE or --namespace N, not both',
+    ],
     [
       ['platform', 'deploy', '--manifest', MANIFEST, '--component', 'kitchen'],
       "--component: got 'kitchen', expected one of storage, catalog, observability, orchestrator, semantic",

@@ -202,6 +202,24 @@ describe('floe run | status | logs against a stand-in API server', () => {
     ]);
   });
 
+  test("as the docs write them: `floe run` takes the only pipeline; the namespace is the context's", async () => {
+    const only = await floe('run', '--namespace', 'floe-sales', '--kubeconfig', kubeconfig);
+    expect(only.stderr).toEqual([]);
+    expect(only.stdout[0]).toMatch(/^started run daily-\S+ of daily$/);
+    // The stand-in context names namespace floe-platform: no pipelines there.
+    const none = await floe('run', '--kubeconfig', kubeconfig);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toEqual(['floe run: give the PIPELINE to run (namespace floe-platform has none)']);
+    const status = await floe('status', '--kubeconfig', kubeconfig);
+    expect(status.stdout).toEqual(['no runs in namespace floe-platform']);
+    // A context that names no namespace: say so, exit 2.
+    const bare = await floe('status', '--kubeconfig', kubeconfig, '--context', 'nowhere');
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toEqual([
+      "floe status: --namespace N is required (where status finds the pipelines; context 'nowhere' names no namespace)",
+    ]);
+  });
+
   test('an unknown pipeline names the ones there are', async () => {
     const r = await floe('run', 'weekly', '--namespace', 'floe-sales', '--kubeconfig', kubeconfig);
     expect(r.status).toBe(1);
@@ -209,8 +227,7 @@ describe('floe run | status | logs against a stand-in API server', () => {
   });
 
   test.each([
-    [['run', 'daily'], 'floe run: --namespace N is required (where run finds the pipelines)'],
-    [['run', '--namespace', 'x'], 'floe run: give exactly one PIPELINE'],
+    [['run', 'daily', 'weekly', '--namespace', 'x'], 'floe run: give at most one PIPELINE'],
     [['logs', '--namespace', 'x'], 'floe logs: --run-id R is required'],
     [['status', '--namespace', 'x', '--wait'], "floe status: unknown option '--wait'"],
   ])('floe %j: exit 2', async (args, message) => {

@@ -27,7 +27,7 @@ Commands:
   diff     show what a deploy would change, and the changes Kubernetes refuses
   upgrade  move the platform to a new version: diff, then deploy tier by tier
 
-floe platform deploy --manifest FILE [--domain FILE ...] [--product FILE ...]
+floe platform deploy [--manifest FILE] [--domain FILE ...] [--product FILE ...]
                      [--component C] [--timeout D] [--dry-run] [--force-conflicts]
   Checks the Secrets, ConfigMaps and CRDs the charts need (and prints the commands that create
   the missing ones), then applies in the documented startup order: namespace, storage and
@@ -53,13 +53,13 @@ floe platform logs COMPONENT [--manifest FILE | --namespace N] [--follow] [--sin
   (e.g. polaris, dagster-webserver). Every line is prefixed with [pod/container]; without
   --follow the containers' lines are merged in time order.
 
-floe platform diff --manifest FILE [--domain FILE ...] [--product FILE ...]
+floe platform diff [--manifest FILE] [--domain FILE ...] [--product FILE ...]
   Per object what a deploy would do: + create, ~ update (the changed fields, from a server-side
   dry run against the live object), ! refused (an immutable field: StatefulSet volume claim
   templates, selectors, Job templates, a Service's clusterIP), with the remedy. Exit status 0
   when nothing would change, 1 otherwise.
 
-floe platform upgrade --manifest FILE --version V [--recreate] [deploy options]
+floe platform upgrade [--manifest FILE] --version V [--recreate] [deploy options]
   V must be the manifest's metadata.version (the manifest is what gets deployed). Shows the diff;
   changes Kubernetes refuses (immutable fields) stop the upgrade before anything is applied,
   unless --recreate deletes those objects first (a StatefulSet with --cascade=orphan: its pods
@@ -67,10 +67,15 @@ floe platform upgrade --manifest FILE --version V [--recreate] [deploy options]
   and stops at the first tier that does not become ready.
 
 Options of every command:
+  --manifest FILE     the platform manifest (default: platform-manifest.yaml in the current
+                      directory, when it exists)
   --kubeconfig FILE   kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
   --context NAME      kubeconfig context (default: its current context)
 
 Exit status: 0 done and healthy, 1 not (or the cluster refused), 2 wrong usage.`;
+
+/** The manifest the commands read when none is named: the file name floe's docs use. */
+const DEFAULT_MANIFEST = 'platform-manifest.yaml';
 
 interface Args {
   readonly sub: string;
@@ -256,12 +261,21 @@ function parseArgs(args: readonly string[]): Args {
     throw new UsageError('no COMPONENT given (a slot or a workload)');
   }
   const fromManifest = sub === 'deploy' || sub === 'diff' || sub === 'upgrade';
+  // As floe's docs run them (`floe platform deploy`, `floe platform status`): without
+  // --manifest (or, for status and logs, --namespace), the platform manifest of the current
+  // directory, under the name the docs give it.
+  if (a.manifest === undefined && a.namespace === undefined && fs.existsSync(DEFAULT_MANIFEST)) {
+    a.manifest = DEFAULT_MANIFEST;
+  }
   if (fromManifest && a.manifest === undefined) {
-    throw new UsageError('--manifest FILE is required');
+    throw new UsageError(`--manifest FILE is required (there is no ${DEFAULT_MANIFEST} here)`);
   }
   if (sub === 'upgrade' && a.version === undefined) throw new UsageError('--version V is required');
-  if (!fromManifest && (a.manifest === undefined) === (a.namespace === undefined)) {
-    throw new UsageError('give either --manifest FILE or --namespace N');
+  if (!fromManifest && a.manifest === undefined && a.namespace === undefined) {
+    throw new UsageError(`give --manifest FILE or --namespace N (there is no ${DEFAULT_MANIFEST} here)`);
+  }
+  if (!fromManifest && a.manifest !== undefined && a.namespace !== undefined) {
+    throw new UsageError('give either --manifest FILE or --namespace N, not both');
   }
   return { sub, ...a };
 }

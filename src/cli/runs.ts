@@ -9,7 +9,7 @@ import { CollectionWatch, objectKey } from '../ops/watch';
 import { CliCommand, CliIo, EXIT, optionValue, splitOption, UsageError } from './command';
 import { parseDuration } from './platform';
 
-const COMMON = `  --namespace N       namespace of the pipelines (required)
+const COMMON = `  -n, --namespace N   namespace of the pipelines (default: the kubeconfig context's)
   --kubeconfig FILE   kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
   --context NAME      kubeconfig context (default: its current context)`;
 
@@ -23,7 +23,7 @@ interface Args {
   readonly context?: string;
 }
 
-function parse(command: string, args: readonly string[], allowed: readonly string[]): Args {
+function parse(args: readonly string[], allowed: readonly string[]): Args {
   const a: {
     operands: string[];
     namespace?: string;
@@ -64,8 +64,6 @@ function parse(command: string, args: readonly string[], allowed: readonly strin
         a.operands.push(arg);
     }
   }
-  if (a.namespace === undefined)
-    throw new UsageError(`--namespace N is required (where ${command} finds the pipelines)`);
   return a;
 }
 
@@ -73,10 +71,20 @@ async function guarded(
   command: string,
   io: CliIo,
   a: Args,
-  body: (api: KubeApi) => Promise<number>,
+  body: (api: KubeApi, namespace: string) => Promise<number>,
 ): Promise<number> {
   try {
-    return await body(connect({ kubeconfig: a.kubeconfig, context: a.context }));
+    const api = connect({ kubeconfig: a.kubeconfig, context: a.context });
+    // As kubectl: without --namespace, the namespace the kubeconfig context names.
+    const namespace = a.namespace ?? api.namespace;
+    if (namespace === undefined) {
+      io.err(
+        `floe ${command}: --namespace N is required (where ${command} finds the pipelines; ` +
+          `context '${api.context}' names no namespace)`,
+      );
+      return EXIT.usage;
+    }
+    return await body(api, namespace);
   } catch (e) {
     if (e instanceof KubeError) {
       io.err(`floe ${command}: ${e.message}`);
@@ -98,9 +106,9 @@ const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s *
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'start a run of a pipeline now (as kubectl create job --from=cronjob does)',
-  help: `Usage: floe run PIPELINE --namespace N [--wait] [--timeout D]
+  help: `Usage: floe run [PIPELINE] [--namespace N] [--wait] [--timeout D]
 
-Starts a run of PIPELINE (its CronJob) now: a Job from the CronJob's template, owned by it,
+Starts a run of PIPELINE (its CronJob; without one, the namespace's only pipeline) now: a Job from the CronJob's template, owned by it,
 annotated cronjob.kubernetes.io/instantiate=manual. Prints the run id (the Job's name). With
 --wait, follows it to the end, printing each step as it finishes, and exits 0 when every step
 succeeded, 1 otherwise.
@@ -110,16 +118,29 @@ ${COMMON}
   --wait              follow the run to its end
   --timeout D         with --wait, how long to follow (default 1h)`,
   async run(args, io) {
-    const a = parse('run', args, ['--namespace', '-n', '--wait', '--timeout', '--kubeconfig', '--context']);
-    if (a.operands.length !== 1) throw new UsageError('give exactly one PIPELINE');
-    const pipeline = a.operands[0];
-    const namespace = a.namespace ?? '';
-    return guarded('run', io, a, async (api) => {
+    const a = parse(args, ['--namespace', '-n', '--wait', '--timeout', '--kubeconfig', '--context']);
+    if (a.operands.length > 1) throw new UsageError('give at most one PIPELINE');
+    return guarded('run', io, a, async (api, namespace) => {
+      const known = async (): Promise<string[]> =>
+        (await api.list('batch/v1', 'CronJob', namespace)).map((c) => c.metadata.name).sort();
+      let pipeline = a.operands[0];
+      if (pipeline === undefined) {
+        // `floe run` as the docs write it: the namespace's pipeline, when it has exactly one.
+        const all = await known();
+        if (all.length !== 1) {
+          io.err(
+            `floe run: give the PIPELINE to run (namespace ${namespace} has ${
+              all.length === 0 ? 'none' : all.join(', ')
+            })`,
+          );
+          return EXIT.usage;
+        }
+        pipeline = all[0];
+      }
       const cronJob = await api.get({ apiVersion: 'batch/v1', kind: 'CronJob', namespace, name: pipeline });
       if (cronJob === undefined) {
-        const known = (await api.list('batch/v1', 'CronJob', namespace)).map((c) => c.metadata.name).sort();
         io.err(
-          `floe run: no pipeline '${pipeline}' in namespace ${namespace} (there are: ${known.join(', ') || 'none'})`,
+          `floe run: no pipeline '${pipeline}' in namespace ${namespace} (there are: ${(await known()).join(', ') || 'none'})`,
         );
         return EXIT.problems;
       }
@@ -192,7 +213,7 @@ ${COMMON}
 export const statusCommand: CliCommand = {
   name: 'status',
   summary: "list a pipeline's recent runs and their steps",
-  help: `Usage: floe status [PIPELINE] --namespace N [--run-id R]
+  help: `Usage: floe status [PIPELINE] [--namespace N] [--run-id R]
 
 Lists the recent runs (Jobs) of PIPELINE, or of every pipeline, newest first: run id, pipeline,
 succeeded/failed/running, how it was started, and each step with its state and exit code.
@@ -202,10 +223,9 @@ Options:
 ${COMMON}
   --run-id R          only that run`,
   async run(args, io) {
-    const a = parse('status', args, ['--namespace', '-n', '--run-id', '--kubeconfig', '--context']);
+    const a = parse(args, ['--namespace', '-n', '--run-id', '--kubeconfig', '--context']);
     if (a.operands.length > 1) throw new UsageError('give at most one PIPELINE');
-    const namespace = a.namespace ?? '';
-    return guarded('status', io, a, async (api) => {
+    return guarded('status', io, a, async (api, namespace) => {
       const selector = a.operands[0] ? `${RUN_PIPELINE_LABEL}=${a.operands[0]}` : RUN_PIPELINE_LABEL;
       let jobs = await api.list('batch/v1', 'Job', namespace, a.operands[0] ? selector : undefined);
       jobs = jobs.filter((j) => j.metadata.labels?.[RUN_PIPELINE_LABEL] !== undefined);
@@ -230,7 +250,7 @@ ${COMMON}
 export const logsCommand: CliCommand = {
   name: 'logs',
   summary: "print every step's log of a pipeline run, in step order",
-  help: `Usage: floe logs --run-id R --namespace N
+  help: `Usage: floe logs --run-id R [--namespace N]
 
 Prints the log of every step of run R (a Job), in the order the steps ran, each under a
 '== step ==' heading, from the run's latest pod.
@@ -239,12 +259,11 @@ Options:
 ${COMMON}
   --run-id R          the run (required)`,
   async run(args, io) {
-    const a = parse('logs', args, ['--namespace', '-n', '--run-id', '--kubeconfig', '--context']);
+    const a = parse(args, ['--namespace', '-n', '--run-id', '--kubeconfig', '--context']);
     if (a.operands.length > 0) throw new UsageError(`unexpected argument '${a.operands[0]}'`);
     if (a.runId === undefined) throw new UsageError('--run-id R is required');
-    const namespace = a.namespace ?? '';
     const runId = a.runId;
-    return guarded('logs', io, a, async (api) => {
+    return guarded('logs', io, a, async (api, namespace) => {
       const pods = (await api.list('v1', 'Pod', namespace, `job-name=${runId}`)).sort((x, y) =>
         String(x.metadata.creationTimestamp ?? '').localeCompare(String(y.metadata.creationTimestamp ?? '')),
       );

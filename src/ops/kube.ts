@@ -136,6 +136,8 @@ export interface KubeApi {
   readonly server: string;
   /** The kubeconfig context. */
   readonly context: string;
+  /** The namespace the context names (kubectl's default namespace), if it names one. */
+  readonly namespace?: string;
   /**
    * Server-side apply of `object` with field manager `floe`: conflicts with other managers are
    * errors (`KubeError` kind `conflict`) unless `force`.
@@ -366,7 +368,8 @@ export function connect(options: KubeConnectOptions = {}): KubeApi {
   }
   const server = cluster.server;
   const context = kc.getCurrentContext();
-  return new ClientNodeApi(k8s, kc, server, context);
+  const namespace = kc.getContextObject(context)?.namespace;
+  return new ClientNodeApi(k8s, kc, server, context, namespace || undefined);
 }
 
 /** `KubeApi` on @kubernetes/client-node. */
@@ -380,6 +383,7 @@ class ClientNodeApi implements KubeApi {
     private readonly kc: K8s.KubeConfig,
     public readonly server: string,
     public readonly context: string,
+    public readonly namespace?: string,
   ) {
     // As KubeConfig.makeApiClient builds it, plus a middleware that keeps the Warning headers.
     const config = k8s.createConfiguration({

@@ -45,9 +45,14 @@ export function runFloeWith(
  * server, can answer the binary meanwhile).
  */
 export function runFloeAsync(...args: string[]): Promise<FloeRun> {
+  return runFloeAsyncIn(ROOT, ...args);
+}
+
+/** `runFloeAsync` in the directory `cwd`. */
+export function runFloeAsyncIn(cwd: string, ...args: string[]): Promise<FloeRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [FLOE_BIN, ...args], {
-      cwd: ROOT,
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -380,6 +380,47 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     expect(recreated.stdout.at(-1)).toMatch(/^Platform services deployed successfully! /);
   });
 
+  test('upgrade holds roll-outs to the PodDisruptionBudgets as they stand now, unless --disregard-budgets', async () => {
+    // MinIO runs a changed image, and one of its 4 pods is down: its budget allows 0 more.
+    const key = 'apps/v1/statefulsets/floe-platform/minio';
+    const minio = api.store.get(key) as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    minio.spec.template.spec.containers[0].image = 'quay.io/minio/minio:RELEASE.2020-01-01T00-00-00Z';
+    const pdbKey = 'policy/v1/poddisruptionbudgets/floe-platform/minio';
+    api.update(pdbKey, (o) => ({
+      ...o,
+      status: { disruptionsAllowed: 0, currentHealthy: 3, desiredHealthy: 3 },
+    }));
+    const upgrade = (...extra: string[]): ReturnType<typeof floe> =>
+      floe(
+        'platform',
+        'upgrade',
+        '--manifest',
+        MANIFEST,
+        '--version',
+        '1.0.0',
+        '--kubeconfig',
+        kubeconfig,
+        ...extra,
+      );
+    const before = api.requests.length;
+    const held = await upgrade();
+    expect(held.status).toBe(1);
+    expect(held.stderr).toEqual([
+      'floe platform upgrade: StatefulSet/minio: its roll-out takes 1 pod down at once but PodDisruptionBudget minio ' +
+        'allows 0 now (3 of 4 pods healthy); wait until its pods are healthy, add replicas, lower maxUnavailable, ' +
+        'or upgrade with --disregard-budgets',
+      'floe platform upgrade: nothing was applied',
+    ]);
+    const writes = api.requests
+      .slice(before)
+      .filter((q) => (q.method === 'PATCH' && !q.url.includes('dryRun=All')) || q.method === 'DELETE');
+    expect(writes).toEqual([]);
+    const forced = await upgrade('--disregard-budgets');
+    expect(forced.stderr).toEqual([]);
+    expect(forced.status).toBe(0);
+    expect((api.store.get(key) as typeof minio).spec.template.spec.containers[0].image).not.toContain('2020');
+  });
+
   test('logs of a slot or a workload: every pod and container, prefixed, merged in time order', async () => {
     const pod = (name: string, labels: Record<string, string>, containers: string[]): void => {
       api.store.set(`v1/pods/floe-platform/${name}`, {

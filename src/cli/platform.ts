@@ -10,9 +10,10 @@ import { FloeJobs } from '../jobs/floe-jobs';
 import { buildFromManifests, BuiltChart } from '../manifest/build';
 import { formatProblems } from '../manifest/errors';
 import { deploy } from '../ops/deploy';
-import { diffPlan, renderDiff } from '../ops/diff';
+import { diffPlan, ObjectDiff, renderDiff } from '../ops/diff';
+import { BudgetConflict, budgetConflicts } from '../ops/disruption';
 import { connect, KubeApi, KubeError } from '../ops/kube';
-import { COMPONENTS, deployPlan, TierName } from '../ops/plan';
+import { COMPONENTS, deployPlan, PlanTier, TierName } from '../ops/plan';
 import { KubeObject } from '../ops/readiness';
 import { mergeLogs, platformStatus, podsOf, renderStatus, tierOf } from '../ops/status';
 import { FloePlatform } from '../platform/floe-platform';
@@ -63,7 +64,9 @@ floe platform upgrade [--manifest FILE] --version V [--recreate] [deploy options
   V must be the manifest's metadata.version (the manifest is what gets deployed). Shows the diff;
   changes Kubernetes refuses (immutable fields) stop the upgrade before anything is applied,
   unless --recreate deletes those objects first (a StatefulSet with --cascade=orphan: its pods
-  and claims stay and are adopted again). Then deploys tier by tier, waiting for each roll-out,
+  and claims stay and are adopted again). A roll-out or recreation that would take more pods
+  down at once than a PodDisruptionBudget allows (now, by its live status) stops it too, unless
+  --disregard-budgets. Then deploys tier by tier, waiting for each roll-out,
   and stops at the first tier that does not become ready.
 
 Options of every command:
@@ -95,6 +98,7 @@ interface Args {
   readonly prune: boolean;
   readonly version?: string;
   readonly recreate: boolean;
+  readonly disregardBudgets: boolean;
   readonly sinceSeconds?: number;
   readonly tail?: number;
   readonly container?: string;
@@ -132,6 +136,7 @@ function parseArgs(args: readonly string[]): Args {
     prune: boolean;
     version?: string;
     recreate: boolean;
+    disregardBudgets: boolean;
     sinceSeconds?: number;
     tail?: number;
     container?: string;
@@ -145,6 +150,7 @@ function parseArgs(args: readonly string[]): Args {
     follow: false,
     prune: true,
     recreate: false,
+    disregardBudgets: false,
   };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -204,6 +210,10 @@ function parseArgs(args: readonly string[]): Args {
       case '--recreate':
         upgradeOnly();
         a.recreate = true;
+        break;
+      case '--disregard-budgets':
+        upgradeOnly();
+        a.disregardBudgets = true;
         break;
       case '--force-conflicts':
         deployOnly();
@@ -444,6 +454,13 @@ async function runUpgrade(a: Args, io: CliIo, api: KubeApi): Promise<number> {
     );
     return EXIT.problems;
   }
+  // Roll-outs (a changed pod template) and recreations held to the PodDisruptionBudgets.
+  const conflicts = await budgetConflictsOf(api, deployPlan(built.charts.map((c) => c.chart)), diffs);
+  if (conflicts.length > 0 && !a.disregardBudgets) {
+    conflicts.forEach((c) => io.err(`floe platform upgrade: ${c.message}`));
+    io.err('floe platform upgrade: nothing was applied');
+    return EXIT.problems;
+  }
   // Only what floe itself applied is deleted to be recreated.
   const foreign = refused.filter((d) => !d.appliedByFloe);
   if (foreign.length > 0) {
@@ -460,6 +477,48 @@ async function runUpgrade(a: Args, io: CliIo, api: KubeApi): Promise<number> {
     );
   }
   return runDeploy(a, io, api);
+}
+
+/**
+ * The PodDisruptionBudget conflicts of an upgrade: each Deployment or StatefulSet whose pod
+ * template changes (a roll-out) or that is recreated (a Deployment: all its pods go; a
+ * StatefulSet is deleted without its pods), against the platform's budgets with their live
+ * status (how many disruptions they allow now).
+ */
+async function budgetConflictsOf(
+  api: KubeApi,
+  plan: readonly PlanTier[],
+  diffs: readonly ObjectDiff[],
+): Promise<BudgetConflict[]> {
+  const objects = plan.flatMap((t) => t.objects);
+  const budgets: KubeObject[] = [];
+  for (const b of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
+    const live = await api.get({
+      apiVersion: b.apiVersion,
+      kind: b.kind,
+      namespace: b.metadata.namespace,
+      name: b.metadata.name,
+    });
+    budgets.push(live !== undefined ? { ...b, status: live.status } : b);
+  }
+  const desired = new Map(
+    objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]),
+  );
+  const conflicts: BudgetConflict[] = [];
+  for (const d of diffs) {
+    if (d.ref.kind !== 'Deployment' && d.ref.kind !== 'StatefulSet') continue;
+    const w = desired.get(`${d.ref.kind}/${d.ref.namespace ?? ''}/${d.ref.name}`);
+    const rolls = d.action === 'update' && d.fields.some((f) => f.startsWith('spec.template'));
+    const deleting = d.action === 'refused' && d.ref.kind === 'Deployment';
+    if (w === undefined || !(rolls || deleting)) continue;
+    // An autoscaled workload names no replicas: the live count is what rolls.
+    const live = await api.get(d.ref);
+    const replicas = (live?.spec as { replicas?: number } | undefined)?.replicas;
+    conflicts.push(
+      ...budgetConflicts(w, budgets, { deleting, ...(replicas !== undefined ? { replicas } : {}) }),
+    );
+  }
+  return conflicts;
 }
 
 async function runDiff(a: Args, io: CliIo, api: KubeApi): Promise<number> {

@@ -98,7 +98,10 @@ export interface CollectionWatchOptions {
    * @default - setTimeout
    */
   readonly sleep?: (seconds: number) => Promise<void>;
-  /** Told about reconnects, in one line each. */
+  /**
+   * Told about reconnects, in one line each.
+   * @default - reconnects are silent
+   */
   readonly notice?: (line: string) => void;
 }
 

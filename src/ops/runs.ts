@@ -8,8 +8,13 @@ export const RUN_PIPELINE_LABEL = 'floe.dev/pipeline';
  * The Job `kubectl create job --from=cronjob/NAME` creates (kubernetes/kubectl v0.28,
  * pkg/cmd/create/create_job.go, `createJobFromCronJob`): the CronJob's job template, its labels
  * and annotations plus `cronjob.kubernetes.io/instantiate: manual`, owned by the CronJob (so it
- * shows in its history and goes with it). The name is `<cronjob>-manual-<milliseconds in base
- * 36>` (two runs started in one second get two names), cut to fit 63 characters.
+ * is deleted with it). Unlike kubectl, whose owner reference is a plain one, floe's marks the
+ * CronJob as the controller: the CronJob controller reconciles only Jobs whose controller it is
+ * (kubernetes v1.28 pkg/controller/cronjob/cronjob_controllerv2.go, getJobsToBeReconciled), so
+ * a manual run counts in its `status.active`, its history limits clean it up, and
+ * `concurrencyPolicy: Forbid` holds the next scheduled run while it runs. The name is
+ * `<cronjob>-manual-<milliseconds in base 36>` (two runs started in one second get two names),
+ * cut to fit 63 characters.
  */
 export function jobFromCronJob(cronJob: KubeObject, nowSeconds: number): KubeObject {
   const template = obj(obj(cronJob.spec).jobTemplate);

@@ -74,7 +74,11 @@ const EXPORT_PATH = '/export';
 const CERTS_DIR = '/etc/minio/certs';
 /** The bucket-setup Job's `mc` configuration directory (on the `/tmp` emptyDir). */
 const MC_CONFIG_DIR = '/tmp/.mc';
-/** MinIO's cluster health check: 200 with write quorum, 503 without. */
+/**
+ * MinIO's cluster health check: 200 with write quorum, 503 without (minio/minio
+ * RELEASE.2025-09-07T16-13-09Z, cmd/healthcheck-router.go: `/minio` + `/health` + `/cluster`;
+ * cmd/healthcheck-handler.go, ClusterCheckHandler).
+ */
 export const MINIO_CLUSTER_HEALTH_PATH = '/minio/health/cluster';
 
 /** The `mc` alias the bucket-setup script defines. */

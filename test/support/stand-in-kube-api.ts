@@ -350,7 +350,7 @@ export class StandInKubeApi {
     if (req.method === 'GET') {
       const matches = selectorMatcher(`${gv}/${resource.plural}/${namespace ?? ''}`, url.searchParams);
       if (isWatch(url)) {
-        this.watch(res, url, matches);
+        this.watch(res, url, matches, resource);
         return;
       }
       const items = [...this.store.entries()].filter(([k, o]) => matches(k, o)).map(([, o]) => o);
@@ -397,7 +397,12 @@ export class StandInKubeApi {
    * history, as kube-apiserver's watch cache answers: 200, then the ERROR event), then each new
    * event as it happens; at `timeoutSeconds` a BOOKMARK (with `allowWatchBookmarks`) and the end.
    */
-  private watch(res: http.ServerResponse, url: URL, matches: (key: string, o: Json) => boolean): void {
+  private watch(
+    res: http.ServerResponse,
+    url: URL,
+    matches: (key: string, o: Json) => boolean,
+    resource: Resource,
+  ): void {
     const n = ++this.watchCount;
     const from = Number(url.searchParams.get('resourceVersion') ?? this.version);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
@@ -439,9 +444,10 @@ export class StandInKubeApi {
         if (url.searchParams.get('allowWatchBookmarks') === 'true') {
           send({
             type: 'BOOKMARK',
+            // An object of the watched kind with only its resourceVersion.
             object: {
-              kind: 'Deployment',
-              apiVersion: 'apps/v1',
+              kind: resource.kind,
+              apiVersion: resource.groupVersion,
               metadata: { resourceVersion: String(this.version) },
             },
           });

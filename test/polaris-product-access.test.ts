@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
@@ -13,6 +13,7 @@ import { DagsterCodeLocation } from '../src/plugins/orchestrator/dagster-code-lo
 import { PRODUCT_NAMESPACE_PRIVILEGES } from '../src/plugins/catalog/polaris-product-access';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
+import { StandInHost } from './support/stand-in-host';
 import { findObject, get, K8sObject } from './support/synth';
 
 interface EnvVar {
@@ -272,7 +273,7 @@ describe('FloeJobs catalog access (Polaris)', () => {
 // The script against a stand-in that answers as Polaris 1.7.0 and the Kubernetes API do.
 
 /**
- * A stand-in `curl` (node): parses the options the script uses and answers from a state file that
+ * A stand-in `curl` (a node script, run by a StandInHost): parses the options the script uses and answers from a state file that
  * plays Polaris (principals with credentials, roles, namespaces, grants, assignments; root token
  * for the root credentials, a principal token for a principal's) and the Kubernetes API (Secrets
  * in the product namespace; the ServiceAccount token and CA required). `force` maps
@@ -436,6 +437,12 @@ interface Call {
   form: Record<string, string>;
 }
 
+let curlHost: StandInHost;
+beforeAll(async () => {
+  curlHost = await StandInHost.start(STAND_IN);
+});
+afterAll(() => curlHost.close());
+
 /** A place with the stand-in on PATH, a ServiceAccount directory and state that survives runs. */
 class StandIn {
   public readonly root = mkdtempSync(join(tmpdir(), 'catalog-access-'));
@@ -444,8 +451,7 @@ class StandIn {
     mkdirSync(join(this.root, 'sa'));
     writeFileSync(join(this.root, 'sa', 'token'), 'kube-token');
     writeFileSync(join(this.root, 'sa', 'ca.crt'), 'CA');
-    writeFileSync(join(this.root, 'bin', 'curl'), STAND_IN);
-    chmodSync(join(this.root, 'bin', 'curl'), 0o755);
+    curlHost.install(join(this.root, 'bin', 'curl'));
     // The curl image's shell and tools are busybox: with busybox installed, the script runs on it.
     if (BUSYBOX) {
       for (const tool of ['sed', 'tr', 'grep', 'base64', 'cat', 'rm']) {

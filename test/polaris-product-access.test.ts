@@ -14,7 +14,7 @@ import { PRODUCT_NAMESPACE_PRIVILEGES } from '../src/plugins/catalog/polaris-pro
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
 import { StandInHost } from './support/stand-in-host';
-import { findObject, get, K8sObject } from './support/synth';
+import { deepFreeze, findObject, get, K8sObject, once } from './support/synth';
 
 interface EnvVar {
   name: string;
@@ -41,6 +41,12 @@ function build(
   };
 }
 
+/** `build()` with the defaults, once per file: the tests that read it share it (objects frozen). */
+const defaultBuild = once(() => {
+  const b = build();
+  return { ...b, objects: deepFreeze(b.objects), platformObjects: deepFreeze(b.platformObjects) };
+});
+
 function accessJob(objects: K8sObject[], name = 'floe-sales-catalog-access'): K8sObject {
   return findObject(objects, 'Job', name);
 }
@@ -64,7 +70,7 @@ function kubeletValue(value: string): string {
 
 describe('FloeJobs catalog access (Polaris)', () => {
   test('a Job in the platform namespace sets up the product; a Role lets it write one Secret here', () => {
-    const { objects, jobs } = build();
+    const { objects, jobs } = defaultBuild();
     const job = accessJob(objects);
     expect(job.metadata.namespace).toBe('floe-platform');
     expect(get(job, 'spec.activeDeadlineSeconds')).toBe(900);
@@ -115,7 +121,7 @@ describe('FloeJobs catalog access (Polaris)', () => {
   });
 
   test('every pipeline container authenticates with the Secret, the credential composed by the kubelet', () => {
-    const { objects } = build();
+    const { objects } = defaultBuild();
     const containers = pipelineContainers(objects);
     expect(containers.map((c) => c.name)).toEqual(['dlt-shopify', 'dbt-run']);
     for (const c of containers) {
@@ -148,7 +154,7 @@ describe('FloeJobs catalog access (Polaris)', () => {
   });
 
   test('output is valid Kubernetes 1.28 and meets the policy; Polaris admits the Job', () => {
-    const { objects, platformObjects, platform } = build();
+    const { objects, platformObjects, platform } = defaultBuild();
     expect(validateObjects(objects)).toEqual([]);
     expect(
       checkPolicy([...platformObjects, ...objects], {
@@ -524,7 +530,7 @@ function writes(calls: Call[]): string[] {
 }
 
 describe('catalog access script against Polaris and Kubernetes stand-ins', () => {
-  const { objects } = build();
+  const { objects } = defaultBuild();
 
   test('first run: roles, namespace, grants, principal, Secret; only the product namespace is granted', () => {
     const standIn = new StandIn();

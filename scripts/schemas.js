@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Writes schemas/*.json from the zod schemas in src/manifest/schema.ts, formatted by prettier.
 // `node scripts/schemas.js --check` writes nothing and exits 1 when a file is out of date.
+// src/ is loaded through the transpile cache of scripts/cdk8s-app.js (as bin/floe in a checkout):
+// with the cache warm, the TypeScript compiler is not loaded at all.
 'use strict';
 const path = require('path');
 const { writeGenerated } = require('./generated-files');
 
 const root = path.join(__dirname, '..');
-require('ts-node').register({ transpileOnly: true, project: path.join(root, 'tsconfig.json') });
+require('./cdk8s-app').register();
 const { jsonSchemaFiles } = require(path.join(root, 'src', 'manifest', 'json-schema.ts'));
 
 async function main() {

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FAKE_TOKEN, FakeApiPort, FakeLeaseApi } from './support/fake-lease-api';
+import { python3 } from './support/python';
 
 const SCRIPT = path.join(__dirname, '..', 'src', 'plugins', 'orchestrator', 'dagster-daemon-election.py');
 const NAMESPACE = 'floe-platform';
@@ -95,7 +96,7 @@ class Pods {
   public async start(name: string, daemon: 'obedient' | 'stubborn' = 'obedient'): Promise<Candidate> {
     const port = await this.api.listen();
     const file = daemon === 'stubborn' ? this.stubbornFile : this.daemonFile;
-    const child = spawn('python3', [SCRIPT, 'run', '--', 'python3', file, this.log, name], {
+    const child = spawn(python3(), [SCRIPT, 'run', '--', python3(), file, this.log, name], {
       detached: true, // a process group of its own, like the container's processes
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -397,7 +398,7 @@ describe('Dagster daemon leader election (the supervisor script under python3)',
   );
 
   test('refuses timings that would let a candidate take over before the leader stopped', () => {
-    const r = spawnSync('python3', [SCRIPT, 'run', '--', 'true'], {
+    const r = spawnSync(python3(), [SCRIPT, 'run', '--', 'true'], {
       encoding: 'utf8',
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -436,8 +437,8 @@ describe('Dagster daemon leader election probe', () => {
     fs.rmSync(checkLog, { force: true });
     if (state) fs.writeFileSync(stateFile, JSON.stringify(state));
     const r = spawnSync(
-      'python3',
-      [SCRIPT, 'probe', '--', 'python3', checkFile, checkLog, String(checkExit)],
+      python3(),
+      [SCRIPT, 'probe', '--', python3(), checkFile, checkLog, String(checkExit)],
       {
         encoding: 'utf8',
         env: {

@@ -13,7 +13,7 @@ import { Jaeger } from '../src/plugins/observability/jaeger';
 import { validateObjects } from './support/k8s-schema';
 import { allowedEdges, checkConfiguredConnections, checkIsolation, declaredEdges } from './support/network';
 import { checkPolicy } from './support/policy';
-import { findObject, get, K8sObject } from './support/synth';
+import { deepFreeze, findObject, get, K8sObject, once } from './support/synth';
 
 function build(props: FloePlatformProps = {}): { platform: FloePlatform; objects: K8sObject[] } {
   const app = Testing.app();
@@ -48,9 +48,34 @@ const VARIATIONS: [string, FloePlatformProps][] = [
   ['Marquez and Jaeger on', { lineage: Marquez.provider(), tracing: Jaeger.provider() }],
 ];
 
+/**
+ * Each variation's platform, built once and shared by its tests and the tests below that read the
+ * same platform (its objects frozen: no test may change another's input).
+ */
+const variations = new Map(
+  VARIATIONS.map(([name, props]) => [
+    name,
+    once(() => {
+      const b = build(props);
+      return { platform: b.platform, objects: deepFreeze(b.objects) };
+    }),
+  ]),
+);
+function variation(name: string): { platform: FloePlatform; objects: K8sObject[] } {
+  const shared = variations.get(name);
+  if (shared === undefined) throw new Error(`no variation ${name}`);
+  return shared();
+}
+
+/** `build({ lineage: Marquez.provider() })`, shared by the tests that read it. */
+const withMarquez = once(() => {
+  const b = build({ lineage: Marquez.provider() });
+  return { platform: b.platform, objects: deepFreeze(b.objects) };
+});
+
 describe('FloePlatform', () => {
-  describe.each(VARIATIONS)('%s', (_name, props) => {
-    const { platform, objects } = build(props);
+  describe.each(VARIATIONS)('%s', (name) => {
+    const { platform, objects } = variation(name);
 
     test('matches the reviewed snapshot', () => {
       expect(objects).toMatchSnapshot();
@@ -86,7 +111,7 @@ describe('FloePlatform', () => {
   });
 
   test('creates the namespace first, enforcing Pod Security restricted', () => {
-    const { objects } = build();
+    const { objects } = variation('default');
     expect(objects[0].kind).toBe('Namespace');
     expect(objects[0].metadata.namespace).toBeUndefined();
     expect(objects[0].metadata.labels).toMatchObject({
@@ -96,7 +121,7 @@ describe('FloePlatform', () => {
   });
 
   test('writes objects in the documented startup order', () => {
-    const { objects } = build({ lineage: Marquez.provider(), tracing: Jaeger.provider() });
+    const { objects } = variation('Marquez and Jaeger on');
     const first = (kind: string, name: string): number =>
       objects.findIndex((o) => o.kind === kind && o.metadata.name === name);
     const order = [
@@ -123,7 +148,7 @@ describe('FloePlatform', () => {
   });
 
   test('services have the names and ports of the floe docs', () => {
-    const { objects } = build();
+    const { objects } = variation('default');
     const port = (name: string, p: number): unknown =>
       (get(findObject(objects, 'Service', name), 'spec.ports') as { port: number }[]).some(
         (x) => x.port === p,
@@ -135,7 +160,7 @@ describe('FloePlatform', () => {
   });
 
   test('every service with a Prometheus metrics endpoint is annotated for discovery', () => {
-    const { objects } = build({ lineage: Marquez.provider(), tracing: Jaeger.provider() });
+    const { objects } = variation('Marquez and Jaeger on');
     const scraped = objects
       .filter((o) => o.kind === 'Service' && o.metadata.annotations?.['prometheus.io/scrape'] === 'true')
       .map(
@@ -161,7 +186,7 @@ describe('FloePlatform', () => {
   });
 
   test('writes the client configuration runs need and hands it to the orchestrator run launcher', () => {
-    const { objects } = build({ lineage: Marquez.provider() });
+    const { objects } = withMarquez();
     const data = findObject(objects, 'ConfigMap', 'floe-platform-config').data as Record<string, string>;
     expect(data).toMatchObject({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.floe-platform.svc.cluster.local:4317',
@@ -179,7 +204,7 @@ describe('FloePlatform', () => {
   });
 
   test('exposes fully qualified endpoints for jobs and clients', () => {
-    const { platform } = build({ lineage: Marquez.provider() });
+    const { platform } = withMarquez();
     expect(platform.endpoints).toMatchObject({
       namespace: 'floe-platform',
       catalogUri: 'http://polaris.floe-platform.svc.cluster.local:8181/api/catalog',
@@ -241,7 +266,7 @@ describe('FloePlatform', () => {
   });
 
   test('semantic: none deploys no Cube', () => {
-    const { platform, objects } = build({ semantic: 'none' });
+    const { platform, objects } = variation('no semantic layer');
     expect(platform.semantic).toBeUndefined();
     expect(platform.endpoints.semanticApiUrl).toBeUndefined();
     expect(
@@ -267,7 +292,7 @@ describe('FloePlatform', () => {
   });
 
   test('names the required Secrets and prints the commands that create them', () => {
-    const { platform } = build();
+    const { platform } = variation('default');
     const names = platform.requiredSecrets.map((s) => s.name);
     expect(names).toEqual([...names].sort());
     expect(names).toContain('orchestrator-db-credentials');
@@ -279,7 +304,7 @@ describe('FloePlatform', () => {
 
   test('the README lists every Secret the default platform needs', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const { platform } = build();
+    const { platform } = variation('default');
     for (const command of platform.prerequisiteCommands()) {
       expect(readme).toContain(command);
     }

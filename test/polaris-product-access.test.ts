@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
@@ -13,7 +13,8 @@ import { DagsterCodeLocation } from '../src/plugins/orchestrator/dagster-code-lo
 import { PRODUCT_NAMESPACE_PRIVILEGES } from '../src/plugins/catalog/polaris-product-access';
 import { validateObjects } from './support/k8s-schema';
 import { checkPolicy } from './support/policy';
-import { findObject, get, K8sObject } from './support/synth';
+import { StandInHost } from './support/stand-in-host';
+import { deepFreeze, findObject, get, K8sObject, once } from './support/synth';
 
 interface EnvVar {
   name: string;
@@ -40,6 +41,12 @@ function build(
   };
 }
 
+/** `build()` with the defaults, once per file: the tests that read it share it (objects frozen). */
+const defaultBuild = once(() => {
+  const b = build();
+  return { ...b, objects: deepFreeze(b.objects), platformObjects: deepFreeze(b.platformObjects) };
+});
+
 function accessJob(objects: K8sObject[], name = 'floe-sales-catalog-access'): K8sObject {
   return findObject(objects, 'Job', name);
 }
@@ -63,7 +70,7 @@ function kubeletValue(value: string): string {
 
 describe('FloeJobs catalog access (Polaris)', () => {
   test('a Job in the platform namespace sets up the product; a Role lets it write one Secret here', () => {
-    const { objects, jobs } = build();
+    const { objects, jobs } = defaultBuild();
     const job = accessJob(objects);
     expect(job.metadata.namespace).toBe('floe-platform');
     expect(get(job, 'spec.activeDeadlineSeconds')).toBe(900);
@@ -114,7 +121,7 @@ describe('FloeJobs catalog access (Polaris)', () => {
   });
 
   test('every pipeline container authenticates with the Secret, the credential composed by the kubelet', () => {
-    const { objects } = build();
+    const { objects } = defaultBuild();
     const containers = pipelineContainers(objects);
     expect(containers.map((c) => c.name)).toEqual(['dlt-shopify', 'dbt-run']);
     for (const c of containers) {
@@ -147,7 +154,7 @@ describe('FloeJobs catalog access (Polaris)', () => {
   });
 
   test('output is valid Kubernetes 1.28 and meets the policy; Polaris admits the Job', () => {
-    const { objects, platformObjects, platform } = build();
+    const { objects, platformObjects, platform } = defaultBuild();
     expect(validateObjects(objects)).toEqual([]);
     expect(
       checkPolicy([...platformObjects, ...objects], {
@@ -272,7 +279,7 @@ describe('FloeJobs catalog access (Polaris)', () => {
 // The script against a stand-in that answers as Polaris 1.7.0 and the Kubernetes API do.
 
 /**
- * A stand-in `curl` (node): parses the options the script uses and answers from a state file that
+ * A stand-in `curl` (a node script, run by a StandInHost): parses the options the script uses and answers from a state file that
  * plays Polaris (principals with credentials, roles, namespaces, grants, assignments; root token
  * for the root credentials, a principal token for a principal's) and the Kubernetes API (Secrets
  * in the product namespace; the ServiceAccount token and CA required). `force` maps
@@ -436,6 +443,12 @@ interface Call {
   form: Record<string, string>;
 }
 
+let curlHost: StandInHost;
+beforeAll(async () => {
+  curlHost = await StandInHost.start(STAND_IN);
+});
+afterAll(() => curlHost.close());
+
 /** A place with the stand-in on PATH, a ServiceAccount directory and state that survives runs. */
 class StandIn {
   public readonly root = mkdtempSync(join(tmpdir(), 'catalog-access-'));
@@ -444,8 +457,7 @@ class StandIn {
     mkdirSync(join(this.root, 'sa'));
     writeFileSync(join(this.root, 'sa', 'token'), 'kube-token');
     writeFileSync(join(this.root, 'sa', 'ca.crt'), 'CA');
-    writeFileSync(join(this.root, 'bin', 'curl'), STAND_IN);
-    chmodSync(join(this.root, 'bin', 'curl'), 0o755);
+    curlHost.install(join(this.root, 'bin', 'curl'));
     // The curl image's shell and tools are busybox: with busybox installed, the script runs on it.
     if (BUSYBOX) {
       for (const tool of ['sed', 'tr', 'grep', 'base64', 'cat', 'rm']) {
@@ -518,7 +530,7 @@ function writes(calls: Call[]): string[] {
 }
 
 describe('catalog access script against Polaris and Kubernetes stand-ins', () => {
-  const { objects } = build();
+  const { objects } = defaultBuild();
 
   test('first run: roles, namespace, grants, principal, Secret; only the product namespace is granted', () => {
     const standIn = new StandIn();

@@ -62,7 +62,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ts from 'typescript';
+import type * as TS from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import {
   DOUBLE_FIELDS,
@@ -224,7 +224,7 @@ function importsDir(): string {
 interface DtsProperty {
   readonly tsName: string;
   readonly optional: boolean;
-  readonly typeNode: ts.TypeNode;
+  readonly typeNode: TS.TypeNode;
 }
 
 interface DtsModel {
@@ -232,26 +232,42 @@ interface DtsModel {
   readonly enums: Map<string, string[]>;
   /** class name -> props interface name, for classes with a static GVK */
   readonly resourceClasses: Map<string, string>;
-  readonly sourceFile: ts.SourceFile;
+  readonly sourceFile: TS.SourceFile;
+}
+
+let compiler: typeof TS | undefined;
+
+/**
+ * The TypeScript compiler, loaded on first use: only building the schema (a cache miss) parses
+ * k8s.d.ts, and loading the compiler costs about 0.3 s of CPU in every test file that imports this
+ * module.
+ */
+function typescript(): typeof TS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  compiler ??= require('typescript') as typeof TS;
+  return compiler;
 }
 
 function schemaError(message: string): Error {
   return new Error(`k8s-schema: cannot derive schema from cdk8s-plus-28 imports: ${message}`);
 }
 
-function propertyNameText(name: ts.PropertyName): string {
+function propertyNameText(name: TS.PropertyName): string {
+  const ts = typescript();
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) {
     return name.text;
   }
   throw schemaError(`unsupported property name kind ${ts.SyntaxKind[name.kind]}`);
 }
 
-function isStatic(node: ts.ClassElement): boolean {
+function isStatic(node: TS.ClassElement): boolean {
+  const ts = typescript();
   const modifiers = ts.canHaveModifiers(node) ? ts.getModifiers(node) : undefined;
   return modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ?? false;
 }
 
 function parseDts(text: string): DtsModel {
+  const ts = typescript();
   const sourceFile = ts.createSourceFile('k8s.d.ts', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const interfaces = new Map<string, DtsProperty[]>();
   const enums = new Map<string, string[]>();
@@ -299,7 +315,7 @@ function parseDts(text: string): DtsModel {
         continue;
       }
       const manifest = statement.members.find(
-        (m): m is ts.MethodDeclaration =>
+        (m): m is TS.MethodDeclaration =>
           ts.isMethodDeclaration(m) && isStatic(m) && propertyNameText(m.name) === 'manifest',
       );
       const paramType = manifest?.parameters[0]?.type;
@@ -321,7 +337,8 @@ const PRIMITIVE_NUMBER: FieldType = { kind: 'number' };
 const PRIMITIVE_BOOLEAN: FieldType = { kind: 'boolean' };
 const ANY_VALUE: FieldType = { kind: 'any' };
 
-function resolveType(node: ts.TypeNode, model: DtsModel, where: string): FieldType {
+function resolveType(node: TS.TypeNode, model: DtsModel, where: string): FieldType {
+  const ts = typescript();
   switch (node.kind) {
     case ts.SyntaxKind.StringKeyword:
       return PRIMITIVE_STRING;

@@ -63,3 +63,29 @@ export function get(obj: unknown, path: string): unknown {
   }
   return cur;
 }
+
+/**
+ * Freezes `value` and everything in it (objects and arrays), and returns it: for synthesized
+ * objects that several tests read, so that a test that modified them (and so another test's input)
+ * fails with a TypeError instead.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * `build`, run once on first use: every call returns that first result. For an app that several
+ * tests of a file read: synthesizing it once instead of once per test; freeze what the tests read
+ * (`deepFreeze`), as they share it.
+ */
+export function once<T>(build: () => T): () => T {
+  let result: { value: T } | undefined;
+  return () => {
+    if (result === undefined) result = { value: build() };
+    return result.value;
+  };
+}

@@ -1,13 +1,11 @@
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
+import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import * as path from 'path';
 import { kubeErrorFromStatus, splitWarnings } from '../src/ops/kube';
 import { KubeObject } from '../src/ops/readiness';
 import { recordedResponse, StandInKubeApi } from './support/stand-in-kube-api';
 
-// Each call starts a Node process that loads the client (an ES module of 65 packages): seconds
-// on a busy machine, more than jest's default 5 s per test.
+// The client runs in one Node process for the file (it loads an ES module of 65 packages: a
+// second or more on a busy machine), driven batch by batch.
 jest.setTimeout(60_000);
 
 interface CallResult {
@@ -15,33 +13,44 @@ interface CallResult {
   error?: { kind: string; status?: number; message: string; causes?: { field?: string; message: string }[] };
 }
 
-/** Runs `calls` through floe's client in a Node process, against `kubeconfig`. */
-function drive(kubeconfig: string, calls: unknown[], context?: string): Promise<CallResult[]> {
-  const spec = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kube-driver-')), 'calls.json');
-  fs.writeFileSync(spec, JSON.stringify({ kubeconfig, context, calls }));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'kube-driver.js'), spec], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', () => {
+let driver: ChildProcessWithoutNullStreams | undefined;
+let driverErr = '';
+const answers: { resolve: (results: CallResult[]) => void; reject: (e: Error) => void }[] = [];
+
+function startDriver(): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, [path.join(__dirname, 'support', 'kube-driver.js')]);
+  let buffer = '';
+  child.stdout.on('data', (c: Buffer) => {
+    buffer += c.toString();
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      const next = answers.shift();
       try {
-        resolve(
-          out
-            .split('\n')
-            .filter((l) => l !== '')
-            .map((l) => JSON.parse(l) as CallResult),
-        );
+        next?.resolve((JSON.parse(line) as { results: CallResult[] }).results);
       } catch {
-        reject(new Error(`driver output: ${out}\n${err}`));
+        next?.reject(new Error(`driver output: ${line}\n${driverErr}`));
       }
-    });
+    }
+  });
+  child.stderr.on('data', (c: Buffer) => (driverErr += c.toString()));
+  child.on('close', () =>
+    answers.splice(0).forEach((a) => a.reject(new Error(`driver ended: ${driverErr}`))),
+  );
+  return child;
+}
+
+/** Runs `calls` through floe's client (in the driver process), against `kubeconfig`. */
+function drive(kubeconfig: string, calls: unknown[], context?: string): Promise<CallResult[]> {
+  driver ??= startDriver();
+  const d = driver;
+  return new Promise((resolve, reject) => {
+    answers.push({ resolve, reject });
+    d.stdin.write(`${JSON.stringify({ kubeconfig, context, calls })}\n`);
   });
 }
+
+afterAll(() => driver?.stdin.end());
 
 const deployment = (replicas: number, name = 'web') => ({
   apiVersion: 'apps/v1',

@@ -1,24 +1,24 @@
 'use strict';
 // Runs floe's Kubernetes client (src/ops/kube.ts, on @kubernetes/client-node) in a plain Node
 // process, as the `floe` CLI does: the client is an ES module, which Node loads through `require`
-// but jest's module system does not. Arguments: a JSON file with { kubeconfig, context, calls },
-// each call { op, ... }; prints one JSON line per call: { ok: result } or { error: { kind, status,
+// but jest's module system does not. One process serves a whole test file (loading the client
+// costs most of a second of CPU): it reads batches from standard input, one JSON line each,
+// { kubeconfig, context, calls } with each call { op, ... }, connects afresh for each batch and
+// answers each with one line { results }: per call { ok: result } or { error: { kind, status,
 // message, causes } }.
 require('../../scripts/cdk8s-app.js').register();
-const fs = require('fs');
 const { Writable } = require('stream');
 const { connect } = require('../../src/ops/kube.ts');
 const { CollectionWatch } = require('../../src/ops/watch.ts');
 const { readinessOf } = require('../../src/ops/readiness.ts');
 
-async function main() {
-  const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+async function runBatch(spec) {
+  const results = [];
   let api;
   try {
     api = connect({ kubeconfig: spec.kubeconfig, context: spec.context });
   } catch (e) {
-    console.log(JSON.stringify({ error: { kind: e.kind, message: e.message } }));
-    return;
+    return [{ error: { kind: e.kind, message: e.message } }];
   }
   for (const call of spec.calls) {
     try {
@@ -63,20 +63,28 @@ async function main() {
         await api.logs(call.namespace, call.pod, out, call.options);
         result = text;
       }
-      console.log(JSON.stringify({ ok: result === undefined ? null : result }));
+      results.push({ ok: result === undefined ? null : result });
     } catch (e) {
-      console.log(
-        JSON.stringify({
-          error: {
-            kind: e.kind,
-            status: e.status,
-            message: e.message,
-            causes: e.causes,
-            stack: e.kind ? undefined : e.stack,
-          },
-        }),
-      );
+      results.push({
+        error: {
+          kind: e.kind,
+          status: e.status,
+          message: e.message,
+          causes: e.causes,
+          stack: e.kind ? undefined : e.stack,
+        },
+      });
     }
+  }
+  return results;
+}
+
+async function main() {
+  const lines = require('readline').createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const results = await runBatch(JSON.parse(line));
+    process.stdout.write(`${JSON.stringify({ results })}\n`);
   }
 }
 main();

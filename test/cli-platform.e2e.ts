@@ -21,6 +21,24 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     kubeconfig = api.kubeconfig(await api.start());
   });
   afterAll(async () => api.stop());
+  /** `floe platform upgrade` of the example to its own version, with `extra` options. */
+  const upgrade = (...extra: string[]): ReturnType<typeof floe> =>
+    floe(
+      'platform',
+      'upgrade',
+      '--manifest',
+      MANIFEST,
+      '--version',
+      '1.0.0',
+      '--kubeconfig',
+      kubeconfig,
+      ...extra,
+    );
+  /** The requests since the `n`-th that changed something: applies (not dry runs) and deletes. */
+  const writesSince = (n: number): { method: string; url: string }[] =>
+    api.requests
+      .slice(n)
+      .filter((q) => (q.method === 'PATCH' && !q.url.includes('dryRun=All')) || q.method === 'DELETE');
 
   test('missing prerequisites: listed with the commands that create them, nothing applied, exit 1', async () => {
     const r = await floe('platform', 'deploy', '--manifest', MANIFEST, '--kubeconfig', kubeconfig);
@@ -309,26 +327,14 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     );
     // The diff test left catalog-db's volume claim template different from the manifest's.
     const before = api.requests.length;
-    const refused = await floe(
-      'platform',
-      'upgrade',
-      '--manifest',
-      MANIFEST,
-      '--version',
-      '1.0.0',
-      '--kubeconfig',
-      kubeconfig,
-    );
+    const refused = await upgrade();
     expect(refused.status).toBe(1);
     expect(refused.stdout[0]).toBe('Upgrading platform floe to 1.0.0');
     expect(refused.stdout).toContain(
       '! StatefulSet/floe-platform/catalog-db: Kubernetes refuses this change',
     );
     expect(refused.stderr[0]).toContain('nothing was applied. Rerun with --recreate');
-    const writes = api.requests
-      .slice(before)
-      .filter((q) => (q.method === 'PATCH' && !q.url.includes('dryRun=All')) || q.method === 'DELETE');
-    expect(writes).toEqual([]);
+    expect(writesSince(before)).toEqual([]);
     // A StatefulSet floe did not apply is not deleted, even with --recreate.
     const live = api.store.get('apps/v1/statefulsets/floe-platform/catalog-db') as {
       metadata: { managedFields: unknown[] };
@@ -336,34 +342,14 @@ describe('floe platform deploy | status against a stand-in API server', () => {
     const owners = live.metadata.managedFields;
     live.metadata.managedFields = [{ manager: 'kubectl', operation: 'Update', fields: [] }];
     const sent = api.requests.length;
-    const foreign = await floe(
-      'platform',
-      'upgrade',
-      '--manifest',
-      MANIFEST,
-      '--version',
-      '1.0.0',
-      '--recreate',
-      '--kubeconfig',
-      kubeconfig,
-    );
+    const foreign = await upgrade('--recreate');
     expect(foreign.status).toBe(1);
     expect(foreign.stderr[0]).toContain(
       'StatefulSet/floe-platform/catalog-db was not applied by floe; floe does not delete it',
     );
     expect(api.requests.slice(sent).filter((q) => q.method === 'DELETE')).toEqual([]);
     live.metadata.managedFields = owners;
-    const recreated = await floe(
-      'platform',
-      'upgrade',
-      '--manifest',
-      MANIFEST,
-      '--version',
-      '1.0.0',
-      '--recreate',
-      '--kubeconfig',
-      kubeconfig,
-    );
+    const recreated = await upgrade('--recreate');
     expect(recreated.stderr).toEqual([]);
     expect(recreated.status).toBe(0);
     expect(recreated.stdout).toContain(
@@ -390,18 +376,6 @@ describe('floe platform deploy | status against a stand-in API server', () => {
       ...o,
       status: { disruptionsAllowed: 0, currentHealthy: 3, desiredHealthy: 3 },
     }));
-    const upgrade = (...extra: string[]): ReturnType<typeof floe> =>
-      floe(
-        'platform',
-        'upgrade',
-        '--manifest',
-        MANIFEST,
-        '--version',
-        '1.0.0',
-        '--kubeconfig',
-        kubeconfig,
-        ...extra,
-      );
     const before = api.requests.length;
     const held = await upgrade();
     expect(held.status).toBe(1);
@@ -411,10 +385,7 @@ describe('floe platform deploy | status against a stand-in API server', () => {
         'or upgrade with --disregard-budgets',
       'floe platform upgrade: nothing was applied',
     ]);
-    const writes = api.requests
-      .slice(before)
-      .filter((q) => (q.method === 'PATCH' && !q.url.includes('dryRun=All')) || q.method === 'DELETE');
-    expect(writes).toEqual([]);
+    expect(writesSince(before)).toEqual([]);
     const forced = await upgrade('--disregard-budgets');
     expect(forced.stderr).toEqual([]);
     expect(forced.status).toBe(0);

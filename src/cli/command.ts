@@ -62,3 +62,19 @@ export function optionValue(
   }
   return v;
 }
+
+/**
+ * Reports a failure that is fully described by its one-line message (e.g. a `KubeError`):
+ * `floe <command>: <message>`, with the stack trace under it only with `--debug`. Returns the
+ * exit code for it.
+ */
+export function reportOneLine(io: CliIo, command: string, e: Error): number {
+  io.err(`floe ${command}: ${e.message}`);
+  if (io.debug && e.stack) {
+    e.stack
+      .split('\n')
+      .slice(1)
+      .forEach((l) => io.err(l));
+  }
+  return EXIT.problems;
+}

@@ -12,12 +12,12 @@ import { formatProblems } from '../manifest/errors';
 import { deploy } from '../ops/deploy';
 import { diffPlan, ObjectDiff, renderDiff } from '../ops/diff';
 import { BudgetConflict, budgetConflicts } from '../ops/disruption';
-import { connect, KubeApi, KubeError } from '../ops/kube';
+import { connect, KubeApi, KubeError, logText } from '../ops/kube';
 import { COMPONENTS, deployPlan, PlanTier, TierName } from '../ops/plan';
 import { KubeObject } from '../ops/readiness';
 import { mergeLogs, platformStatus, podsOf, renderStatus, tierOf } from '../ops/status';
 import { FloePlatform } from '../platform/floe-platform';
-import { CliCommand, CliIo, EXIT, optionValue, splitOption, UsageError } from './command';
+import { CliCommand, CliIo, EXIT, optionValue, reportOneLine, splitOption, UsageError } from './command';
 
 const HELP = `Usage: floe platform <command> [options]
 
@@ -597,14 +597,8 @@ async function runLogs(a: Args, io: CliIo, api: KubeApi): Promise<number> {
   const logs = await Promise.all(
     sources.map(async (s) => {
       let text = '';
-      const out = new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          text += chunk.toString('utf8');
-          cb();
-        },
-      });
       try {
-        await api.logs(namespace, s.pod, out, { ...options, container: s.container, timestamps: true });
+        text = await logText(api, namespace, s.pod, { ...options, container: s.container, timestamps: true });
       } catch (e) {
         // A container that has not started has no log yet; say so and go on.
         io.err(`floe platform logs: ${e instanceof KubeError ? e.message : String(e)}`);
@@ -648,15 +642,7 @@ export const platformCommand: CliCommand = {
       if (a.sub === 'upgrade') return await runUpgrade(a, io, api);
       return await runStatus(a, io, api);
     } catch (e) {
-      if (e instanceof KubeError) {
-        io.err(`floe platform ${a.sub}: ${e.message}`);
-        if (io.debug && e.stack)
-          e.stack
-            .split('\n')
-            .slice(1)
-            .forEach((l) => io.err(l));
-        return EXIT.problems;
-      }
+      if (e instanceof KubeError) return reportOneLine(io, `platform ${a.sub}`, e);
       throw e;
     }
   },

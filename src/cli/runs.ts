@@ -1,12 +1,11 @@
 /**
  * `floe run | status | logs`: a data team's pipelines on the cluster, through the Kubernetes API.
  */
-import { Writable } from 'stream';
-import { connect, KubeApi, KubeError } from '../ops/kube';
+import { connect, KubeApi, KubeError, logText } from '../ops/kube';
 import { KubeObject } from '../ops/readiness';
 import { jobFromCronJob, renderRuns, RUN_PIPELINE_LABEL, runSteps, runSummary, stepLine } from '../ops/runs';
 import { CollectionWatch, objectKey } from '../ops/watch';
-import { CliCommand, CliIo, EXIT, optionValue, splitOption, UsageError } from './command';
+import { CliCommand, CliIo, EXIT, optionValue, reportOneLine, splitOption, UsageError } from './command';
 import { parseDuration } from './platform';
 
 const COMMON = `  -n, --namespace N   namespace of the pipelines (default: the kubeconfig context's)
@@ -86,15 +85,7 @@ async function guarded(
     }
     return await body(api, namespace);
   } catch (e) {
-    if (e instanceof KubeError) {
-      io.err(`floe ${command}: ${e.message}`);
-      if (io.debug && e.stack)
-        e.stack
-          .split('\n')
-          .slice(1)
-          .forEach((l) => io.err(l));
-      return EXIT.problems;
-    }
+    if (e instanceof KubeError) return reportOneLine(io, command, e);
     throw e;
   }
 }
@@ -280,14 +271,7 @@ ${COMMON}
           io.out(`(not started${s.reason ? `: ${s.reason}` : ''})`);
           continue;
         }
-        let text = '';
-        const out = new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            text += chunk.toString('utf8');
-            cb();
-          },
-        });
-        await api.logs(namespace, pod.metadata.name, out, { container: s.step });
+        const text = await logText(api, namespace, pod.metadata.name, { container: s.step });
         text
           .split('\n')
           .filter((l, i, all) => l !== '' || i < all.length - 1)

@@ -1,6 +1,5 @@
-import { Writable } from 'stream';
 import { formatPodProblem, podProblems } from './diagnose';
-import { KubeApi, KubeError } from './kube';
+import { KubeApi, KubeError, logText } from './kube';
 import { displayName, identity, PlanTier, TierName } from './plan';
 import { FLOE_KINDS, pruneCandidates } from './prune';
 import { KubeObject, Readiness, readinessOf } from './readiness';
@@ -321,15 +320,8 @@ async function explain(
     for (const p of podProblems(pod)) {
       report(`    ${formatPodProblem(p)}`);
       if (p.container === undefined) continue;
-      let text = '';
-      const out = new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          text += chunk.toString('utf8');
-          cb();
-        },
-      });
       try {
-        await api.logs(pod.metadata.namespace ?? '', pod.metadata.name, out, {
+        const text = await logText(api, pod.metadata.namespace ?? '', pod.metadata.name, {
           container: p.container,
           tailLines: 10,
           previous: p.reason === 'CrashLoopBackOff',

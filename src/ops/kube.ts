@@ -1,4 +1,4 @@
-import type { Writable } from 'stream';
+import { Writable } from 'stream';
 import type * as K8s from '@kubernetes/client-node';
 import { KubeObject } from './readiness';
 import { obj, str } from './json';
@@ -168,6 +168,24 @@ export interface KubeApi {
   delete(ref: ObjectRef, options?: { readonly orphan?: boolean }): Promise<void>;
   /** Writes a container's log to `out`. */
   logs(namespace: string, pod: string, out: Writable, options?: PodLogOptions): Promise<void>;
+}
+
+/** A container's whole log (as `KubeApi.logs` writes it) as one string. */
+export async function logText(
+  api: Pick<KubeApi, 'logs'>,
+  namespace: string,
+  pod: string,
+  options: PodLogOptions = {},
+): Promise<string> {
+  let text = '';
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      text += chunk.toString('utf8');
+      cb();
+    },
+  });
+  await api.logs(namespace, pod, out, options);
+  return text;
 }
 
 /** What went wrong talking to the cluster, in words a user acts on. */
